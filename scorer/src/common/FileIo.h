@@ -1,0 +1,35 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace fraud {
+
+// Reads a whole file; throws std::runtime_error naming the path on failure.
+std::string readFile(const std::filesystem::path& path);
+
+// Replaces `path` atomically: writes a temporary file beside it, fsyncs it, renames it over
+// the target and fsyncs the directory. A reader sees the old content or the new, never a
+// mix, and a crash never leaves a half-written file under the real name.
+void writeFileAtomically(const std::filesystem::path& path, std::string_view content);
+
+// Appends one line and fsyncs, for append-only logs.
+void appendLineDurably(const std::filesystem::path& path, std::string_view line);
+
+// fsync of a directory, so that a rename inside it survives a crash.
+void syncDirectory(const std::filesystem::path& dir);
+
+// An exclusive advisory lock (flock) on a lock file, held for the object's lifetime.
+class FileLock {
+public:
+    explicit FileLock(const std::filesystem::path& lockPath);
+    ~FileLock();
+    FileLock(const FileLock&) = delete;
+    FileLock& operator=(const FileLock&) = delete;
+
+private:
+    int fd_ = -1;
+};
+
+}  // namespace fraud

@@ -1,0 +1,185 @@
+#include "features/CardHistoryStore.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "common/Hash.h"
+
+namespace fraud {
+namespace {
+
+std::int64_t floorSeconds(EpochMillis ms) { return ms >= 0 ? ms / 1000 : (ms - 999) / 1000; }
+
+std::int32_t clampToInt32(std::int64_t v) {
+    return static_cast<std::int32_t>(std::clamp<std::int64_t>(
+        v, std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max()));
+}
+
+}  // namespace
+
+CardHistoryStore::CardHistoryStore() : CardHistoryStore(Options{}) {}
+
+CardHistoryStore::CardHistoryStore(Options options)
+    : options_(options),
+      perShardCapacity_(std::max<std::size_t>(1, options.maxCards / std::max<std::size_t>(
+                                                                        1, options.shards))),
+      started_(std::chrono::steady_clock::now()) {
+    shards_.reserve(std::max<std::size_t>(1, options_.shards));
+    for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.shards); ++i) {
+        shards_.push_back(std::make_unique<Shard>());
+    }
+}
+
+CardHistoryStore::~CardHistoryStore() = default;
+
+std::size_t CardHistoryStore::bytesPerCard() {
+    // The node of an unordered_map: key, value, next pointer, cached hash; plus a bucket slot.
+    return sizeof(Card) + sizeof(std::uint64_t) + 2 * sizeof(void*) + sizeof(std::size_t);
+}
+
+std::uint32_t CardHistoryStore::processingSeconds() const {
+    return static_cast<std::uint32_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                         started_)
+            .count());
+}
+
+CardHistoryView CardHistoryStore::observe(std::string_view cardId, const CardEvent& event,
+                                          bool record) {
+    const std::uint64_t key = hash64(cardId);
+    Shard& shard = *shards_[key % shards_.size()];
+    const std::int64_t eventSeconds = floorSeconds(event.time);
+
+    std::lock_guard lock(shard.mutex);
+    auto it = shard.cards.find(key);
+    CardHistoryView view;
+    if (it != shard.cards.end()) {
+        const Card& card = it->second;
+        const std::int32_t t = clampToInt32(eventSeconds - card.baseSeconds);
+        double sumAll = 0;
+        std::int32_t latest = std::numeric_limits<std::int32_t>::min();
+        for (std::size_t i = 0; i < card.events; ++i) {
+            const Event& e = card.event[i];
+            if (e.time > t) continue;  // later in event time: not history yet
+            ++view.remembered;
+            sumAll += e.amount;
+            latest = std::max(latest, e.time);
+            // Windows are half-open: (t - window, t].
+            if (e.time > t - 3600) ++view.count1h;
+            if (e.time > t - 86400) {
+                ++view.count24h;
+                view.amountSum24h += e.amount;
+            }
+        }
+        if (view.remembered > 0) {
+            view.meanAmount = sumAll / view.remembered;
+            view.secondsSinceLast = static_cast<double>(t - latest);
+        }
+        const auto seenBy = [t](const Seen* seen, std::size_t n, std::uint32_t hash) {
+            for (std::size_t i = 0; i < n; ++i) {
+                if (seen[i].hash == hash && seen[i].firstSeen <= t) return true;
+            }
+            return false;
+        };
+        view.newMerchant = !seenBy(card.merchant.data(), card.merchants, event.merchant);
+        view.newDevice =
+            event.hasDevice && !seenBy(card.device.data(), card.devices, event.device);
+    } else {
+        view.newDevice = event.hasDevice;
+    }
+
+    if (record) {
+        if (it == shard.cards.end()) {
+            if (shard.cards.size() >= perShardCapacity_) makeRoom(shard);
+            it = shard.cards.try_emplace(key).first;
+            it->second.baseSeconds = eventSeconds;
+        }
+        Card& card = it->second;
+        card.lastTouch = processingSeconds();
+        remember(card, event, clampToInt32(eventSeconds - card.baseSeconds));
+    }
+    return view;
+}
+
+void CardHistoryStore::remember(Card& card, const CardEvent& event, std::int32_t t) {
+    const Event e{t, static_cast<float>(event.amount)};
+    if (card.events < kCardEventCapacity) {
+        card.event[card.events++] = e;
+    } else {
+        // Full: the oldest event in event time makes way, unless the new one is older still.
+        auto oldest = std::min_element(card.event.begin(), card.event.end(),
+                                       [](const Event& a, const Event& b) { return a.time < b.time; });
+        if (oldest->time < t) *oldest = e;
+    }
+    rememberSeen(card.merchant.data(), card.merchants, kCardMerchantCapacity, event.merchant, t);
+    if (event.hasDevice) {
+        rememberSeen(card.device.data(), card.devices, kCardDeviceCapacity, event.device, t);
+    }
+}
+
+void CardHistoryStore::rememberSeen(Seen* seen, std::uint8_t& count, std::size_t capacity,
+                                    std::uint32_t hash, std::int32_t t) {
+    for (std::size_t i = 0; i < count; ++i) {
+        if (seen[i].hash == hash) {
+            seen[i].firstSeen = std::min(seen[i].firstSeen, t);
+            seen[i].lastSeen = std::max(seen[i].lastSeen, t);
+            return;
+        }
+    }
+    if (count < capacity) {
+        seen[count++] = Seen{hash, t, t};
+        return;
+    }
+    Seen* stalest = std::min_element(seen, seen + capacity, [](const Seen& a, const Seen& b) {
+        return a.lastSeen < b.lastSeen;
+    });
+    *stalest = Seen{hash, t, t};
+}
+
+void CardHistoryStore::makeRoom(Shard& shard) {
+    // Approximate LRU, as Redis does: sample a few cards from pseudo-random buckets and
+    // evict the least recently touched. Exact LRU would cost a list node per card.
+    constexpr int kSamples = 5;
+    auto victim = shard.cards.end();
+    const std::size_t buckets = shard.cards.bucket_count();
+    for (int s = 0, tries = 0; s < kSamples && tries < 64; ++tries) {
+        shard.sampler = mix64(shard.sampler + 0x9e3779b97f4a7c15ULL);
+        const std::size_t b = shard.sampler % buckets;
+        for (auto local = shard.cards.begin(b); local != shard.cards.end(b); ++local) {
+            auto candidate = shard.cards.find(local->first);
+            if (victim == shard.cards.end() ||
+                candidate->second.lastTouch < victim->second.lastTouch) {
+                victim = candidate;
+            }
+            ++s;
+            break;
+        }
+    }
+    if (victim == shard.cards.end()) victim = shard.cards.begin();
+    if (victim != shard.cards.end()) shard.cards.erase(victim);
+}
+
+std::size_t CardHistoryStore::size() const {
+    std::size_t n = 0;
+    for (const auto& shard : shards_) {
+        std::lock_guard lock(shard->mutex);
+        n += shard->cards.size();
+    }
+    return n;
+}
+
+std::size_t CardHistoryStore::evictIdle() {
+    const std::uint32_t now = processingSeconds();
+    const auto ttl = static_cast<std::uint32_t>(options_.idleTtl.count());
+    if (now < ttl) return 0;
+    const std::uint32_t cutoff = now - ttl;
+    std::size_t evicted = 0;
+    for (auto& shard : shards_) {
+        std::lock_guard lock(shard->mutex);
+        evicted += std::erase_if(shard->cards,
+                                 [cutoff](const auto& entry) { return entry.second.lastTouch < cutoff; });
+    }
+    return evicted;
+}
+
+}  // namespace fraud

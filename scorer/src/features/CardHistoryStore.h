@@ -1,0 +1,111 @@
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/Time.h"
+
+namespace fraud {
+
+// What a new event tells the store about a card.
+struct CardEvent {
+    EpochMillis time = 0;  // event time
+    double amount = 0;
+    std::uint32_t merchant = 0;  // hash of the merchant id
+    std::uint32_t device = 0;    // hash of the device id
+    bool hasDevice = false;
+};
+
+// The card's history as of an event's own time: only events at or before it count,
+// whatever order they arrived in.
+struct CardHistoryView {
+    int count1h = 0;
+    int count24h = 0;
+    double amountSum24h = 0;
+    int remembered = 0;  // earlier events remembered (at most kCardEventCapacity)
+    double meanAmount = 0;
+    double secondsSinceLast = -1;  // -1: no earlier event
+    bool newMerchant = true;
+    bool newDevice = false;
+};
+
+// Bounds of the per-card memory. A card remembers its latest kCardEventCapacity events
+// (so velocity counts saturate there: a card past it is plainly in a burst), and its
+// latest merchants and devices.
+inline constexpr std::size_t kCardEventCapacity = 32;
+inline constexpr std::size_t kCardMerchantCapacity = 8;
+inline constexpr std::size_t kCardDeviceCapacity = 4;
+
+// Per-card state for the transaction schema: sharded so request threads rarely contend,
+// bounded by card count (evicting the least recently touched cards, sampled) and by idle
+// age. Keyed by a 64-bit hash of the card id; the interface leaves room for a shared store
+// (Redis) when replicas must agree.
+class CardHistoryStore {
+public:
+    struct Options {
+        std::size_t shards = 64;
+        std::size_t maxCards = 1'000'000;
+        std::chrono::seconds idleTtl = std::chrono::hours(24 * 7);
+    };
+
+    CardHistoryStore();
+    explicit CardHistoryStore(Options options);
+    ~CardHistoryStore();
+    CardHistoryStore(const CardHistoryStore&) = delete;
+    CardHistoryStore& operator=(const CardHistoryStore&) = delete;
+
+    // The card's history as of event.time, and, when `record`, the event added to it.
+    // Reading and recording happen under one lock, so concurrent events of one card
+    // each see the other or not, never half.
+    CardHistoryView observe(std::string_view cardId, const CardEvent& event, bool record);
+
+    std::size_t size() const;
+    // Forgets cards untouched (by processing time) for longer than the idle TTL.
+    std::size_t evictIdle();
+    static std::size_t bytesPerCard();
+
+private:
+    struct Seen {
+        std::uint32_t hash = 0;
+        std::int32_t firstSeen = 0;  // seconds relative to the card's base
+        std::int32_t lastSeen = 0;
+    };
+    struct Event {
+        std::int32_t time = 0;  // seconds relative to the card's base
+        float amount = 0;
+    };
+    struct Card {
+        std::int64_t baseSeconds = 0;  // event-time origin of the relative times
+        std::uint32_t lastTouch = 0;   // processing time, seconds since the store started
+        std::uint8_t events = 0;
+        std::uint8_t merchants = 0;
+        std::uint8_t devices = 0;
+        std::array<Event, kCardEventCapacity> event{};
+        std::array<Seen, kCardMerchantCapacity> merchant{};
+        std::array<Seen, kCardDeviceCapacity> device{};
+    };
+    struct Shard {
+        mutable std::mutex mutex;
+        std::unordered_map<std::uint64_t, Card> cards;
+        std::uint64_t sampler = 0;
+    };
+
+    std::uint32_t processingSeconds() const;
+    void makeRoom(Shard& shard);
+    static void remember(Card& card, const CardEvent& event, std::int32_t t);
+    static void rememberSeen(Seen* seen, std::uint8_t& count, std::size_t capacity,
+                             std::uint32_t hash, std::int32_t t);
+
+    Options options_;
+    std::size_t perShardCapacity_;
+    std::chrono::steady_clock::time_point started_;
+    std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+}  // namespace fraud

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <memory>
+#include <span>
+
+#include "features/FeatureSchema.h"
+
+namespace fraud::v1 {
+class Transaction;
+}
+
+namespace fraud {
+
+class CardHistoryStore;
+
+// Turns a (validated) transaction into a model's input vector. Missing values are NaN,
+// which the tree evaluator and XGBoost both send down each split's default branch.
+class FeatureExtractor {
+public:
+    virtual ~FeatureExtractor() = default;
+    virtual const FeatureSchema& schema() const = 0;
+    // `record`: also add the transaction to whatever history the schema keeps.
+    virtual void extract(const v1::Transaction& tx, std::span<float> out, bool record) = 0;
+};
+
+// The extractor a schema needs. The transaction schema reads and records card history in
+// `store`, which must outlive the extractor; one store serves every model of the schema,
+// so a transaction is recorded once however many models score it.
+std::unique_ptr<FeatureExtractor> makeFeatureExtractor(const FeatureSchema& schema,
+                                                       CardHistoryStore& store);
+
+}  // namespace fraud

@@ -1,0 +1,90 @@
+#include "features/TransactionFeatureExtractor.h"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "common/Hash.h"
+#include "common/Time.h"
+#include "features/TransactionSchema.h"
+#include "fraud/v1/transaction.pb.h"
+
+namespace fraud {
+namespace {
+
+constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
+
+void set(std::span<float> out, TransactionFeature f, double value) {
+    out[static_cast<std::size_t>(f)] = static_cast<float>(value);
+}
+
+}  // namespace
+
+TransactionFeatureExtractor::TransactionFeatureExtractor(CardHistoryStore& store)
+    : store_(store), schema_(FeatureSchema::builtinTransaction()) {}
+
+void TransactionFeatureExtractor::extract(const v1::Transaction& tx, std::span<float> out,
+                                          bool record) {
+    if (out.size() != kTransactionFeatureCount) {
+        throw std::logic_error("transaction schema: output has the wrong size");
+    }
+    CardEvent event;
+    event.time = toEpochMillis(tx.timestamp());
+    event.amount = tx.amount();
+    event.merchant = static_cast<std::uint32_t>(hash64(tx.merchant_id()));
+    event.hasDevice = !tx.device_id().empty();
+    event.device = event.hasDevice ? static_cast<std::uint32_t>(hash64(tx.device_id())) : 0;
+
+    const CardHistoryView h = store_.observe(tx.card_id(), event, record);
+
+    using F = TransactionFeature;
+    set(out, F::Amount, tx.amount());
+    set(out, F::CardTxnCount1h, h.count1h);
+    set(out, F::CardTxnCount24h, h.count24h);
+    set(out, F::CardAmountSum24h, h.amountSum24h);
+    if (h.remembered > 0 && h.meanAmount > 0) {
+        set(out, F::AmountToCardMean, tx.amount() / h.meanAmount);
+    } else {
+        out[static_cast<std::size_t>(F::AmountToCardMean)] = kMissing;
+    }
+    if (h.secondsSinceLast >= 0) {
+        set(out, F::SecondsSinceLastTxn, h.secondsSinceLast);
+    } else {
+        out[static_cast<std::size_t>(F::SecondsSinceLastTxn)] = kMissing;
+    }
+    set(out, F::NewMerchant, h.newMerchant ? 1 : 0);
+    set(out, F::NewDevice, h.newDevice ? 1 : 0);
+    set(out, F::CountryMismatch, tx.country() != tx.card_country() ? 1 : 0);
+    const std::int64_t secondsOfDay = ((tx.timestamp().seconds() % 86400) + 86400) % 86400;
+    set(out, F::HourOfDay, static_cast<double>(secondsOfDay / 3600));
+    set(out, F::MerchantCategoryRisk, merchantCategoryRisk(tx.merchant_category()));
+    set(out, F::Channel, static_cast<double>(tx.channel()));
+}
+
+VectorFeatureExtractor::VectorFeatureExtractor(FeatureSchema schema) : schema_(std::move(schema)) {}
+
+void VectorFeatureExtractor::extract(const v1::Transaction& tx, std::span<float> out, bool) {
+    if (out.size() != schema_.features.size()) {
+        throw std::logic_error("vector schema: output has the wrong size");
+    }
+    const auto& features = tx.features();
+    for (std::size_t i = 0; i < schema_.features.size(); ++i) {
+        const auto it = features.find(schema_.features[i]);
+        out[i] = it == features.end() ? kMissing : static_cast<float>(it->second);
+    }
+}
+
+std::unique_ptr<FeatureExtractor> makeFeatureExtractor(const FeatureSchema& schema,
+                                                       CardHistoryStore& store) {
+    if (schema.kind == FeatureSchema::Kind::Transaction) {
+        if (schema != FeatureSchema::builtinTransaction()) {
+            throw std::runtime_error("this scorer computes transaction schema v" +
+                                     std::to_string(kTransactionSchemaVersion) +
+                                     " only; the model needs " + schema.id());
+        }
+        return std::make_unique<TransactionFeatureExtractor>(store);
+    }
+    return std::make_unique<VectorFeatureExtractor>(schema);
+}
+
+}  // namespace fraud

@@ -1,0 +1,32 @@
+#pragma once
+
+#include "features/CardHistoryStore.h"
+#include "features/FeatureExtractor.h"
+
+namespace fraud {
+
+// The built-in transaction schema (TransactionSchema.h), computed in event time.
+// The trainer and the scorer both use this class: there is one implementation.
+class TransactionFeatureExtractor final : public FeatureExtractor {
+public:
+    explicit TransactionFeatureExtractor(CardHistoryStore& store);
+    const FeatureSchema& schema() const override { return schema_; }
+    void extract(const v1::Transaction& tx, std::span<float> out, bool record) override;
+
+private:
+    CardHistoryStore& store_;
+    FeatureSchema schema_;
+};
+
+// The client sends the vector by name in Transaction.features.
+class VectorFeatureExtractor final : public FeatureExtractor {
+public:
+    explicit VectorFeatureExtractor(FeatureSchema schema);
+    const FeatureSchema& schema() const override { return schema_; }
+    void extract(const v1::Transaction& tx, std::span<float> out, bool record) override;
+
+private:
+    FeatureSchema schema_;
+};
+
+}  // namespace fraud

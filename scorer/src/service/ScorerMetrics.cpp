@@ -1,0 +1,114 @@
+#include "service/ScorerMetrics.h"
+
+namespace fraud {
+namespace {
+
+constexpr std::array<std::string_view, kRpcMethodCount> kMethods{"Score", "ScoreStream", "Explain"};
+constexpr std::array<std::string_view, kGrpcCodeCount> kCodes{
+    "OK",        "CANCELLED",          "UNKNOWN",           "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS",     "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+    "FAILED_PRECONDITION", "ABORTED",  "OUT_OF_RANGE",      "UNIMPLEMENTED",    "INTERNAL",
+    "UNAVAILABLE", "DATA_LOSS",        "UNAUTHENTICATED"};
+constexpr std::array<std::string_view, 4> kDecisions{"unspecified", "approve", "review", "decline"};
+// Every field validateTransaction can name (without the index of features[...]).
+constexpr std::array<std::string_view, 13> kFields{
+    "transaction",  "transaction_id", "card_id", "merchant_id", "merchant_category",
+    "amount",       "currency",       "timestamp", "channel",   "country",
+    "card_country", "device_id",      "features"};
+
+// Request latency, 10 µs to 1 s on a 1-2-5 scale.
+const prometheus::Histogram::BucketBoundaries kLatencyBuckets{
+    1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0};
+// Fraud probability: dense near 0, where most traffic is, and near the decision thresholds.
+const prometheus::Histogram::BucketBoundaries kScoreBuckets{
+    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99};
+
+std::string label(std::string_view s) { return std::string(s); }
+
+}  // namespace
+
+std::string_view ScorerMetrics::variantLabel(v1::Variant v) {
+    return v == v1::VARIANT_CANARY ? "canary" : "stable";
+}
+
+ScorerMetrics::ScorerMetrics(prometheus::Registry& registry)
+    : requestsFamily_(prometheus::BuildCounter()
+                          .Name("fraud_scorer_requests_total")
+                          .Help("Scoring requests by gRPC method and status code; ScoreStream "
+                                "counts each transaction of a batch.")
+                          .Register(registry)),
+      durationFamily_(prometheus::BuildHistogram()
+                          .Name("fraud_scorer_request_duration_seconds")
+                          .Help("Time to handle a Score or Explain call, or one ScoreStream batch.")
+                          .Register(registry)),
+      decisionsFamily_(prometheus::BuildCounter()
+                           .Name("fraud_scorer_decisions_total")
+                           .Help("Decisions by variant, model version and outcome.")
+                           .Register(registry)),
+      scoreFamily_(prometheus::BuildHistogram()
+                       .Name("fraud_scorer_score")
+                       .Help("Distribution of fraud scores (probabilities) by variant.")
+                       .Register(registry)),
+      invalidFamily_(prometheus::BuildCounter()
+                         .Name("fraud_scorer_invalid_inputs_total")
+                         .Help("Transactions rejected with INVALID_ARGUMENT, by offending field.")
+                         .Register(registry)),
+      modelInfoFamily_(prometheus::BuildGauge()
+                           .Name("fraud_scorer_model_info")
+                           .Help("The model serving each variant (always 1).")
+                           .Register(registry)) {
+    for (std::size_t m = 0; m < kRpcMethodCount; ++m) {
+        for (std::size_t c = 0; c < kGrpcCodeCount; ++c) {
+            requests_[m][c] =
+                &requestsFamily_.Add({{"method", label(kMethods[m])}, {"code", label(kCodes[c])}});
+        }
+        durations_[m] = &durationFamily_.Add({{"method", label(kMethods[m])}}, kLatencyBuckets);
+    }
+    for (auto field : kFields) invalid_.emplace(label(field), &invalidFamily_.Add({{"field", label(field)}}));
+    invalidOther_ = &invalidFamily_.Add({{"field", "other"}});
+    cardsTracked_ = &prometheus::BuildGauge()
+                         .Name("fraud_scorer_cards_tracked")
+                         .Help("Cards whose history this replica keeps.")
+                         .Register(registry)
+                         .Add({});
+    generation_ = &prometheus::BuildGauge()
+                       .Name("fraud_scorer_rollout_generation")
+                       .Help("Generation of the registry's rollout state this replica serves.")
+                       .Register(registry)
+                       .Add({});
+}
+
+void ScorerMetrics::countInvalid(std::string_view field) {
+    const auto it = invalid_.find(field);
+    (it == invalid_.end() ? invalidOther_ : it->second)->Increment();
+}
+
+ScorerMetrics::ModelCounters ScorerMetrics::countersFor(v1::Variant variant,
+                                                        const std::string& version) {
+    ModelCounters c;
+    const auto v = label(variantLabel(variant));
+    for (std::size_t d = 1; d < kDecisions.size(); ++d) {
+        c.decisions[d] = &decisionsFamily_.Add(
+            {{"variant", v}, {"model_version", version}, {"decision", label(kDecisions[d])}});
+    }
+    c.decisions[0] = c.decisions[1];
+    c.score = &scoreFamily_.Add({{"variant", v}}, kScoreBuckets);
+    return c;
+}
+
+void ScorerMetrics::setModelInfo(v1::Variant variant, const std::string& version,
+                                 const std::string& schema, const std::string& sha256) {
+    std::lock_guard lock(modelInfoMutex_);
+    if (auto it = modelInfo_.find(variant); it != modelInfo_.end()) {
+        modelInfoFamily_.Remove(it->second);
+        modelInfo_.erase(it);
+    }
+    auto& g = modelInfoFamily_.Add({{"variant", label(variantLabel(variant))},
+                                    {"model_version", version},
+                                    {"schema", schema},
+                                    {"sha256", sha256}});
+    g.Set(1);
+    modelInfo_[variant] = &g;
+}
+
+}  // namespace fraud

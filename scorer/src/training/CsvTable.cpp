@@ -1,0 +1,111 @@
+#include "training/CsvTable.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+#include "common/FileIo.h"
+
+namespace fraud {
+namespace {
+
+std::vector<std::string> splitLine(const std::string& line) {
+    std::vector<std::string> cells;
+    std::string cell;
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+                cell.push_back('"');
+                ++i;
+            } else if (c == '"') {
+                quoted = false;
+            } else {
+                cell.push_back(c);
+            }
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == ',') {
+            cells.push_back(std::move(cell));
+            cell.clear();
+        } else if (c != '\r') {
+            cell.push_back(c);
+        }
+    }
+    cells.push_back(std::move(cell));
+    return cells;
+}
+
+}  // namespace
+
+CsvTable CsvTable::read(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot open " + path.string());
+    CsvTable table;
+    std::string line;
+    if (!std::getline(in, line)) throw std::runtime_error(path.string() + ": empty file");
+    table.columns = splitLine(line);
+    std::size_t lineNo = 1;
+    while (std::getline(in, line)) {
+        ++lineNo;
+        if (line.empty() || line == "\r") continue;
+        const auto cells = splitLine(line);
+        if (cells.size() != table.columns.size()) {
+            throw std::runtime_error(path.string() + ":" + std::to_string(lineNo) + ": " +
+                                     std::to_string(cells.size()) + " cells, the header has " +
+                                     std::to_string(table.columns.size()));
+        }
+        std::vector<double> row(cells.size());
+        for (std::size_t c = 0; c < cells.size(); ++c) {
+            const std::string& s = cells[c];
+            if (s.empty()) {
+                row[c] = std::numeric_limits<double>::quiet_NaN();
+                continue;
+            }
+            const char* begin = s.data();
+            const char* end = s.data() + s.size();
+            while (begin < end && *begin == ' ') ++begin;
+            const auto [ptr, ec] = std::from_chars(begin, end, row[c]);
+            if (ec != std::errc() || ptr != end) {
+                throw std::runtime_error(path.string() + ":" + std::to_string(lineNo) +
+                                         ": column " + table.columns[c] + ": '" + s +
+                                         "' is not a number");
+            }
+        }
+        table.rows.push_back(std::move(row));
+    }
+    return table;
+}
+
+void CsvTable::writeAtomically(const std::filesystem::path& path) const {
+    std::ostringstream out;
+    out.precision(std::numeric_limits<double>::max_digits10);
+    for (std::size_t c = 0; c < columns.size(); ++c) out << (c ? "," : "") << columns[c];
+    out << "\n";
+    for (const auto& row : rows) {
+        for (std::size_t c = 0; c < row.size(); ++c) {
+            if (c) out << ",";
+            if (!std::isnan(row[c])) out << row[c];
+        }
+        out << "\n";
+    }
+    std::filesystem::create_directories(path.parent_path());
+    writeFileAtomically(path, out.str());
+}
+
+std::size_t CsvTable::column(const std::string& name) const {
+    const auto it = std::find(columns.begin(), columns.end(), name);
+    if (it == columns.end()) {
+        std::string all;
+        for (const auto& c : columns) all += (all.empty() ? "" : ", ") + c;
+        throw std::runtime_error("no column '" + name + "'; the columns are: " + all);
+    }
+    return static_cast<std::size_t>(it - columns.begin());
+}
+
+}  // namespace fraud

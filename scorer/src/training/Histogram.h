@@ -1,0 +1,33 @@
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace fraud {
+
+// A baseline distribution for drift: bins between quantile edges of the training data,
+// with Prometheus's bucket semantics (bin i holds edges[i-1] < x <= edges[i]; the last bin
+// is everything above the last edge), so the scorer can export live counts in the same
+// bins as a Prometheus histogram whose `le` bounds are these edges. Missing values are
+// counted apart.
+struct Histogram {
+    std::vector<double> edges;      // ascending, distinct
+    std::vector<double> fractions;  // edges.size() + 1 bins, summing to 1 (when count > 0)
+    double missingFraction = 0;
+    std::uint64_t count = 0;
+
+    // Edges at the quantiles 1/bins, ..., (bins-1)/bins of the finite values, de-duplicated
+    // so discrete features get one bin per value.
+    static Histogram fromQuantiles(std::span<const float> values, int bins);
+    // The same edges, fractions counted from `values`.
+    Histogram withCounts(std::span<const float> values) const;
+    std::size_t binOf(double x) const;
+
+    nlohmann::json toJson() const;
+    static Histogram fromJson(const nlohmann::json& j);
+};
+
+}  // namespace fraud

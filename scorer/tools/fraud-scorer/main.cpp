@@ -1,0 +1,128 @@
+// fraud-scorer: one replica of the scoring service.
+#include <signal.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstring>
+#include <iostream>
+
+#include "common/CommandLine.h"
+#include "common/FileIo.h"
+#include "common/Time.h"
+#include "service/ScorerServer.h"
+
+namespace {
+
+void log(const std::string& message) {
+    std::cerr << fraud::formatRfc3339(fraud::wallClockMillis()) << " fraud-scorer[" << ::getpid()
+              << "] " << message << std::endl;
+}
+
+// Waits for SIGTERM or SIGINT, at most `timeout` (forever if negative); true if one came.
+bool waitForStopSignal(const sigset_t& signals, std::chrono::milliseconds timeout) {
+    for (;;) {
+        int rc;
+        if (timeout.count() < 0) {
+            int sig = 0;
+            rc = sigwait(&signals, &sig) == 0 ? sig : -1;
+        } else {
+            timespec ts{static_cast<time_t>(timeout.count() / 1000),
+                        static_cast<long>(timeout.count() % 1000) * 1'000'000};
+            rc = sigtimedwait(&signals, nullptr, &ts);
+            if (rc < 0 && errno == EAGAIN) return false;
+        }
+        if (rc > 0) return true;
+        if (errno != EINTR) return false;
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // Block the stop signals before any thread starts, so every thread inherits the mask and
+    // only the main thread receives them, through sigwait.
+    sigset_t stopSignals;
+    sigemptyset(&stopSignals);
+    sigaddset(&stopSignals, SIGTERM);
+    sigaddset(&stopSignals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+
+    fraud::CommandLine cli(
+        "fraud-scorer",
+        "Scores card transactions over gRPC with the registry's stable model, explains each\n"
+        "score, and exports Prometheus metrics. Port 0 picks a free port; the ports in use are\n"
+        "printed as a JSON line on standard output (and written to --ready-file) once serving.",
+        "FRAUD_SCORER");
+    cli.option("registry", "", "model registry directory", true)
+        .option("listen", "127.0.0.1:50051", "gRPC address to listen on (host:port)")
+        .option("metrics-listen", "127.0.0.1:9464", "Prometheus /metrics address (host:port)")
+        .option("ready-file", "", "write the ready line here too, atomically")
+        .option("max-event-age", "604800",
+                "seconds an event may lie before the scorer's clock (older: INVALID_ARGUMENT)")
+        .option("max-future-skew", "300", "seconds an event may lie after the scorer's clock")
+        .option("max-amount", "1000000", "largest valid amount")
+        .option("max-id-length", "128", "longest valid id, in bytes")
+        .option("max-batch", "10000", "most transactions in one ScoreStream message")
+        .option("card-capacity", "1000000", "most cards whose history is kept")
+        .option("card-idle-ttl", "604800", "seconds after which an idle card is forgotten")
+        .option("drain-seconds", "5",
+                "on SIGTERM, seconds to keep serving with health NOT_SERVING before stopping")
+        .option("shutdown-grace-seconds", "10",
+                "then, seconds in-flight calls get to finish before they are cancelled");
+    if (!cli.parse(argc, argv, 1, std::cout, std::cerr)) return cli.exitCode();
+
+    fraud::ScorerConfig config;
+    std::chrono::milliseconds drain{}, grace{};
+    try {
+        config.registry = cli.get("registry");
+        config.listen = cli.get("listen");
+        config.metricsListen = cli.get("metrics-listen");
+        config.limits.maxEventAge = std::chrono::seconds(cli.integer("max-event-age"));
+        config.limits.maxFutureSkew = std::chrono::seconds(cli.integer("max-future-skew"));
+        config.limits.maxAmount = cli.number("max-amount");
+        config.limits.maxIdLength = static_cast<std::size_t>(cli.integer("max-id-length"));
+        config.serviceLimits.maxBatch = static_cast<int>(cli.integer("max-batch"));
+        config.cards.maxCards = static_cast<std::size_t>(cli.integer("card-capacity"));
+        config.cards.idleTtl = std::chrono::seconds(cli.integer("card-idle-ttl"));
+        drain = std::chrono::milliseconds(static_cast<long>(cli.number("drain-seconds") * 1000));
+        grace = std::chrono::milliseconds(
+            static_cast<long>(cli.number("shutdown-grace-seconds") * 1000));
+    } catch (const std::exception& e) {
+        std::cerr << "fraud-scorer: " << e.what() << "\n";
+        return 2;
+    }
+
+    fraud::ScorerServer server(config);
+    try {
+        server.start();
+    } catch (const std::exception& e) {
+        log(std::string("cannot start: ") + e.what());
+        return 1;
+    }
+
+    const auto& model = server.stableModel();
+    const nlohmann::json ready{{"event", "ready"},
+                               {"pid", ::getpid()},
+                               {"grpc_port", server.grpcPort()},
+                               {"metrics_port", server.metricsPort()},
+                               {"model_version", model.version()},
+                               {"schema", model.manifest().schema.id()},
+                               {"generation", server.generation()}};
+    std::cout << ready.dump() << std::endl;
+    if (!cli.get("ready-file").empty()) {
+        fraud::writeFileAtomically(cli.get("ready-file"), ready.dump() + "\n");
+    }
+    log("serving model " + model.version() + " on gRPC port " + std::to_string(server.grpcPort()) +
+        ", metrics on port " + std::to_string(server.metricsPort()));
+
+    waitForStopSignal(stopSignals, std::chrono::milliseconds(-1));
+    log("stop signal: health NOT_SERVING, draining for " + std::to_string(drain.count()) + " ms");
+    server.beginDrain();
+    if (waitForStopSignal(stopSignals, drain)) log("second stop signal: ending the drain early");
+    log("stopping: in-flight calls get " + std::to_string(grace.count()) + " ms");
+    server.shutdown(grace);
+    log("stopped");
+    return 0;
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs every Debian package FraudOps needs to build, run and test.
+# Idempotent and fast when everything is present: apt-get runs only for missing packages.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config clang-format
+  # scorer
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  prometheus-cpp-dev nlohmann-json3-dev libxgboost-dev
+  # XGBoost's CMake config refers to /usr/bin/xgboost: without the CLI package it fails.
+  xgboost
+  # console and backend
+  qt6-base-dev qt6-charts-dev qt6-tools-dev libgl-dev libcurl4-openssl-dev
+  # tests: a real Prometheus and promtool, a display server for GUI tests
+  prometheus xvfb xauth
+  # python side: only for the baseline benchmark and the notebook-model import test
+  python3-xgboost python3-numpy
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]}" >&2
+  echo "install-deps: run as root (or install them) to continue" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian's prometheus package starts a system service; tests start their own.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
+  systemctl stop prometheus || true
+fi
