@@ -1,0 +1,91 @@
+// fraudctl: the console's backend on the command line.
+#include <fstream>
+#include <iostream>
+
+#include "DecisionPrinter.h"
+#include "common/CommandLine.h"
+#include "scoring/ScoringClient.h"
+#include "scoring/TransactionJson.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "Usage: fraudctl COMMAND [flags]\n\n"
+    "Commands:\n"
+    "  score     score transactions read as JSON lines (a file, or standard input)\n"
+    "  explain   like score, but explain each without recording it in the card's history\n\n"
+    "Run fraudctl COMMAND --help for a command's flags.\n";
+
+int score(int argc, char** argv, bool explainOnly) {
+    fraud::CommandLine cli(std::string("fraudctl ") + argv[1],
+                           "Reads one transaction a line in the API's JSON form (as `fraud-train "
+                           "generate` prints) and prints each decision. Exits 1 if any call "
+                           "failed.",
+                           "FRAUDCTL");
+    cli.option("endpoint", "127.0.0.1:50051", "scorer address (host:port)")
+        .option("file", "-", "input file, - for standard input")
+        .option("top", "4", "features to show per explanation")
+        .option("token", "", "bearer token, if the scorer requires one")
+        .option("deadline-ms", "2000", "deadline of each call")
+        .flag("explain", "ask for an explanation with each score");
+    if (!cli.parse(argc, argv, 2, std::cout, std::cerr)) return cli.exitCode();
+
+    fraudops::ScorerEndpoint endpoint;
+    endpoint.address = cli.get("endpoint");
+    endpoint.bearerToken = cli.get("token");
+    endpoint.deadline = std::chrono::milliseconds(cli.integer("deadline-ms"));
+    fraudops::ScoringClient client(endpoint);
+
+    std::ifstream file;
+    if (cli.get("file") != "-") {
+        file.open(cli.get("file"));
+        if (!file) {
+            std::cerr << "fraudctl: cannot open " << cli.get("file") << "\n";
+            return 2;
+        }
+    }
+    std::istream& in = cli.get("file") == "-" ? std::cin : file;
+    const int top = static_cast<int>(cli.integer("top"));
+    int failures = 0;
+    std::string line;
+    for (int lineNo = 1; std::getline(in, line); ++lineNo) {
+        if (line.empty()) continue;
+        std::string parseError;
+        const auto tx = fraudops::transactionFromJson(line, &parseError);
+        if (!tx) {
+            std::cerr << "fraudctl: line " << lineNo << ": " << parseError << "\n";
+            ++failures;
+            continue;
+        }
+        const auto outcome = explainOnly ? client.explain(*tx) : client.score(*tx, cli.enabled("explain"));
+        if (!outcome.ok()) {
+            std::cerr << "fraudctl: " << tx->transaction_id() << ": " << outcome.error->message
+                      << " (" << outcome.error->code << ")\n";
+            ++failures;
+            continue;
+        }
+        fraudops::printDecision(std::cout, *tx, *outcome.result, top);
+    }
+    return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::string command = argc > 1 ? argv[1] : "";
+    try {
+        if (command == "score") return score(argc, argv, false);
+        if (command == "explain") return score(argc, argv, true);
+        if (command == "--help" || command == "help") {
+            std::cout << kUsage;
+            return 0;
+        }
+        std::cerr << (command.empty() ? "fraudctl: no command given\n\n"
+                                      : "fraudctl: unknown command '" + command + "'\n\n")
+                  << kUsage;
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "fraudctl: " << e.what() << "\n";
+        return 1;
+    }
+}
