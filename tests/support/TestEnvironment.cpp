@@ -1,0 +1,27 @@
+#include "TestEnvironment.h"
+
+#include <QDir>
+#include <QProcessEnvironment>
+
+#include <stdexcept>
+
+namespace fraudops::test {
+namespace {
+
+QString required(const char* name) {
+    const QString value = QProcessEnvironment::systemEnvironment().value(name);
+    if (value.isEmpty()) {
+        throw std::runtime_error(std::string(name) + " is not set: run the tests through ctest");
+    }
+    return value;
+}
+
+}  // namespace
+
+QString scorerBinary() { return required("FRAUDOPS_SCORER"); }
+QString trainerBinary() { return required("FRAUDOPS_TRAIN"); }
+QString transactionRegistry() { return required("FRAUDOPS_TEST_REGISTRIES") + "/transaction"; }
+QString vectorRegistry() { return required("FRAUDOPS_TEST_REGISTRIES") + "/ulb"; }
+QString sharedDataDir() { return required("FRAUDOPS_SHARED_DATA"); }
+
+}  // namespace fraudops::test
