@@ -1,5 +1,6 @@
 // fraudctl: the console's backend on the command line.
 #include <fstream>
+#include <map>
 #include <iostream>
 
 #include "DecisionPrinter.h"
@@ -27,6 +28,7 @@ int score(int argc, char** argv, bool explainOnly) {
         .option("top", "4", "features to show per explanation")
         .option("token", "", "bearer token, if the scorer requires one")
         .option("deadline-ms", "2000", "deadline of each call")
+        .option("show", "all", "which decisions to print: all, or flagged (review and decline)")
         .flag("explain", "ask for an explanation with each score");
     if (!cli.parse(argc, argv, 2, std::cout, std::cerr)) return cli.exitCode();
 
@@ -46,7 +48,13 @@ int score(int argc, char** argv, bool explainOnly) {
     }
     std::istream& in = cli.get("file") == "-" ? std::cin : file;
     const int top = static_cast<int>(cli.integer("top"));
+    const bool flaggedOnly = cli.get("show") == "flagged";
+    if (!flaggedOnly && cli.get("show") != "all") {
+        std::cerr << "fraudctl: --show takes all or flagged\n";
+        return 2;
+    }
     int failures = 0;
+    std::map<fraud::v1::Decision, int> decisions;
     std::string line;
     for (int lineNo = 1; std::getline(in, line); ++lineNo) {
         if (line.empty()) continue;
@@ -64,8 +72,18 @@ int score(int argc, char** argv, bool explainOnly) {
             ++failures;
             continue;
         }
-        fraudops::printDecision(std::cout, *tx, *outcome.result, top);
+        const auto decision = outcome.result->decision();
+        ++decisions[decision];
+        if (!flaggedOnly || decision != fraud::v1::DECISION_APPROVE) {
+            fraudops::printDecision(std::cout, *tx, *outcome.result, top);
+        }
     }
+    std::cout << decisions[fraud::v1::DECISION_APPROVE] + decisions[fraud::v1::DECISION_REVIEW] +
+                     decisions[fraud::v1::DECISION_DECLINE]
+              << " scored: " << decisions[fraud::v1::DECISION_APPROVE] << " approved, "
+              << decisions[fraud::v1::DECISION_REVIEW] << " to review, "
+              << decisions[fraud::v1::DECISION_DECLINE] << " declined; " << failures
+              << " failed\n";
     return failures == 0 ? 0 : 1;
 }
 

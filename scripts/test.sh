@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test twice: in the regular build, then in a build with AddressSanitizer and
+# UndefinedBehaviorSanitizer. Installs what it needs first; a second run is incremental.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+jobs=$(nproc)
+export CCACHE_DIR=${CCACHE_DIR:-$PWD/.cache/ccache}
+
+run_tests() {
+  mkdir -p "$1"
+  local dir=$1
+  shift
+  echo "== $dir: configure and build"
+  cmake -S . -B "$dir" -G Ninja "$@" > "$dir/configure.log" 2>&1 || { cat "$dir/configure.log"; exit 1; }
+  cmake --build "$dir" -j "$jobs"
+  echo "== $dir: test"
+  (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 900)
+}
+
+mkdir -p .cache
+run_tests build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Benchmarks are not built here: sanitizers make their figures meaningless.
+run_tests build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFRAUDOPS_SANITIZE=ON -DFRAUDOPS_BUILD_BENCH=OFF
