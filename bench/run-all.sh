@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds and runs every benchmark, and records the results at the top of the runs in
+# docs/benchmarks.md, with the machine and the commit; earlier runs stay below for comparison.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+cmake --build build --target bench_model_evaluation > /dev/null
+
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+cpu=$(sed -n 's/^model name\s*:\s*//p' /proc/cpuinfo | head -n 1)
+{
+  echo "### $(date -u +%Y-%m-%d) — commit $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with uncommitted changes)')"
+  echo
+  echo "Machine: $(nproc) cores ($cpu), $(free -g | awk '/^Mem:/ {print $2}') GiB, $(uname -sr)."
+  echo
+  echo "#### Model evaluation and explanation (bench_model_evaluation)"
+  echo
+  build/bench/bench_model_evaluation
+  echo
+} > "$out"
+cat "$out"
+
+doc=docs/benchmarks.md
+marker='<!-- runs: newest first; bench/run-all.sh inserts here -->'
+if ! grep -qF "$marker" "$doc"; then
+  echo "$doc has no runs marker" >&2
+  exit 1
+fi
+# Insert the new run right after the marker.
+awk -v marker="$marker" -v file="$out" '
+  { print }
+  $0 == marker { print ""; while ((getline line < file) > 0) print line }
+' "$doc" > "$doc.new"
+mv "$doc.new" "$doc"
+echo "recorded in $doc"
