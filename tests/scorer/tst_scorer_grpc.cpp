@@ -134,6 +134,13 @@ private slots:
         QCOMPARE(scorer_->ready().value("model_version").toString(), QString("v1"));
     }
 
+    void cleanupTestCase() {
+        // A graceful stop after all that traffic exits 0: under ASan this is also the leak check.
+        scorer_->child().signal(SIGTERM);
+        QVERIFY(scorer_->child().waitForExit(std::chrono::seconds(30)));
+        QCOMPARE(scorer_->child().process().exitCode(), 0);
+    }
+
     void scoreDecidesByTheModelsThresholds() {
         fraud::v1::ScoreResult result;
         const auto status = score(validTransaction("t-decide"), false, &result);

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "common/Time.h"
+#include "synth/SimulatedClock.h"
 #include "synth/TransactionGenerator.h"
 
 namespace {
@@ -72,6 +73,18 @@ private slots:
             QCOMPARE(a.tx.country(), b.tx.country());
             QVERIFY(std::abs(b.tx.amount() - 2 * a.tx.amount()) <= 0.011);
         }
+    }
+
+    void simulatedClockRunsFasterFromThePast() {
+        // A week ago in simulated time, ten times faster: one wall minute is ten simulated
+        // minutes, and the simulation reaches the present after 7 days / 9 of wall time.
+        const fraud::EpochMillis wall0 = 1767225600000, week = 7LL * 86'400'000;
+        const fraud::SimulatedClock clock(wall0 - week, 10, wall0);
+        QCOMPARE(clock.simulatedAt(wall0), wall0 - week);
+        QCOMPARE(clock.simulatedAt(wall0 + 60'000), wall0 - week + 600'000);
+        QCOMPARE(clock.wallAt(wall0 - week + 600'000), wall0 + 60'000);
+        const fraud::EpochMillis caughtUp = wall0 + week / 9;
+        QVERIFY(std::abs(clock.simulatedAt(caughtUp) - caughtUp) <= 10);
     }
 };
 

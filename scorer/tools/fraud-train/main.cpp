@@ -5,12 +5,14 @@
 #include <filesystem>
 #include <iostream>
 #include <set>
+#include <thread>
 
 #include "common/CommandLine.h"
 #include "common/FileIo.h"
 #include "common/Time.h"
 #include "features/TransactionSchema.h"
 #include "registry/ModelRegistry.h"
+#include "synth/SimulatedClock.h"
 #include "synth/TransactionGenerator.h"
 #include "training/CsvTable.h"
 #include "training/Trainer.h"
@@ -233,6 +235,10 @@ int generate(int argc, char** argv) {
     cli.option("count", "10", "transactions to print")
         .option("seed", "7", "random seed")
         .option("hours-ago", "6", "the simulated clock starts this many hours before now")
+        .option("compression", "0",
+                "pace the output in real time: print each transaction when the simulated clock, "
+                "running this many times faster than the wall clock, reaches it (0: as fast as "
+                "possible)")
         .flag("with-labels", "wrap each line as {transaction, fraud, pattern}");
     if (!cli.parse(argc, argv, 2, std::cout, std::cerr)) return cli.exitCode();
     const auto start = fraud::wallClockMillis() - static_cast<fraud::EpochMillis>(
@@ -241,7 +247,19 @@ int generate(int argc, char** argv) {
     const auto count = cli.integer("count");
     google::protobuf::util::JsonPrintOptions options;
     options.preserve_proto_field_names = true;
+    const double compression = cli.number("compression");
+    if (compression < 0) throw std::invalid_argument("--compression must not be negative");
+    const fraud::SimulatedClock clock(start, compression > 0 ? compression : 1,
+                                      fraud::wallClockMillis());
     for (std::int64_t i = 0; i < count; ++i) {
+        if (compression > 0) {
+            const auto due = clock.wallAt(generator.peekTime());
+            const auto wait = due - fraud::wallClockMillis();
+            if (wait > 0) {
+                std::cout.flush();
+                std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+            }
+        }
         const auto g = generator.next();
         std::string json;
         if (!google::protobuf::util::MessageToJsonString(g.tx, &json, options).ok()) return 1;
