@@ -55,8 +55,10 @@ std::string perRow(double ns) {
 int main(int argc, char** argv) {
     int rounds = 300, depth = 6;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (!std::strcmp(argv[i], "--rounds")) rounds = std::atoi(argv[i + 1]);
-        if (!std::strcmp(argv[i], "--max-depth")) depth = std::atoi(argv[i + 1]);
+        if (!std::strcmp(argv[i], "--rounds"))
+            rounds = std::atoi(argv[i + 1]);
+        if (!std::strcmp(argv[i], "--max-depth"))
+            depth = std::atoi(argv[i + 1]);
     }
 
     // A model of the built-in schema trained on synthetic traffic, as fraud-train makes it.
@@ -68,9 +70,8 @@ int main(int argc, char** argv) {
     fraud::XGBoostBooster::TrainingParams params;
     params.rounds = rounds;
     params.maxDepth = depth;
-    const auto trained = fraud::XGBoostBooster::train(rows.x, rows.labels, {},
-                                                      fraud::FeatureSchema::builtinTransaction().features,
-                                                      params);
+    const auto trained = fraud::XGBoostBooster::train(
+        rows.x, rows.labels, {}, fraud::FeatureSchema::builtinTransaction().features, params);
     const std::string json = trained.saveJson();
     const auto trees = fraud::TreeModel::fromXGBoostJson(json);
     const fraud::FlatForest forest(trees);
@@ -81,30 +82,36 @@ int main(int argc, char** argv) {
     // Evaluation rows: the last 10,000 of the synthetic stream.
     constexpr std::size_t kRows = 10'000;
     fraud::DenseMatrix x{kRows, rows.x.cols, {}};
-    x.values.assign(rows.x.values.end() - static_cast<long>(kRows * rows.x.cols), rows.x.values.end());
+    x.values.assign(rows.x.values.end() - static_cast<long>(kRows * rows.x.cols),
+                    rows.x.values.end());
 
     const double xgbSingle = nanosPerItem(2'000, 5, [&] {
         double s = 0;
-        for (std::size_t r = 0; r < 2'000; ++r) s += booster.predictMarginOne(x.row(r));
+        for (std::size_t r = 0; r < 2'000; ++r)
+            s += booster.predictMarginOne(x.row(r));
         sink = s;
     });
     const double xgbBatch = nanosPerItem(kRows, 5, [&] {
         double s = 0;
         for (std::size_t r = 0; r + 256 <= kRows; r += 256) {
-            fraud::DenseMatrix chunk{256, x.cols, {x.values.begin() + static_cast<long>(r * x.cols),
-                                                   x.values.begin() + static_cast<long>((r + 256) * x.cols)}};
+            fraud::DenseMatrix chunk{256,
+                                     x.cols,
+                                     {x.values.begin() + static_cast<long>(r * x.cols),
+                                      x.values.begin() + static_cast<long>((r + 256) * x.cols)}};
             s += booster.predictMargin(chunk)[0];
         }
         sink = s;
     });
     const double flat = nanosPerItem(kRows, 9, [&] {
         double s = 0;
-        for (std::size_t r = 0; r < kRows; ++r) s += forest.margin(x.row(r));
+        for (std::size_t r = 0; r < kRows; ++r)
+            s += forest.margin(x.row(r));
         sink = s;
     });
     const double reference = nanosPerItem(kRows, 5, [&] {
         double s = 0;
-        for (std::size_t r = 0; r < kRows; ++r) s += trees.margin(x.row(r));
+        for (std::size_t r = 0; r < kRows; ++r)
+            s += trees.margin(x.row(r));
         sink = s;
     });
     constexpr std::size_t kExplained = 200;
@@ -126,10 +133,11 @@ int main(int argc, char** argv) {
         sink = s;
     });
 
-    std::printf("Model: %zu trees, max depth %d, %zu features, %zu nodes (XGBoost %s). "
-                "Single thread; medians of repeated passes over %zu rows.\n\n",
-                trees.trees.size(), trees.maxDepth(), trees.featureCount, trees.nodeCount(),
-                fraud::XGBoostBooster::version().c_str(), kRows);
+    std::printf(
+        "Model: %zu trees, max depth %d, %zu features, %zu nodes (XGBoost %s). "
+        "Single thread; medians of repeated passes over %zu rows.\n\n",
+        trees.trees.size(), trees.maxDepth(), trees.featureCount, trees.nodeCount(),
+        fraud::XGBoostBooster::version().c_str(), kRows);
     std::printf("| measurement | per row | speed-up over the baseline |\n|---|---:|---:|\n");
     const auto line = [&](const char* what, double ns, double base) {
         std::printf("| %s | %s | %.1fx |\n", what, perRow(ns).c_str(), base / ns);
@@ -138,8 +146,11 @@ int main(int argc, char** argv) {
     line("XGBoost `XGBoosterPredictFromDense`, 256 rows a call", xgbBatch, xgbSingle);
     line("reference traversal (`TreeModel::margin`, node arrays)", reference, xgbSingle);
     line("flat evaluator (`FlatForest::margin`), one row a call", flat, xgbSingle);
-    std::printf("\n| explanation (exact TreeSHAP) | per row | speed-up over the baseline |\n|---|---:|---:|\n");
-    line("**baseline**: XGBoost exact contributions (`type: 2`), one row a call", xgbContribs, xgbContribs);
+    std::printf(
+        "\n| explanation (exact TreeSHAP) | per row | speed-up over the baseline "
+        "|\n|---|---:|---:|\n");
+    line("**baseline**: XGBoost exact contributions (`type: 2`), one row a call", xgbContribs,
+         xgbContribs);
     line("`TreeShap::contributions` (Lundberg's algorithm 2)", ourShap, xgbContribs);
     return 0;
 }

@@ -9,20 +9,29 @@ namespace {
 
 const char* decisionName(fraud::v1::Decision d) {
     switch (d) {
-        case fraud::v1::DECISION_APPROVE: return "APPROVE";
-        case fraud::v1::DECISION_REVIEW: return "REVIEW";
-        case fraud::v1::DECISION_DECLINE: return "DECLINE";
-        default: return "?";
+        case fraud::v1::DECISION_APPROVE:
+            return "APPROVE";
+        case fraud::v1::DECISION_REVIEW:
+            return "REVIEW";
+        case fraud::v1::DECISION_DECLINE:
+            return "DECLINE";
+        default:
+            return "?";
     }
 }
 
 const char* channelName(fraud::v1::Channel c) {
     switch (c) {
-        case fraud::v1::CHANNEL_POS: return "POS";
-        case fraud::v1::CHANNEL_ECOM: return "ECOM";
-        case fraud::v1::CHANNEL_ATM: return "ATM";
-        case fraud::v1::CHANNEL_MOTO: return "MOTO";
-        default: return "-";
+        case fraud::v1::CHANNEL_POS:
+            return "POS";
+        case fraud::v1::CHANNEL_ECOM:
+            return "ECOM";
+        case fraud::v1::CHANNEL_ATM:
+            return "ATM";
+        case fraud::v1::CHANNEL_MOTO:
+            return "MOTO";
+        default:
+            return "-";
     }
 }
 
@@ -38,12 +47,12 @@ void printDecision(std::ostream& out, const fraud::v1::Transaction& tx,
                    const fraud::v1::ScoreResult& result, int topFeatures) {
     out << format("%-16s %-11s %9.2f %s  %-4s mcc %s  %s->%s  score %.4f  %-7s  (%s, %s)\n",
                   tx.transaction_id().c_str(), tx.card_id().c_str(), tx.amount(),
-                  tx.currency().c_str(), channelName(tx.channel()),
-                  tx.merchant_category().c_str(), tx.card_country().c_str(),
-                  tx.country().c_str(), result.score(), decisionName(result.decision()),
-                  result.model_version().c_str(),
+                  tx.currency().c_str(), channelName(tx.channel()), tx.merchant_category().c_str(),
+                  tx.card_country().c_str(), tx.country().c_str(), result.score(),
+                  decisionName(result.decision()), result.model_version().c_str(),
                   result.variant() == fraud::v1::VARIANT_CANARY ? "canary" : "stable");
-    if (!result.has_explanation() || topFeatures <= 0) return;
+    if (!result.has_explanation() || topFeatures <= 0)
+        return;
     const auto& e = result.explanation();
     out << format("    log-odds %.3f = base %.3f", e.margin(), e.base_value());
     double rest = 0;
@@ -61,7 +70,8 @@ void printDecision(std::ostream& out, const fraud::v1::Transaction& tx,
             rest += c.contribution();
         }
     }
-    if (e.contributions_size() > shown) out << format(" %+.3f others", rest);
+    if (e.contributions_size() > shown)
+        out << format(" %+.3f others", rest);
     out << "\n";
 }
 

@@ -1,7 +1,7 @@
 // fraudctl: the console's backend on the command line.
 #include <fstream>
-#include <map>
 #include <iostream>
+#include <map>
 
 #include "DecisionPrinter.h"
 #include "common/CommandLine.h"
@@ -30,7 +30,8 @@ int score(int argc, char** argv, bool explainOnly) {
         .option("deadline-ms", "2000", "deadline of each call")
         .option("show", "all", "which decisions to print: all, or flagged (review and decline)")
         .flag("explain", "ask for an explanation with each score");
-    if (!cli.parse(argc, argv, 2, std::cout, std::cerr)) return cli.exitCode();
+    if (!cli.parse(argc, argv, 2, std::cout, std::cerr))
+        return cli.exitCode();
 
     fraudops::ScorerEndpoint endpoint;
     endpoint.address = cli.get("endpoint");
@@ -57,7 +58,8 @@ int score(int argc, char** argv, bool explainOnly) {
     std::map<fraud::v1::Decision, int> decisions;
     std::string line;
     for (int lineNo = 1; std::getline(in, line); ++lineNo) {
-        if (line.empty()) continue;
+        if (line.empty())
+            continue;
         std::string parseError;
         const auto tx = fraudops::transactionFromJson(line, &parseError);
         if (!tx) {
@@ -65,7 +67,8 @@ int score(int argc, char** argv, bool explainOnly) {
             ++failures;
             continue;
         }
-        const auto outcome = explainOnly ? client.explain(*tx) : client.score(*tx, cli.enabled("explain"));
+        const auto outcome =
+            explainOnly ? client.explain(*tx) : client.score(*tx, cli.enabled("explain"));
         if (!outcome.ok()) {
             std::cerr << "fraudctl: " << tx->transaction_id() << ": " << outcome.error->message
                       << " (" << outcome.error->code << ")\n";
@@ -82,8 +85,7 @@ int score(int argc, char** argv, bool explainOnly) {
                      decisions[fraud::v1::DECISION_DECLINE]
               << " scored: " << decisions[fraud::v1::DECISION_APPROVE] << " approved, "
               << decisions[fraud::v1::DECISION_REVIEW] << " to review, "
-              << decisions[fraud::v1::DECISION_DECLINE] << " declined; " << failures
-              << " failed\n";
+              << decisions[fraud::v1::DECISION_DECLINE] << " declined; " << failures << " failed\n";
     return failures == 0 ? 0 : 1;
 }
 
@@ -92,8 +94,10 @@ int score(int argc, char** argv, bool explainOnly) {
 int main(int argc, char** argv) {
     const std::string command = argc > 1 ? argv[1] : "";
     try {
-        if (command == "score") return score(argc, argv, false);
-        if (command == "explain") return score(argc, argv, true);
+        if (command == "score")
+            return score(argc, argv, false);
+        if (command == "explain")
+            return score(argc, argv, true);
         if (command == "--help" || command == "help") {
             std::cout << kUsage;
             return 0;

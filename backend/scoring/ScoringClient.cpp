@@ -32,7 +32,8 @@ ScoreOutcome ScoringClient::score(const fraud::v1::Transaction& tx, bool explain
     request.set_explain(explain);
     fraud::v1::ScoreResult result;
     const auto status = stub_->Score(&context, request, &result);
-    if (!status.ok()) return {std::nullopt, toError(status, context)};
+    if (!status.ok())
+        return {std::nullopt, toError(status, context)};
     return {std::move(result), std::nullopt};
 }
 
@@ -43,7 +44,8 @@ ScoreOutcome ScoringClient::explain(const fraud::v1::Transaction& tx) {
     *request.mutable_transaction() = tx;
     fraud::v1::ScoreResult result;
     const auto status = stub_->Explain(&context, request, &result);
-    if (!status.ok()) return {std::nullopt, toError(status, context)};
+    if (!status.ok())
+        return {std::nullopt, toError(status, context)};
     return {std::move(result), std::nullopt};
 }
 

@@ -13,7 +13,7 @@ namespace fraudops {
 
 // Where a scorer is and how to talk to it.
 struct ScorerEndpoint {
-    std::string address;  // host:port
+    std::string address;      // host:port
     std::string bearerToken;  // sent as `authorization: Bearer ...` metadata when set
     std::chrono::milliseconds deadline{2000};
 };

@@ -10,7 +10,8 @@ std::optional<fraud::v1::Transaction> transactionFromJson(std::string_view json,
     const auto status = google::protobuf::util::JsonStringToMessage(
         google::protobuf::StringPiece(json.data(), json.size()), &tx);
     if (!status.ok()) {
-        if (error) *error = std::string(status.message());
+        if (error)
+            *error = std::string(status.message());
         return std::nullopt;
     }
     return tx;

@@ -1,6 +1,5 @@
 // Classifier metrics against values worked out by hand, weighted and unweighted.
 #include <QtTest>
-
 #include <vector>
 
 #include "training/ClassifierMetrics.h"
@@ -11,10 +10,12 @@ class ClassifierMetricsTest : public QObject {
 private slots:
     void perfectAndInverted() {
         const std::vector<float> labels{0, 0, 1, 1};
-        const auto perfect = fraud::evaluateScores(std::vector<float>{0.1f, 0.2f, 0.8f, 0.9f}, labels);
+        const auto perfect =
+            fraud::evaluateScores(std::vector<float>{0.1f, 0.2f, 0.8f, 0.9f}, labels);
         QCOMPARE(perfect.rocAuc, 1.0);
         QCOMPARE(perfect.prAuc, 1.0);
-        const auto inverted = fraud::evaluateScores(std::vector<float>{0.9f, 0.8f, 0.2f, 0.1f}, labels);
+        const auto inverted =
+            fraud::evaluateScores(std::vector<float>{0.9f, 0.8f, 0.2f, 0.1f}, labels);
         QCOMPARE(inverted.rocAuc, 0.0);
     }
 
@@ -31,7 +32,8 @@ private slots:
 
     void tiesCountHalf() {
         // One positive and one negative with the same score: AUC 0.5.
-        const auto m = fraud::evaluateScores(std::vector<float>{0.5f, 0.5f}, std::vector<float>{1, 0});
+        const auto m =
+            fraud::evaluateScores(std::vector<float>{0.5f, 0.5f}, std::vector<float>{1, 0});
         QCOMPARE(m.rocAuc, 0.5);
     }
 

@@ -1,7 +1,6 @@
 // Flags of the tools: command line over environment over default, and a clear line for
 // every mistake.
 #include <QtTest>
-
 #include <sstream>
 
 #include "common/CommandLine.h"
@@ -16,7 +15,8 @@ struct Parsed {
 
 Parsed parse(fraud::CommandLine& cli, std::vector<std::string> args) {
     std::vector<char*> argv{const_cast<char*>("tool")};
-    for (auto& a : args) argv.push_back(a.data());
+    for (auto& a : args)
+        argv.push_back(a.data());
     std::ostringstream out, err;
     const bool ok = cli.parse(static_cast<int>(argv.size()), argv.data(), 1, out, err);
     return {ok, cli.exitCode(), out.str(), err.str()};
@@ -24,7 +24,9 @@ Parsed parse(fraud::CommandLine& cli, std::vector<std::string> args) {
 
 fraud::CommandLine make() {
     fraud::CommandLine cli("tool", "A tool.", "FRAUD_TEST");
-    cli.option("registry", "", "where", true).option("port", "50051", "port").flag("verbose", "talk");
+    cli.option("registry", "", "where", true)
+        .option("port", "50051", "port")
+        .flag("verbose", "talk");
     return cli;
 }
 
@@ -56,10 +58,13 @@ private slots:
     void mistakes_data() {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("message");
-        QTest::newRow("unknown") << QStringList{"--registry=/r", "--prot=1"} << "unknown flag --prot";
+        QTest::newRow("unknown") << QStringList{"--registry=/r", "--prot=1"}
+                                 << "unknown flag --prot";
         QTest::newRow("no value") << QStringList{"--registry"} << "--registry needs a value";
-        QTest::newRow("required") << QStringList{"--port=1"} << "--registry is required (or set FRAUD_TEST_REGISTRY)";
-        QTest::newRow("bad switch") << QStringList{"--registry=/r", "--verbose=maybe"} << "--verbose takes true or false";
+        QTest::newRow("required") << QStringList{"--port=1"}
+                                  << "--registry is required (or set FRAUD_TEST_REGISTRY)";
+        QTest::newRow("bad switch")
+            << QStringList{"--registry=/r", "--verbose=maybe"} << "--verbose takes true or false";
     }
 
     void mistakes() {
@@ -67,7 +72,8 @@ private slots:
         QFETCH(QString, message);
         auto cli = make();
         std::vector<std::string> a;
-        for (const auto& s : args) a.push_back(s.toStdString());
+        for (const auto& s : args)
+            a.push_back(s.toStdString());
         const auto p = parse(cli, a);
         QVERIFY(!p.ok);
         QCOMPARE(p.exitCode, 2);
@@ -81,7 +87,8 @@ private slots:
             cli.integer("port");
             QFAIL("accepted 12x");
         } catch (const std::invalid_argument& e) {
-            QCOMPARE(std::string(e.what()), std::string("--port must be a whole number, not '12x'"));
+            QCOMPARE(std::string(e.what()),
+                     std::string("--port must be a whole number, not '12x'"));
         }
     }
 

@@ -2,14 +2,13 @@
 // each schema: margins within 1e-5, contributions within 1e-5, contributions summing to the
 // margin.
 #include <QtTest>
-
 #include <cmath>
 #include <random>
 
 #include "TestEnvironment.h"
+#include "common/FileIo.h"
 #include "model/LoadedModel.h"
 #include "model/XGBoostBooster.h"
-#include "common/FileIo.h"
 #include "registry/ModelRegistry.h"
 #include "training/CsvTable.h"
 
@@ -35,9 +34,11 @@ Fixture load(const QString& registryPath) {
 
 // Rows from `table` (columns named as the schema's features), cycled and, after the first
 // pass, perturbed and sometimes blanked, until there are kRows.
-fraud::DenseMatrix rowsFrom(const fraud::CsvTable& table, const std::vector<std::string>& features) {
+fraud::DenseMatrix rowsFrom(const fraud::CsvTable& table,
+                            const std::vector<std::string>& features) {
     std::vector<std::size_t> cols;
-    for (const auto& f : features) cols.push_back(table.column(f));
+    for (const auto& f : features)
+        cols.push_back(table.column(f));
     std::mt19937_64 rng(11);
     std::normal_distribution<double> noise(0, 0.3);
     fraud::DenseMatrix x{kRows, features.size(), {}};
@@ -48,8 +49,10 @@ fraud::DenseMatrix rowsFrom(const fraud::CsvTable& table, const std::vector<std:
         for (std::size_t c : cols) {
             double v = source[c];
             if (vary) {
-                if (rng() % 20 == 0) v = std::nan("");
-                else v *= 1 + noise(rng);
+                if (rng() % 20 == 0)
+                    v = std::nan("");
+                else
+                    v *= 1 + noise(rng);
             }
             x.values.push_back(static_cast<float>(v));
         }
@@ -86,9 +89,10 @@ class ModelEquivalenceTest : public QObject {
             worstSum = std::max(worstSum, std::abs(sum - f.model->trees().margin(row)));
             worstServed = std::max(worstServed, std::abs(sum - margin));
         }
-        qInfo("%zu rows: worst margin difference %.3g, worst contribution difference %.3g, "
-              "worst |sum - margin| %.3g (%.3g against the float-summed served margin)",
-              f.rows.rows, worstMargin, worstPhi, worstSum, worstServed);
+        qInfo(
+            "%zu rows: worst margin difference %.3g, worst contribution difference %.3g, "
+            "worst |sum - margin| %.3g (%.3g against the float-summed served margin)",
+            f.rows.rows, worstMargin, worstPhi, worstSum, worstServed);
         QVERIFY2(worstMargin <= kTolerance, qPrintable(QString::number(worstMargin)));
         QVERIFY2(worstPhi <= kTolerance, qPrintable(QString::number(worstPhi)));
         QVERIFY2(worstSum <= 1e-9, qPrintable(QString::number(worstSum)));
@@ -124,12 +128,16 @@ private slots:
         std::vector<double> meanAbs(names.size()), phi(names.size());
         std::vector<float> row(names.size());
         std::vector<std::size_t> cols;
-        for (const auto& n : names) cols.push_back(data.column(n));
+        for (const auto& n : names)
+            cols.push_back(data.column(n));
         for (const auto& r : data.rows) {
-            if (r[label] < 0.5) continue;
-            for (std::size_t c = 0; c < cols.size(); ++c) row[c] = static_cast<float>(r[cols[c]]);
+            if (r[label] < 0.5)
+                continue;
+            for (std::size_t c = 0; c < cols.size(); ++c)
+                row[c] = static_cast<float>(r[cols[c]]);
             f.model->explainer().contributions(row, phi);
-            for (std::size_t c = 0; c < phi.size(); ++c) meanAbs[c] += std::abs(phi[c]);
+            for (std::size_t c = 0; c < phi.size(); ++c)
+                meanAbs[c] += std::abs(phi[c]);
         }
         const auto top = std::max_element(meanAbs.begin(), meanAbs.end()) - meanAbs.begin();
         const auto name = names[static_cast<std::size_t>(top)];

@@ -1,7 +1,6 @@
 // The registry: versions appear whole and never change; rollout changes name the
 // generation they expect and leave an audit line; a model that fails a check never loads.
 #include <QtTest>
-
 #include <filesystem>
 #include <fstream>
 
@@ -27,7 +26,8 @@ class ModelRegistryTest : public QObject {
         std::string model = fraud::readFile(source.versionDir("v1") / manifest.modelFile);
         edit(model);
         manifest.version = version;
-        if (fixChecksum) manifest.modelSha256 = fraud::sha256Hex(model);
+        if (fixChecksum)
+            manifest.modelSha256 = fraud::sha256Hex(model);
         fraud::ModelRegistry(root_).addVersion(manifest, model);
     }
 
@@ -35,14 +35,16 @@ private slots:
     void initTestCase() {
         QVERIFY(dir_.isValid());
         root_ = dir_.path().toStdString();
-        addCopy("v1", [](std::string&) {}, true);
+        addCopy(
+            "v1", [](std::string&) {}, true);
     }
 
     void versionsAppearWholeAndOnce() {
         fraud::ModelRegistry registry(root_);
         QVERIFY(registry.hasVersion("v1"));
         QCOMPARE(registry.nextVersion(), std::string("v2"));
-        QVERIFY_THROWS_EXCEPTION(std::runtime_error, addCopy("v1", [](std::string&) {}, true));
+        QVERIFY_THROWS_EXCEPTION(std::runtime_error, addCopy(
+                                                         "v1", [](std::string&) {}, true));
         // No staging directory is left behind.
         for (const auto& e : fs::directory_iterator(root_ / "models")) {
             QVERIFY2(!e.path().filename().string().starts_with("."), e.path().c_str());
@@ -51,8 +53,10 @@ private slots:
     }
 
     void versionsSortNaturally() {
-        addCopy("v10", [](std::string&) {}, true);
-        addCopy("v9", [](std::string&) {}, true);
+        addCopy(
+            "v10", [](std::string&) {}, true);
+        addCopy(
+            "v9", [](std::string&) {}, true);
         const auto versions = fraud::ModelRegistry(root_).versions();
         QCOMPARE(versions, (std::vector<std::string>{"v1", "v9", "v10"}));
         QCOMPARE(fraud::ModelRegistry(root_).nextVersion(), std::string("v11"));
@@ -61,7 +65,8 @@ private slots:
     void commitNamesTheGenerationItExpects() {
         fraud::ModelRegistry registry(root_);
         QVERIFY(!registry.readRollout());
-        const auto first = registry.commit(0, "set-stable", "alice", "first", [](auto& s) { s.stable = "v1"; });
+        const auto first =
+            registry.commit(0, "set-stable", "alice", "first", [](auto& s) { s.stable = "v1"; });
         QCOMPARE(first.generation, std::uint64_t{1});
         QCOMPARE(first.who, std::string("alice"));
         // A writer that still believes the registry is at generation 0 is refused, with the
@@ -75,14 +80,17 @@ private slots:
         }
         QCOMPARE(registry.readRollout()->stable, std::string("v1"));
         // A version that does not exist cannot be made stable.
-        QVERIFY_THROWS_EXCEPTION(std::runtime_error,
-                                 registry.commit(1, "set-stable", "bob", "typo", [](auto& s) { s.stable = "v404"; }));
-        const auto second = registry.commit(1, "set-stable", "bob", "newer", [](auto& s) { s.stable = "v9"; });
+        QVERIFY_THROWS_EXCEPTION(
+            std::runtime_error,
+            registry.commit(1, "set-stable", "bob", "typo", [](auto& s) { s.stable = "v404"; }));
+        const auto second =
+            registry.commit(1, "set-stable", "bob", "newer", [](auto& s) { s.stable = "v9"; });
         QCOMPARE(second.generation, std::uint64_t{2});
 
         std::ifstream audit(registry.auditPath());
         std::vector<nlohmann::json> lines;
-        for (std::string line; std::getline(audit, line);) lines.push_back(nlohmann::json::parse(line));
+        for (std::string line; std::getline(audit, line);)
+            lines.push_back(nlohmann::json::parse(line));
         QCOMPARE(lines.size(), std::size_t{2});
         QCOMPARE(lines[1]["who"].get<std::string>(), std::string("bob"));
         QCOMPARE(lines[1]["before"]["stable"].get<std::string>(), std::string("v1"));
@@ -98,7 +106,8 @@ private slots:
 
     void corruptModelIsRefused() {
         // Truncated JSON whose checksum matches: the parse fails.
-        addCopy("corrupt", [](std::string& m) { m.resize(m.size() / 2); }, true);
+        addCopy(
+            "corrupt", [](std::string& m) { m.resize(m.size() / 2); }, true);
         try {
             fraud::LoadedModel::load(fraud::ModelRegistry(root_), "corrupt");
             QFAIL("a corrupt model loaded");
@@ -109,15 +118,19 @@ private slots:
 
     void checksumMismatchIsRefused() {
         // One leaf value changed after the manifest was written.
-        addCopy("tampered", [](std::string& m) {
-            const auto at = m.find("\"split_conditions\":[");
-            m.insert(at + 20, "1");
-        }, false);
+        addCopy(
+            "tampered",
+            [](std::string& m) {
+                const auto at = m.find("\"split_conditions\":[");
+                m.insert(at + 20, "1");
+            },
+            false);
         try {
             fraud::LoadedModel::load(fraud::ModelRegistry(root_), "tampered");
             QFAIL("a model with a wrong checksum loaded");
         } catch (const std::runtime_error& e) {
-            QVERIFY2(std::string(e.what()).find("checksum mismatch") != std::string::npos, e.what());
+            QVERIFY2(std::string(e.what()).find("checksum mismatch") != std::string::npos,
+                     e.what());
         }
     }
 };

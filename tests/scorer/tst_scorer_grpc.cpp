@@ -1,10 +1,9 @@
 // A real fraud-scorer process over real gRPC: Score, ScoreStream, Explain, bad input,
 // health, reflection, and the graceful drain on SIGTERM.
-#include <QtTest>
-
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
+#include <QtTest>
 #include <cmath>
 #include <condition_variable>
 #include <deque>
@@ -94,7 +93,8 @@ private:
 
 double metricValue(const QByteArray& metrics, const QByteArray& series) {
     for (const auto& line : metrics.split('\n')) {
-        if (line.startsWith(series + ' ')) return line.mid(series.size() + 1).toDouble();
+        if (line.startsWith(series + ' '))
+            return line.mid(series.size() + 1).toDouble();
     }
     return -1;
 }
@@ -127,10 +127,12 @@ class ScorerGrpcTest : public QObject {
 private slots:
     void initTestCase() {
         QString error;
-        scorer_ = ScorerProcess::start(fraudops::test::transactionRegistry(), {"--drain-seconds", "0"}, &error);
+        scorer_ = ScorerProcess::start(fraudops::test::transactionRegistry(),
+                                       {"--drain-seconds", "0"}, &error);
         QVERIFY2(scorer_, qPrintable(error));
         stub_ = fraud::v1::Scoring::NewStub(channelTo(*scorer_));
-        manifest_ = fraud::ModelRegistry(fraudops::test::transactionRegistry().toStdString()).readManifest("v1");
+        manifest_ = fraud::ModelRegistry(fraudops::test::transactionRegistry().toStdString())
+                        .readManifest("v1");
         QCOMPARE(scorer_->ready().value("model_version").toString(), QString("v1"));
     }
 
@@ -150,9 +152,10 @@ private slots:
         QCOMPARE(result.model_version(), std::string("v1"));
         QCOMPARE(result.variant(), fraud::v1::VARIANT_STABLE);
         QVERIFY(!result.has_explanation());
-        const auto expected = result.score() >= manifest_.thresholds.decline ? fraud::v1::DECISION_DECLINE
-                              : result.score() >= manifest_.thresholds.review ? fraud::v1::DECISION_REVIEW
-                                                                              : fraud::v1::DECISION_APPROVE;
+        const auto expected =
+            result.score() >= manifest_.thresholds.decline  ? fraud::v1::DECISION_DECLINE
+            : result.score() >= manifest_.thresholds.review ? fraud::v1::DECISION_REVIEW
+                                                            : fraud::v1::DECISION_APPROVE;
         QCOMPARE(result.decision(), expected);
     }
 
@@ -177,7 +180,8 @@ private slots:
     void explainDoesNotChangeTheCardsHistory() {
         const auto velocity = [](const fraud::v1::ScoreResult& r) {
             for (const auto& c : r.explanation().contributions()) {
-                if (c.feature() == "card_txn_count_1h") return c.value();
+                if (c.feature() == "card_txn_count_1h")
+                    return c.value();
             }
             return -1.0;
         };
@@ -215,8 +219,10 @@ private slots:
         for (std::uint64_t batch = 0; batch < 20; ++batch) {
             fraud::v1::ScoreBatch request;
             request.set_batch_id(batch);
-            for (int i = 0; i < 500; ++i) *request.add_transactions() = generator.next().tx;
-            if (batch == 7) request.mutable_transactions(3)->set_amount(-1);  // one bad item
+            for (int i = 0; i < 500; ++i)
+                *request.add_transactions() = generator.next().tx;
+            if (batch == 7)
+                request.mutable_transactions(3)->set_amount(-1);  // one bad item
             QVERIFY(stream->Write(request));
             fraud::v1::ScoreBatchResult reply;
             QVERIFY(stream->Read(&reply));
@@ -248,32 +254,60 @@ private slots:
         QTest::addColumn<std::function<void(fraud::v1::Transaction&)>>("spoil");
         using T = fraud::v1::Transaction;
         const auto now = fraud::wallClockMillis();
-        QTest::newRow("missing id") << "transaction_id" << std::function<void(T&)>([](T& t) { t.clear_transaction_id(); });
-        QTest::newRow("oversized id") << "transaction_id" << std::function<void(T&)>([](T& t) { t.set_transaction_id(std::string(10'000, 'x')); });
-        QTest::newRow("empty card") << "card_id" << std::function<void(T&)>([](T& t) { t.set_card_id(""); });
-        QTest::newRow("card with spaces") << "card_id" << std::function<void(T&)>([](T& t) { t.set_card_id("a card"); });
-        QTest::newRow("missing merchant") << "merchant_id" << std::function<void(T&)>([](T& t) { t.clear_merchant_id(); });
-        QTest::newRow("bad category") << "merchant_category" << std::function<void(T&)>([](T& t) { t.set_merchant_category("54a1"); });
-        QTest::newRow("negative amount") << "amount" << std::function<void(T&)>([](T& t) { t.set_amount(-5); });
-        QTest::newRow("NaN amount") << "amount" << std::function<void(T&)>([](T& t) { t.set_amount(std::nan("")); });
-        QTest::newRow("infinite amount") << "amount" << std::function<void(T&)>([](T& t) { t.set_amount(INFINITY); });
-        QTest::newRow("absurd amount") << "amount" << std::function<void(T&)>([](T& t) { t.set_amount(1e12); });
-        QTest::newRow("bad currency") << "currency" << std::function<void(T&)>([](T& t) { t.set_currency("eur"); });
-        QTest::newRow("no timestamp") << "timestamp" << std::function<void(T&)>([](T& t) { t.clear_timestamp(); });
-        QTest::newRow("too old") << "timestamp" << std::function<void(T&)>([now](T& t) { fraud::setEpochMillis(t.mutable_timestamp(), now - 30LL * 86400 * 1000); });
-        QTest::newRow("in the future") << "timestamp" << std::function<void(T&)>([now](T& t) { fraud::setEpochMillis(t.mutable_timestamp(), now + 3600 * 1000); });
-        QTest::newRow("unknown channel") << "channel" << std::function<void(T&)>([](T& t) { t.set_channel(static_cast<fraud::v1::Channel>(99)); });
-        QTest::newRow("unspecified channel") << "channel" << std::function<void(T&)>([](T& t) { t.set_channel(fraud::v1::CHANNEL_UNSPECIFIED); });
-        QTest::newRow("bad country") << "country" << std::function<void(T&)>([](T& t) { t.set_country("Netherlands"); });
-        QTest::newRow("bad card country") << "card_country" << std::function<void(T&)>([](T& t) { t.set_card_country("nl"); });
-        QTest::newRow("oversized device") << "device_id" << std::function<void(T&)>([](T& t) { t.set_device_id(std::string(500, 'd')); });
+        QTest::newRow("missing id")
+            << "transaction_id" << std::function<void(T&)>([](T& t) { t.clear_transaction_id(); });
+        QTest::newRow("oversized id") << "transaction_id" << std::function<void(T&)>([](T& t) {
+            t.set_transaction_id(std::string(10'000, 'x'));
+        });
+        QTest::newRow("empty card")
+            << "card_id" << std::function<void(T&)>([](T& t) { t.set_card_id(""); });
+        QTest::newRow("card with spaces")
+            << "card_id" << std::function<void(T&)>([](T& t) { t.set_card_id("a card"); });
+        QTest::newRow("missing merchant")
+            << "merchant_id" << std::function<void(T&)>([](T& t) { t.clear_merchant_id(); });
+        QTest::newRow("bad category")
+            << "merchant_category"
+            << std::function<void(T&)>([](T& t) { t.set_merchant_category("54a1"); });
+        QTest::newRow("negative amount")
+            << "amount" << std::function<void(T&)>([](T& t) { t.set_amount(-5); });
+        QTest::newRow("NaN amount")
+            << "amount" << std::function<void(T&)>([](T& t) { t.set_amount(std::nan("")); });
+        QTest::newRow("infinite amount")
+            << "amount" << std::function<void(T&)>([](T& t) { t.set_amount(INFINITY); });
+        QTest::newRow("absurd amount")
+            << "amount" << std::function<void(T&)>([](T& t) { t.set_amount(1e12); });
+        QTest::newRow("bad currency")
+            << "currency" << std::function<void(T&)>([](T& t) { t.set_currency("eur"); });
+        QTest::newRow("no timestamp")
+            << "timestamp" << std::function<void(T&)>([](T& t) { t.clear_timestamp(); });
+        QTest::newRow("too old") << "timestamp" << std::function<void(T&)>([now](T& t) {
+            fraud::setEpochMillis(t.mutable_timestamp(), now - 30LL * 86400 * 1000);
+        });
+        QTest::newRow("in the future") << "timestamp" << std::function<void(T&)>([now](T& t) {
+            fraud::setEpochMillis(t.mutable_timestamp(), now + 3600 * 1000);
+        });
+        QTest::newRow("unknown channel") << "channel" << std::function<void(T&)>([](T& t) {
+            t.set_channel(static_cast<fraud::v1::Channel>(99));
+        });
+        QTest::newRow("unspecified channel")
+            << "channel"
+            << std::function<void(T&)>([](T& t) { t.set_channel(fraud::v1::CHANNEL_UNSPECIFIED); });
+        QTest::newRow("bad country")
+            << "country" << std::function<void(T&)>([](T& t) { t.set_country("Netherlands"); });
+        QTest::newRow("bad card country")
+            << "card_country" << std::function<void(T&)>([](T& t) { t.set_card_country("nl"); });
+        QTest::newRow("oversized device")
+            << "device_id"
+            << std::function<void(T&)>([](T& t) { t.set_device_id(std::string(500, 'd')); });
     }
 
     void badInputIsRejected() {
         QFETCH(QString, field);
         QFETCH(std::function<void(fraud::v1::Transaction&)>, spoil);
-        const QByteArray series = "fraud_scorer_invalid_inputs_total{field=\"" + field.toUtf8() + "\"}";
-        const auto metricsUrl = QStringLiteral("http://127.0.0.1:%1/metrics").arg(scorer_->metricsPort());
+        const QByteArray series =
+            "fraud_scorer_invalid_inputs_total{field=\"" + field.toUtf8() + "\"}";
+        const auto metricsUrl =
+            QStringLiteral("http://127.0.0.1:%1/metrics").arg(scorer_->metricsPort());
         const double before = metricValue(fraudops::test::httpGet(metricsUrl).body, series);
 
         auto tx = validTransaction("t-bad");
@@ -301,7 +335,8 @@ private slots:
 
     void vectorSchemaModel() {
         QString error;
-        auto vectorScorer = ScorerProcess::start(fraudops::test::vectorRegistry(), {"--drain-seconds", "0"}, &error);
+        auto vectorScorer = ScorerProcess::start(fraudops::test::vectorRegistry(),
+                                                 {"--drain-seconds", "0"}, &error);
         QVERIFY2(vectorScorer, qPrintable(error));
         auto stub = fraud::v1::Scoring::NewStub(channelTo(*vectorScorer));
         const auto data = fraud::CsvTable::read(
@@ -332,7 +367,8 @@ private slots:
         fraud::v1::ScoreResult result;
         const auto status = stub->Score(&context, request, &result);
         QCOMPARE(int(status.error_code()), int(StatusCode::INVALID_ARGUMENT));
-        QVERIFY2(status.error_message().starts_with("features[V14]: "), status.error_message().c_str());
+        QVERIFY2(status.error_message().starts_with("features[V14]: "),
+                 status.error_message().c_str());
     }
 
     void healthAndReflection() {
@@ -353,7 +389,8 @@ private slots:
         grpc::reflection::v1alpha::ServerReflectionResponse reply;
         QVERIFY(stream->Read(&reply));
         QStringList names;
-        for (const auto& s : reply.list_services_response().service()) names << QString::fromStdString(s.name());
+        for (const auto& s : reply.list_services_response().service())
+            names << QString::fromStdString(s.name());
         QVERIFY2(names.contains("fraud.v1.Scoring") && names.contains("fraud.v1.Control") &&
                      names.contains("grpc.health.v1.Health"),
                  qPrintable(names.join(", ")));
@@ -366,18 +403,21 @@ private slots:
         grpc::ClientContext context;
         withDeadline(context);
         fraud::v1::ReplicaStatus status;
-        QCOMPARE(int(control->GetStatus(&context, {}, &status).error_code()), int(StatusCode::UNIMPLEMENTED));
+        QCOMPARE(int(control->GetStatus(&context, {}, &status).error_code()),
+                 int(StatusCode::UNIMPLEMENTED));
     }
 
     void sigtermDrainsThenStops() {
         QString error;
-        auto scorer = ScorerProcess::start(fraudops::test::transactionRegistry(),
-                                           {"--drain-seconds", "5", "--shutdown-grace-seconds", "10"}, &error);
+        auto scorer = ScorerProcess::start(
+            fraudops::test::transactionRegistry(),
+            {"--drain-seconds", "5", "--shutdown-grace-seconds", "10"}, &error);
         QVERIFY2(scorer, qPrintable(error));
         auto channel = channelTo(*scorer);
         auto stub = fraud::v1::Scoring::NewStub(channel);
         HealthWatcher watcher(channel);
-        QVERIFY(watcher.waitFor(grpc::health::v1::HealthCheckResponse::SERVING, std::chrono::seconds(10)));
+        QVERIFY(watcher.waitFor(grpc::health::v1::HealthCheckResponse::SERVING,
+                                std::chrono::seconds(10)));
 
         // A stream opened before the signal, to be used after it.
         grpc::ClientContext streamContext;
@@ -385,7 +425,8 @@ private slots:
         auto stream = stub->ScoreStream(&streamContext);
 
         scorer->child().signal(SIGTERM);
-        QVERIFY(watcher.waitFor(grpc::health::v1::HealthCheckResponse::NOT_SERVING, std::chrono::seconds(10)));
+        QVERIFY(watcher.waitFor(grpc::health::v1::HealthCheckResponse::NOT_SERVING,
+                                std::chrono::seconds(10)));
 
         // Draining: new calls and open streams are still served.
         grpc::ClientContext context;

@@ -1,8 +1,8 @@
 // A real Prometheus scrapes a real scorer: PromQL through Prometheus's HTTP API counts the
 // requests this test sent, per status code; the scorer's /metrics passes promtool's lint.
-#include <QtTest>
-
 #include <grpcpp/grpcpp.h>
+
+#include <QtTest>
 
 #include "HttpGet.h"
 #include "PrometheusProcess.h"
@@ -61,12 +61,12 @@ private slots:
         auto prometheus = PrometheusProcess::start({target}, &error);
         QVERIFY2(prometheus, qPrintable(error));
         // The first scrape comes 5-6 s after start, whatever the interval.
-        QVERIFY(prometheus->waitFor("up{job=\"scorer\"} == 1",
-                                    [](const QJsonArray& r) { return r.size() == 1; },
-                                    std::chrono::seconds(60)));
+        QVERIFY(prometheus->waitFor(
+            "up{job=\"scorer\"} == 1", [](const QJsonArray& r) { return r.size() == 1; },
+            std::chrono::seconds(60)));
 
-        auto stub = fraud::v1::Scoring::NewStub(
-            grpc::CreateChannel(scorer_->grpcAddress().toStdString(), grpc::InsecureChannelCredentials()));
+        auto stub = fraud::v1::Scoring::NewStub(grpc::CreateChannel(
+            scorer_->grpcAddress().toStdString(), grpc::InsecureChannelCredentials()));
         constexpr int kValid = 37, kInvalid = 5;
         for (int i = 0; i < kValid + kInvalid; ++i) {
             grpc::ClientContext context;
@@ -90,18 +90,22 @@ private slots:
         QVERIFY(prometheus->waitFor(
             "sum(fraud_scorer_decisions_total{variant=\"stable\",model_version=\"v1\"})",
             [&](const QJsonArray& r) {
-                return r.size() == 1 && r[0].toObject().value("value").toArray().at(1).toString().toDouble() == kValid;
+                return r.size() == 1 &&
+                       r[0].toObject().value("value").toArray().at(1).toString().toDouble() ==
+                           kValid;
             },
             std::chrono::seconds(30)));
-        QVERIFY(prometheus->waitFor("process_resident_memory_bytes{job=\"scorer\"} > 0",
-                                    [](const QJsonArray& r) { return r.size() == 1; },
-                                    std::chrono::seconds(30)));
+        QVERIFY(prometheus->waitFor(
+            "process_resident_memory_bytes{job=\"scorer\"} > 0",
+            [](const QJsonArray& r) { return r.size() == 1; }, std::chrono::seconds(30)));
     }
 
     void metricsPassPromtool() {
-        const auto metrics = httpGet(QStringLiteral("http://127.0.0.1:%1/metrics").arg(scorer_->metricsPort()));
+        const auto metrics =
+            httpGet(QStringLiteral("http://127.0.0.1:%1/metrics").arg(scorer_->metricsPort()));
         QCOMPARE(metrics.status, 200);
-        QVERIFY(metrics.body.contains("fraud_scorer_request_duration_seconds_bucket{method=\"Score\",le=\"1e-05\"}"));
+        QVERIFY(metrics.body.contains(
+            "fraud_scorer_request_duration_seconds_bucket{method=\"Score\",le=\"1e-05\"}"));
         QVERIFY(metrics.body.contains("process_cpu_seconds_total"));
         QProcess promtool;
         promtool.start("promtool", {"check", "metrics"});
@@ -109,7 +113,8 @@ private slots:
         promtool.write(metrics.body);
         promtool.closeWriteChannel();
         QVERIFY(promtool.waitForFinished(30'000));
-        const QByteArray output = promtool.readAllStandardOutput() + promtool.readAllStandardError();
+        const QByteArray output =
+            promtool.readAllStandardOutput() + promtool.readAllStandardError();
         QVERIFY2(promtool.exitCode() == 0, output.constData());
     }
 };

@@ -1,7 +1,6 @@
 // The built-in transaction schema, computed in event time: each feature against values
 // worked out by hand on a short sequence of one card's events, some arriving out of order.
 #include <QtTest>
-
 #include <cmath>
 #include <vector>
 
@@ -45,8 +44,8 @@ class TransactionFeaturesTest : public QObject {
     Q_OBJECT
 
 private:
-    std::vector<float> extract(fraud::TransactionFeatureExtractor& e, const fraud::v1::Transaction& tx,
-                               bool record = true) {
+    std::vector<float> extract(fraud::TransactionFeatureExtractor& e,
+                               const fraud::v1::Transaction& tx, bool record = true) {
         std::vector<float> out(fraud::kTransactionFeatureCount);
         e.extract(tx, out, record);
         return out;
@@ -58,7 +57,8 @@ private:
 
     void check(const std::vector<float>& f, const Expected& e, const char* step) {
         const auto same = [](double got, double want) {
-            return std::isnan(want) ? std::isnan(got) : std::abs(got - want) <= 1e-4 * std::max(1.0, std::abs(want));
+            return std::isnan(want) ? std::isnan(got)
+                                    : std::abs(got - want) <= 1e-4 * std::max(1.0, std::abs(want));
         };
         const std::pair<TransactionFeature, double> checks[] = {
             {TransactionFeature::CardTxnCount1h, e.count1h},
@@ -74,11 +74,12 @@ private:
         for (const auto& [feature, want] : checks) {
             const double got = at(f, feature);
             const auto name = fraud::transactionFeatures()[static_cast<std::size_t>(feature)].name;
-            QVERIFY2(same(got, want), qPrintable(QStringLiteral("%1: %2 is %3, expected %4")
-                                                     .arg(step)
-                                                     .arg(QByteArray(name.data(), qsizetype(name.size())))
-                                                     .arg(got)
-                                                     .arg(want)));
+            QVERIFY2(same(got, want),
+                     qPrintable(QStringLiteral("%1: %2 is %3, expected %4")
+                                    .arg(step)
+                                    .arg(QByteArray(name.data(), qsizetype(name.size())))
+                                    .arg(got)
+                                    .arg(want)));
         }
     }
 
@@ -112,8 +113,8 @@ private slots:
 
         // Windows are half-open: the event at 600 is exactly one hour before 4200 and is out
         // of the 1 h window. Before 4200: events at 0, 300, 600 (sum 80, mean 80/3).
-        check(extract(e, txn("c1", 4200, 5, "m3", "d1")), {0, 3, 80, 5 / (80.0 / 3), 3600, 1, 0, 0, 1},
-              "window edge");
+        check(extract(e, txn("c1", 4200, 5, "m3", "d1")),
+              {0, 3, 80, 5 / (80.0 / 3), 3600, 1, 0, 0, 1}, "window edge");
     }
 
     void explainDoesNotRecord() {
@@ -127,7 +128,8 @@ private slots:
         QCOMPARE(at(second, TransactionFeature::NewMerchant), 1.0f);
         QCOMPARE(store.size(), std::size_t{1});
         extract(e, txn("c2", 0, 1, "m1", "d1"), /*record=*/false);
-        QCOMPARE(store.size(), std::size_t{1});  // an unknown card read without recording is not stored
+        QCOMPARE(store.size(),
+                 std::size_t{1});  // an unknown card read without recording is not stored
     }
 
     void cardsAreIndependent() {
@@ -148,7 +150,8 @@ private slots:
     void velocitySaturatesAtCapacity() {
         fraud::CardHistoryStore store;
         fraud::TransactionFeatureExtractor e(store);
-        for (int i = 0; i < 40; ++i) extract(e, txn("c1", i * 10, 1, "m1", "d1"));
+        for (int i = 0; i < 40; ++i)
+            extract(e, txn("c1", i * 10, 1, "m1", "d1"));
         const auto f = extract(e, txn("c1", 400, 1, "m1", "d1"));
         QCOMPARE(at(f, TransactionFeature::CardTxnCount1h), float(fraud::kCardEventCapacity));
         // The oldest events made way: the remembered ones are the latest 32, 80..390.

@@ -1,7 +1,6 @@
 // The synthetic generator: deterministic by seed, in event-time order, with a realistic
 // fraud rate made of every documented pattern, and drift knobs that move only their field.
 #include <QtTest>
-
 #include <map>
 
 #include "common/Time.h"
@@ -54,9 +53,10 @@ private slots:
         }
         const double rate = double(fraud) / n;
         QVERIFY2(rate >= 0.005 && rate <= 0.02, qPrintable(QString::number(rate)));
-        for (auto p : {fraud::FraudPattern::CardTesting, fraud::FraudPattern::AccountTakeover,
-                       fraud::FraudPattern::RiskyCategoryAtNight,
-                       fraud::FraudPattern::MerchantCompromise, fraud::FraudPattern::FriendlyFraud}) {
+        for (auto p :
+             {fraud::FraudPattern::CardTesting, fraud::FraudPattern::AccountTakeover,
+              fraud::FraudPattern::RiskyCategoryAtNight, fraud::FraudPattern::MerchantCompromise,
+              fraud::FraudPattern::FriendlyFraud}) {
             QVERIFY2(patterns[p] > 0, fraud::toString(p).data());
         }
     }

@@ -13,10 +13,13 @@ ChildProcess::ChildProcess() {
     process_.setProcessChannelMode(QProcess::SeparateChannels);
 }
 
-ChildProcess::~ChildProcess() { stop(); }
+ChildProcess::~ChildProcess() {
+    stop();
+}
 
 void ChildProcess::start(const QString& program, const QStringList& args, bool mergeStderr) {
-    process_.setProcessChannelMode(mergeStderr ? QProcess::MergedChannels : QProcess::SeparateChannels);
+    process_.setProcessChannelMode(mergeStderr ? QProcess::MergedChannels
+                                               : QProcess::SeparateChannels);
     process_.start(program, args);
     process_.waitForStarted(10'000);
 }
@@ -29,27 +32,34 @@ QByteArray ChildProcess::waitForLine(const std::function<bool(const QByteArray&)
         while ((newline = pending_.indexOf('\n')) >= 0) {
             const QByteArray line = pending_.left(newline);
             pending_.remove(0, newline + 1);
-            if (seen) seen->append(line + '\n');
-            if (accept(line)) return line;
+            if (seen)
+                seen->append(line + '\n');
+            if (accept(line))
+                return line;
         }
-        if (deadline.hasExpired() || process_.state() == QProcess::NotRunning) return {};
-        if (process_.waitForReadyRead(static_cast<int>(std::max<qint64>(1, deadline.remainingTime())))) {
+        if (deadline.hasExpired() || process_.state() == QProcess::NotRunning)
+            return {};
+        if (process_.waitForReadyRead(
+                static_cast<int>(std::max<qint64>(1, deadline.remainingTime())))) {
             pending_.append(process_.readAllStandardOutput());
         }
     }
 }
 
 bool ChildProcess::waitForExit(std::chrono::milliseconds timeout) {
-    if (process_.state() == QProcess::NotRunning) return true;
+    if (process_.state() == QProcess::NotRunning)
+        return true;
     return process_.waitForFinished(static_cast<int>(timeout.count()));
 }
 
 void ChildProcess::signal(int sig) {
-    if (process_.state() != QProcess::NotRunning) ::kill(static_cast<pid_t>(process_.processId()), sig);
+    if (process_.state() != QProcess::NotRunning)
+        ::kill(static_cast<pid_t>(process_.processId()), sig);
 }
 
 void ChildProcess::stop() {
-    if (process_.state() == QProcess::NotRunning) return;
+    if (process_.state() == QProcess::NotRunning)
+        return;
     signal(SIGCONT);
     process_.terminate();
     if (!process_.waitForFinished(10'000)) {
@@ -58,6 +68,8 @@ void ChildProcess::stop() {
     }
 }
 
-QByteArray ChildProcess::standardError() { return process_.readAllStandardError(); }
+QByteArray ChildProcess::standardError() {
+    return process_.readAllStandardError();
+}
 
 }  // namespace fraudops::test

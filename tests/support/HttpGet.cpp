@@ -15,11 +15,13 @@ HttpResponse httpGet(const QString& url, std::chrono::milliseconds timeout) {
     QEventLoop loop;
     QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
     QTimer::singleShot(timeout + std::chrono::milliseconds(500), &loop, &QEventLoop::quit);
-    if (!reply->isFinished()) loop.exec();
+    if (!reply->isFinished())
+        loop.exec();
     HttpResponse response;
     response.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     response.body = reply->readAll();
-    if (reply->error() != QNetworkReply::NoError) response.error = reply->errorString();
+    if (reply->error() != QNetworkReply::NoError)
+        response.error = reply->errorString();
     reply->deleteLater();
     return response;
 }

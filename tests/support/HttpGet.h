@@ -2,7 +2,6 @@
 
 #include <QByteArray>
 #include <QString>
-
 #include <chrono>
 
 namespace fraudops::test {
@@ -14,6 +13,7 @@ struct HttpResponse {
 };
 
 // A blocking HTTP GET for tests, through QNetworkAccessManager with its own event loop.
-HttpResponse httpGet(const QString& url, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+HttpResponse httpGet(const QString& url,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace fraudops::test

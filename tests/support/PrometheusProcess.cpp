@@ -1,10 +1,10 @@
 #include "PrometheusProcess.h"
 
 #include <QDeadlineTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QJsonDocument>
 #include <QRegularExpression>
-#include <QEventLoop>
 #include <QTimer>
 #include <QUrlQuery>
 
@@ -25,22 +25,25 @@ void betweenPolls(std::chrono::milliseconds interval) {
 std::unique_ptr<PrometheusProcess> PrometheusProcess::start(const QStringList& targets,
                                                             QString* error) {
     auto p = std::make_unique<PrometheusProcess>();
-    QString config = "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-                     "scrape_configs:\n  - job_name: scorer\n    static_configs:\n"
-                     "      - targets: [";
-    for (int i = 0; i < targets.size(); ++i) config += (i ? ", \"" : "\"") + targets[i] + "\"";
+    QString config =
+        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+        "scrape_configs:\n  - job_name: scorer\n    static_configs:\n"
+        "      - targets: [";
+    for (int i = 0; i < targets.size(); ++i)
+        config += (i ? ", \"" : "\"") + targets[i] + "\"";
     config += "]\n";
     QFile file(p->dir_.filePath("prometheus.yml"));
     if (!file.open(QIODevice::WriteOnly) || file.write(config.toUtf8()) < 0) {
-        if (error) *error = "cannot write the Prometheus configuration";
+        if (error)
+            *error = "cannot write the Prometheus configuration";
         return nullptr;
     }
     file.close();
-    p->child_.start("prometheus",
-                    {"--config.file=" + file.fileName(),
-                     "--storage.tsdb.path=" + p->dir_.filePath("data"),
-                     "--web.listen-address=127.0.0.1:0", "--log.level=info"},
-                    /*mergeStderr=*/true);
+    p->child_.start(
+        "prometheus",
+        {"--config.file=" + file.fileName(), "--storage.tsdb.path=" + p->dir_.filePath("data"),
+         "--web.listen-address=127.0.0.1:0", "--log.level=info"},
+        /*mergeStderr=*/true);
     // Prometheus logs the address it really bound: msg="Listening on" address=127.0.0.1:PORT
     static const QRegularExpression listening(R"(msg="Listening on" address=127\.0\.0\.1:(\d+))");
     QByteArray seen;
@@ -48,7 +51,8 @@ std::unique_ptr<PrometheusProcess> PrometheusProcess::start(const QStringList& t
         [](const QByteArray& l) { return listening.match(QString::fromUtf8(l)).hasMatch(); },
         std::chrono::seconds(30), &seen);
     if (line.isEmpty()) {
-        if (error) *error = "Prometheus did not start listening: " + QString::fromUtf8(seen);
+        if (error)
+            *error = "Prometheus did not start listening: " + QString::fromUtf8(seen);
         return nullptr;
     }
     p->port_ = listening.match(QString::fromUtf8(line)).captured(1).toInt();
@@ -56,7 +60,8 @@ std::unique_ptr<PrometheusProcess> PrometheusProcess::start(const QStringList& t
     QDeadlineTimer deadline(std::chrono::seconds(30));
     while (httpGet(p->baseUrl() + "/-/ready", std::chrono::seconds(2)).status != 200) {
         if (deadline.hasExpired()) {
-            if (error) *error = "Prometheus never became ready";
+            if (error)
+                *error = "Prometheus never became ready";
             return nullptr;
         }
         betweenPolls(std::chrono::milliseconds(50));
@@ -70,7 +75,8 @@ QJsonArray PrometheusProcess::query(const QString& promql, QString* error) const
     const auto response = httpGet(baseUrl() + "/api/v1/query?" + q.toString(QUrl::FullyEncoded));
     const auto doc = QJsonDocument::fromJson(response.body).object();
     if (response.status != 200 || doc.value("status").toString() != "success") {
-        if (error) *error = QString::fromUtf8(response.body) + response.error;
+        if (error)
+            *error = QString::fromUtf8(response.body) + response.error;
         return {};
     }
     return doc.value("data").toObject().value("result").toArray();
@@ -82,9 +88,12 @@ bool PrometheusProcess::waitFor(const QString& promql,
     QDeadlineTimer deadline(timeout);
     for (;;) {
         const QJsonArray result = query(promql);
-        if (last) *last = result;
-        if (accept(result)) return true;
-        if (deadline.hasExpired()) return false;
+        if (last)
+            *last = result;
+        if (accept(result))
+            return true;
+        if (deadline.hasExpired())
+            return false;
         betweenPolls(std::chrono::milliseconds(200));
     }
 }

@@ -4,7 +4,6 @@
 #include <QJsonObject>
 #include <QStringList>
 #include <QTemporaryDir>
-
 #include <chrono>
 #include <functional>
 #include <memory>

@@ -7,11 +7,10 @@
 namespace fraudops::test {
 
 std::unique_ptr<ScorerProcess> ScorerProcess::start(const QString& registry,
-                                                    const QStringList& extraArgs,
-                                                    QString* error) {
+                                                    const QStringList& extraArgs, QString* error) {
     auto scorer = std::make_unique<ScorerProcess>();
-    QStringList args{"--registry", registry, "--listen", "127.0.0.1:0", "--metrics-listen",
-                     "127.0.0.1:0"};
+    QStringList args{"--registry",  registry,           "--listen",
+                     "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"};
     args += extraArgs;
     scorer->child_.start(scorerBinary(), args);
     QByteArray seen;

@@ -2,7 +2,6 @@
 
 #include <QDir>
 #include <QProcessEnvironment>
-
 #include <stdexcept>
 
 namespace fraudops::test {
@@ -18,10 +17,20 @@ QString required(const char* name) {
 
 }  // namespace
 
-QString scorerBinary() { return required("FRAUDOPS_SCORER"); }
-QString trainerBinary() { return required("FRAUDOPS_TRAIN"); }
-QString transactionRegistry() { return required("FRAUDOPS_TEST_REGISTRIES") + "/transaction"; }
-QString vectorRegistry() { return required("FRAUDOPS_TEST_REGISTRIES") + "/ulb"; }
-QString sharedDataDir() { return required("FRAUDOPS_SHARED_DATA"); }
+QString scorerBinary() {
+    return required("FRAUDOPS_SCORER");
+}
+QString trainerBinary() {
+    return required("FRAUDOPS_TRAIN");
+}
+QString transactionRegistry() {
+    return required("FRAUDOPS_TEST_REGISTRIES") + "/transaction";
+}
+QString vectorRegistry() {
+    return required("FRAUDOPS_TEST_REGISTRIES") + "/ulb";
+}
+QString sharedDataDir() {
+    return required("FRAUDOPS_SHARED_DATA");
+}
 
 }  // namespace fraudops::test

@@ -30,17 +30,20 @@ CommandLine& CommandLine::flag(const std::string& name, const std::string& help)
 
 std::string CommandLine::envName(const std::string& name) const {
     std::string env = envPrefix_ + "_" + name;
-    for (char& c : env) c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (char& c : env)
+        c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return env;
 }
 
 std::string CommandLine::usage() const {
     std::ostringstream out;
-    out << "Usage: " << program_ << " [flags]\n\n" << summary_ << "\n\nFlags (environment variable in brackets):\n";
+    out << "Usage: " << program_ << " [flags]\n\n"
+        << summary_ << "\n\nFlags (environment variable in brackets):\n";
     for (const auto& name : order_) {
         const Spec& s = specs_.at(name);
         out << "  --" << name << (s.isFlag ? "" : "=VALUE");
-        if (name != "help") out << "  [" << envName(name) << "]";
+        if (name != "help")
+            out << "  [" << envName(name) << "]";
         out << "\n      " << s.help;
         if (s.required) {
             out << " (required)";
@@ -54,7 +57,8 @@ std::string CommandLine::usage() const {
 
 bool CommandLine::parse(int argc, char** argv, int first, std::ostream& out, std::ostream& err) {
     for (const auto& name : order_) {
-        if (name == "help") continue;
+        if (name == "help")
+            continue;
         if (const char* env = std::getenv(envName(name).c_str()); env != nullptr) {
             values_[name] = specs_[name].isFlag && std::string(env).empty() ? "true" : env;
             given_[name] = true;
@@ -81,9 +85,11 @@ bool CommandLine::parse(int argc, char** argv, int first, std::ostream& out, std
             return false;
         }
         if (spec->second.isFlag) {
-            if (!hasValue) value = "true";
+            if (!hasValue)
+                value = "true";
             if (value != "true" && value != "false" && value != "1" && value != "0") {
-                err << program_ << ": --" << name << " takes true or false, not '" << value << "'\n";
+                err << program_ << ": --" << name << " takes true or false, not '" << value
+                    << "'\n";
                 exitCode_ = 2;
                 return false;
             }
@@ -115,7 +121,8 @@ bool CommandLine::parse(int argc, char** argv, int first, std::ostream& out, std
 
 const std::string& CommandLine::get(const std::string& name) const {
     const auto it = values_.find(name);
-    if (it == values_.end()) throw std::logic_error("no such flag --" + name);
+    if (it == values_.end())
+        throw std::logic_error("no such flag --" + name);
     return it->second;
 }
 
@@ -124,7 +131,8 @@ std::int64_t CommandLine::integer(const std::string& name) const {
     std::size_t used = 0;
     try {
         const auto n = std::stoll(v, &used);
-        if (used == v.size()) return n;
+        if (used == v.size())
+            return n;
     } catch (const std::exception&) {
     }
     throw std::invalid_argument("--" + name + " must be a whole number, not '" + v + "'");
@@ -135,7 +143,8 @@ double CommandLine::number(const std::string& name) const {
     std::size_t used = 0;
     try {
         const double n = std::stod(v, &used);
-        if (used == v.size()) return n;
+        if (used == v.size())
+            return n;
     } catch (const std::exception&) {
     }
     throw std::invalid_argument("--" + name + " must be a number, not '" + v + "'");
@@ -146,6 +155,8 @@ bool CommandLine::enabled(const std::string& name) const {
     return v == "true" || v == "1";
 }
 
-bool CommandLine::given(const std::string& name) const { return given_.count(name) > 0; }
+bool CommandLine::given(const std::string& name) const {
+    return given_.count(name) > 0;
+}
 
 }  // namespace fraud

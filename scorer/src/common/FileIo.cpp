@@ -23,7 +23,8 @@ void writeAll(int fd, std::string_view content, const std::filesystem::path& pat
     while (left > 0) {
         const ssize_t n = ::write(fd, p, left);
         if (n < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             throwErrno("cannot write", path);
         }
         p += n;
@@ -35,29 +36,35 @@ void writeAll(int fd, std::string_view content, const std::filesystem::path& pat
 
 std::string readFile(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot open " + path.string());
+    if (!in)
+        throw std::runtime_error("cannot open " + path.string());
     std::ostringstream ss;
     ss << in.rdbuf();
-    if (in.bad()) throw std::runtime_error("cannot read " + path.string());
+    if (in.bad())
+        throw std::runtime_error("cannot read " + path.string());
     return std::move(ss).str();
 }
 
 void syncDirectory(const std::filesystem::path& dir) {
     const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) throwErrno("cannot open directory", dir);
+    if (fd < 0)
+        throwErrno("cannot open directory", dir);
     const int rc = ::fsync(fd);
     ::close(fd);
-    if (rc != 0) throwErrno("cannot fsync directory", dir);
+    if (rc != 0)
+        throwErrno("cannot fsync directory", dir);
 }
 
 void writeFileAtomically(const std::filesystem::path& path, std::string_view content) {
     const auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
     auto tmp = dir / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()));
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throwErrno("cannot create", tmp);
+    if (fd < 0)
+        throwErrno("cannot create", tmp);
     try {
         writeAll(fd, content, tmp);
-        if (::fsync(fd) != 0) throwErrno("cannot fsync", tmp);
+        if (::fsync(fd) != 0)
+            throwErrno("cannot fsync", tmp);
     } catch (...) {
         ::close(fd);
         ::unlink(tmp.c_str());
@@ -73,12 +80,14 @@ void writeFileAtomically(const std::filesystem::path& path, std::string_view con
 
 void appendLineDurably(const std::filesystem::path& path, std::string_view line) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) throwErrno("cannot open", path);
+    if (fd < 0)
+        throwErrno("cannot open", path);
     try {
         std::string withNewline(line);
         withNewline.push_back('\n');
         writeAll(fd, withNewline, path);
-        if (::fsync(fd) != 0) throwErrno("cannot fsync", path);
+        if (::fsync(fd) != 0)
+            throwErrno("cannot fsync", path);
     } catch (...) {
         ::close(fd);
         throw;
@@ -88,9 +97,11 @@ void appendLineDurably(const std::filesystem::path& path, std::string_view line)
 
 FileLock::FileLock(const std::filesystem::path& lockPath) {
     fd_ = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throwErrno("cannot open lock file", lockPath);
+    if (fd_ < 0)
+        throwErrno("cannot open lock file", lockPath);
     while (::flock(fd_, LOCK_EX) != 0) {
-        if (errno == EINTR) continue;
+        if (errno == EINTR)
+            continue;
         const int saved = errno;
         ::close(fd_);
         errno = saved;

@@ -1,7 +1,7 @@
 #include "common/Time.h"
 
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 
 namespace fraud {
 

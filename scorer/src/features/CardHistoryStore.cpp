@@ -8,7 +8,9 @@
 namespace fraud {
 namespace {
 
-std::int64_t floorSeconds(EpochMillis ms) { return ms >= 0 ? ms / 1000 : (ms - 999) / 1000; }
+std::int64_t floorSeconds(EpochMillis ms) {
+    return ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+}
 
 std::int32_t clampToInt32(std::int64_t v) {
     return static_cast<std::int32_t>(std::clamp<std::int64_t>(
@@ -21,8 +23,8 @@ CardHistoryStore::CardHistoryStore() : CardHistoryStore(Options{}) {}
 
 CardHistoryStore::CardHistoryStore(Options options)
     : options_(options),
-      perShardCapacity_(std::max<std::size_t>(1, options.maxCards / std::max<std::size_t>(
-                                                                        1, options.shards))),
+      perShardCapacity_(
+          std::max<std::size_t>(1, options.maxCards / std::max<std::size_t>(1, options.shards))),
       started_(std::chrono::steady_clock::now()) {
     shards_.reserve(std::max<std::size_t>(1, options_.shards));
     for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.shards); ++i) {
@@ -38,10 +40,9 @@ std::size_t CardHistoryStore::bytesPerCard() {
 }
 
 std::uint32_t CardHistoryStore::processingSeconds() const {
-    return static_cast<std::uint32_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
-                                                         started_)
-            .count());
+    return static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                          std::chrono::steady_clock::now() - started_)
+                                          .count());
 }
 
 CardHistoryView CardHistoryStore::observe(std::string_view cardId, const CardEvent& event,
@@ -60,12 +61,14 @@ CardHistoryView CardHistoryStore::observe(std::string_view cardId, const CardEve
         std::int32_t latest = std::numeric_limits<std::int32_t>::min();
         for (std::size_t i = 0; i < card.events; ++i) {
             const Event& e = card.event[i];
-            if (e.time > t) continue;  // later in event time: not history yet
+            if (e.time > t)
+                continue;  // later in event time: not history yet
             ++view.remembered;
             sumAll += e.amount;
             latest = std::max(latest, e.time);
             // Windows are half-open: (t - window, t].
-            if (e.time > t - 3600) ++view.count1h;
+            if (e.time > t - 3600)
+                ++view.count1h;
             if (e.time > t - 86400) {
                 ++view.count24h;
                 view.amountSum24h += e.amount;
@@ -77,20 +80,21 @@ CardHistoryView CardHistoryStore::observe(std::string_view cardId, const CardEve
         }
         const auto seenBy = [t](const Seen* seen, std::size_t n, std::uint32_t hash) {
             for (std::size_t i = 0; i < n; ++i) {
-                if (seen[i].hash == hash && seen[i].firstSeen <= t) return true;
+                if (seen[i].hash == hash && seen[i].firstSeen <= t)
+                    return true;
             }
             return false;
         };
         view.newMerchant = !seenBy(card.merchant.data(), card.merchants, event.merchant);
-        view.newDevice =
-            event.hasDevice && !seenBy(card.device.data(), card.devices, event.device);
+        view.newDevice = event.hasDevice && !seenBy(card.device.data(), card.devices, event.device);
     } else {
         view.newDevice = event.hasDevice;
     }
 
     if (record) {
         if (it == shard.cards.end()) {
-            if (shard.cards.size() >= perShardCapacity_) makeRoom(shard);
+            if (shard.cards.size() >= perShardCapacity_)
+                makeRoom(shard);
             it = shard.cards.try_emplace(key).first;
             it->second.baseSeconds = eventSeconds;
         }
@@ -107,9 +111,11 @@ void CardHistoryStore::remember(Card& card, const CardEvent& event, std::int32_t
         card.event[card.events++] = e;
     } else {
         // Full: the oldest event in event time makes way, unless the new one is older still.
-        auto oldest = std::min_element(card.event.begin(), card.event.end(),
-                                       [](const Event& a, const Event& b) { return a.time < b.time; });
-        if (oldest->time < t) *oldest = e;
+        auto oldest =
+            std::min_element(card.event.begin(), card.event.end(),
+                             [](const Event& a, const Event& b) { return a.time < b.time; });
+        if (oldest->time < t)
+            *oldest = e;
     }
     rememberSeen(card.merchant.data(), card.merchants, kCardMerchantCapacity, event.merchant, t);
     if (event.hasDevice) {
@@ -155,8 +161,10 @@ void CardHistoryStore::makeRoom(Shard& shard) {
             break;
         }
     }
-    if (victim == shard.cards.end()) victim = shard.cards.begin();
-    if (victim != shard.cards.end()) shard.cards.erase(victim);
+    if (victim == shard.cards.end())
+        victim = shard.cards.begin();
+    if (victim != shard.cards.end())
+        shard.cards.erase(victim);
 }
 
 std::size_t CardHistoryStore::size() const {
@@ -171,13 +179,14 @@ std::size_t CardHistoryStore::size() const {
 std::size_t CardHistoryStore::evictIdle() {
     const std::uint32_t now = processingSeconds();
     const auto ttl = static_cast<std::uint32_t>(options_.idleTtl.count());
-    if (now < ttl) return 0;
+    if (now < ttl)
+        return 0;
     const std::uint32_t cutoff = now - ttl;
     std::size_t evicted = 0;
     for (auto& shard : shards_) {
         std::lock_guard lock(shard->mutex);
-        evicted += std::erase_if(shard->cards,
-                                 [cutoff](const auto& entry) { return entry.second.lastTouch < cutoff; });
+        evicted += std::erase_if(
+            shard->cards, [cutoff](const auto& entry) { return entry.second.lastTouch < cutoff; });
     }
     return evicted;
 }

@@ -1,7 +1,6 @@
 #include "features/FeatureSchema.h"
 
 #include <nlohmann/json.hpp>
-
 #include <stdexcept>
 
 #include "features/TransactionSchema.h"
@@ -9,7 +8,8 @@
 namespace fraud {
 
 std::string FeatureSchema::id() const {
-    if (kind == Kind::Transaction) return "transaction/v" + std::to_string(version);
+    if (kind == Kind::Transaction)
+        return "transaction/v" + std::to_string(version);
     return "vector/" + name + "/v" + std::to_string(version);
 }
 
@@ -33,7 +33,8 @@ FeatureSchema FeatureSchema::fromJson(const nlohmann::json& j) {
     s.name = j.at("name").get<std::string>();
     s.version = j.at("version").get<int>();
     s.features = j.at("features").get<std::vector<std::string>>();
-    if (s.features.empty()) throw std::runtime_error("feature schema has no features");
+    if (s.features.empty())
+        throw std::runtime_error("feature schema has no features");
     return s;
 }
 
@@ -42,7 +43,8 @@ FeatureSchema FeatureSchema::builtinTransaction() {
     s.kind = Kind::Transaction;
     s.name = "transaction";
     s.version = kTransactionSchemaVersion;
-    for (const auto& f : transactionFeatures()) s.features.emplace_back(f.name);
+    for (const auto& f : transactionFeatures())
+        s.features.emplace_back(f.name);
     return s;
 }
 

@@ -20,8 +20,7 @@ constexpr std::array kChannel{"channel"sv};
 
 constexpr std::array<TransactionFeatureInfo, kTransactionFeatureCount> kFeatures{{
     {"amount", "transaction amount", kAmount},
-    {"card_txn_count_1h", "the card's earlier transactions in the hour before this one",
-     kCardTime},
+    {"card_txn_count_1h", "the card's earlier transactions in the hour before this one", kCardTime},
     {"card_txn_count_24h", "the card's earlier transactions in the 24 hours before this one",
      kCardTime},
     {"card_amount_sum_24h", "sum of the card's earlier amounts in the 24 hours before",
@@ -29,8 +28,9 @@ constexpr std::array<TransactionFeatureInfo, kTransactionFeatureCount> kFeatures
     {"amount_to_card_mean",
      "amount divided by the mean of the card's remembered earlier amounts (missing if none)",
      kCardTimeAmount},
-    {"seconds_since_last_txn", "seconds since the card's latest earlier transaction (missing if "
-                               "none)",
+    {"seconds_since_last_txn",
+     "seconds since the card's latest earlier transaction (missing if "
+     "none)",
      kCardTime},
     {"new_merchant", "1 if the card has not been used at this merchant before", kMerchant},
     {"new_device", "1 if the device is new for the card, 0 if known or no device", kDevice},
@@ -62,7 +62,9 @@ constexpr double kDefaultCategoryRisk = 0.20;
 
 }  // namespace
 
-std::span<const TransactionFeatureInfo> transactionFeatures() { return kFeatures; }
+std::span<const TransactionFeatureInfo> transactionFeatures() {
+    return kFeatures;
+}
 
 double merchantCategoryRisk(std::string_view mcc) {
     const auto* it = std::find_if(std::begin(kCategoryRisk), std::end(kCategoryRisk),

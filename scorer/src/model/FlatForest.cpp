@@ -1,5 +1,7 @@
 #include "model/FlatForest.h"
 
+#include <algorithm>
+#include <array>
 #include <deque>
 #include <limits>
 #include <stdexcept>
@@ -8,13 +10,21 @@ namespace fraud {
 
 FlatForest::FlatForest(const TreeModel& model)
     : baseMargin_(model.baseMargin), featureCount_(model.featureCount) {
-    if (model.featureCount > std::numeric_limits<std::uint16_t>::max()) {
-        throw std::runtime_error("FlatForest: more than 65535 features");
+    if (2 * model.featureCount + 1 > std::numeric_limits<std::uint16_t>::max()) {
+        throw std::runtime_error("FlatForest: at most 32767 features");
     }
+    const auto features = static_cast<std::uint16_t>(model.featureCount);
+    const auto leafInput = static_cast<std::uint16_t>(2 * features);  // the extra -inf input
     nodes_.reserve(model.nodeCount());
     roots_.reserve(model.trees.size());
     for (const Tree& tree : model.trees) {
-        // Breadth-first: a node's two children are appended together, left then right.
+        const int depth = tree.depth();
+        if (depth > 255)
+            throw std::runtime_error("FlatForest: a tree deeper than 255");
+        treeDepth_.push_back(static_cast<std::uint8_t>(depth));
+        if (tree.size() > std::numeric_limits<std::uint16_t>::max()) {
+            throw std::runtime_error("FlatForest: a tree of more than 65535 nodes");
+        }
         const auto root = static_cast<std::uint32_t>(nodes_.size());
         roots_.push_back(root);
         std::deque<std::pair<std::size_t, std::uint32_t>> queue;  // (tree node, flat index)
@@ -26,34 +36,70 @@ FlatForest::FlatForest(const TreeModel& model)
             Node node{};
             node.value = tree.value[src];
             if (tree.isLeaf(src)) {
-                node.isLeaf = 1;
+                node.input = leafInput;
+                node.left = static_cast<std::uint16_t>(dst - root);
             } else {
-                node.feature = static_cast<std::uint16_t>(tree.feature[src]);
-                node.defaultLeft = tree.defaultLeft[src];
-                node.left = static_cast<std::uint32_t>(nodes_.size());
+                node.input = static_cast<std::uint16_t>(tree.feature[src] +
+                                                        (tree.defaultLeft[src] ? 0 : features));
+                const auto left = static_cast<std::uint32_t>(nodes_.size());
+                node.left = static_cast<std::uint16_t>(left - root);
                 nodes_.push_back({});
                 nodes_.push_back({});
-                queue.emplace_back(static_cast<std::size_t>(tree.left[src]), node.left);
-                queue.emplace_back(static_cast<std::size_t>(tree.right[src]), node.left + 1);
+                queue.emplace_back(static_cast<std::size_t>(tree.left[src]), left);
+                queue.emplace_back(static_cast<std::size_t>(tree.right[src]), left + 1);
             }
             nodes_[dst] = node;
         }
     }
+    for (std::size_t t = 0; t < treeDepth_.size(); t += kLanes) {
+        const auto end = std::min(treeDepth_.size(), t + kLanes);
+        groupDepth_.push_back(*std::max_element(treeDepth_.begin() + static_cast<long>(t),
+                                                treeDepth_.begin() + static_cast<long>(end)));
+    }
 }
 
 double FlatForest::margin(std::span<const float> row) const {
+    // The doubled row (NaN as -inf, then NaN as +inf) and the extra -inf input; small schemas
+    // stay on the stack.
+    constexpr std::size_t kStackFeatures = 127;
+    constexpr float kInf = std::numeric_limits<float>::infinity();
+    std::array<float, 2 * kStackFeatures + 1> stackRow;
+    std::vector<float> heapRow;
+    float* x = stackRow.data();
+    if (featureCount_ > kStackFeatures) {
+        heapRow.resize(2 * featureCount_ + 1);
+        x = heapRow.data();
+    }
+    for (std::size_t f = 0; f < featureCount_; ++f) {
+        const float v = row[f];
+        const bool missing = v != v;
+        x[f] = missing ? -kInf : v;
+        x[featureCount_ + f] = missing ? kInf : v;
+    }
+    x[2 * featureCount_] = -kInf;
+
+    const std::size_t trees = roots_.size();
     const Node* nodes = nodes_.data();
-    const float* x = row.data();
     float sum = 0;
-    for (const std::uint32_t root : roots_) {
-        const Node* n = nodes + root;
-        while (!n->isLeaf) {
-            const float v = x[n->feature];
-            // NaN compares false: it goes left only where the split's default is left.
-            const bool goLeft = (v < n->value) | ((v != v) & (n->defaultLeft != 0));
-            n = nodes + n->left + (goLeft ? 0 : 1);
+    std::size_t t = 0;
+    for (; t + kLanes <= trees; t += kLanes) {
+        std::array<const Node*, kLanes> tree;
+        std::array<std::uint32_t, kLanes> at{};
+        for (std::size_t lane = 0; lane < kLanes; ++lane)
+            tree[lane] = nodes + roots_[t + lane];
+        for (int k = groupDepth_[t / kLanes]; k > 0; --k) {
+            for (std::size_t lane = 0; lane < kLanes; ++lane)
+                at[lane] = step(tree[lane], at[lane], x);
         }
-        sum += n->value;
+        for (std::size_t lane = 0; lane < kLanes; ++lane)
+            sum += tree[lane][at[lane]].value;
+    }
+    for (; t < trees; ++t) {
+        const Node* tree = nodes + roots_[t];
+        std::uint32_t at = 0;
+        for (int k = treeDepth_[t]; k > 0; --k)
+            at = step(tree, at, x);
+        sum += tree[at].value;
     }
     return baseMargin_ + static_cast<double>(sum);
 }

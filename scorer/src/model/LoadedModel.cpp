@@ -19,7 +19,8 @@ DenseMatrix probeRows(const TreeModel& model, std::size_t rows) {
     std::vector<std::vector<float>> thresholds(model.featureCount);
     for (const Tree& tree : model.trees) {
         for (std::size_t n = 0; n < tree.size(); ++n) {
-            if (!tree.isLeaf(n)) thresholds[tree.feature[n]].push_back(tree.value[n]);
+            if (!tree.isLeaf(n))
+                thresholds[tree.feature[n]].push_back(tree.value[n]);
         }
     }
     std::mt19937_64 rng(20261122);
@@ -35,9 +36,14 @@ DenseMatrix probeRows(const TreeModel& model, std::size_t rows) {
             } else {
                 const float base = t[rng() % t.size()];
                 switch (rng() % 3) {
-                    case 0: v = std::nextafter(base, -std::numeric_limits<float>::infinity()); break;
-                    case 1: v = base; break;
-                    default: v = std::nextafter(base, std::numeric_limits<float>::infinity());
+                    case 0:
+                        v = std::nextafter(base, -std::numeric_limits<float>::infinity());
+                        break;
+                    case 1:
+                        v = base;
+                        break;
+                    default:
+                        v = std::nextafter(base, std::numeric_limits<float>::infinity());
                 }
             }
             x.row(r)[f] = v;
@@ -84,7 +90,8 @@ std::shared_ptr<const LoadedModel> LoadedModel::fromParts(ModelManifest manifest
     if (!trees.featureNames.empty() && trees.featureNames != names) {
         throw std::runtime_error("the model's feature names differ from its schema's");
     }
-    auto loaded = std::shared_ptr<LoadedModel>(new LoadedModel(std::move(manifest), std::move(trees)));
+    auto loaded =
+        std::shared_ptr<LoadedModel>(new LoadedModel(std::move(manifest), std::move(trees)));
     validateAgainstXGBoost(loaded->trees_, loaded->forest_, modelJson);
     return loaded;
 }

@@ -1,10 +1,9 @@
 #include "model/TreeModel.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 namespace fraud {
@@ -17,7 +16,8 @@ using nlohmann::json;
 }
 
 double parseNumber(const json& j, const char* what) {
-    if (j.is_number()) return j.get<double>();
+    if (j.is_number())
+        return j.get<double>();
     if (j.is_string()) {
         try {
             return std::stod(j.get<std::string>());
@@ -41,7 +41,8 @@ Tree parseTree(const json& t, std::size_t featureCount, std::size_t index) {
         }
         if (t.contains("split_type")) {
             for (const auto& s : t.at("split_type")) {
-                if (s.get<int>() != 0) fail(where + "categorical splits are not supported");
+                if (s.get<int>() != 0)
+                    fail(where + "categorical splits are not supported");
             }
         }
     } catch (const json::exception& e) {
@@ -56,10 +57,13 @@ Tree parseTree(const json& t, std::size_t featureCount, std::size_t index) {
     std::vector<std::uint8_t> reached(n, 0);
     reached[0] = 1;
     for (std::size_t i = 0; i < n; ++i) {
-        if (!reached[i]) fail(where + "node " + std::to_string(i) + " is not reachable");
+        if (!reached[i])
+            fail(where + "node " + std::to_string(i) + " is not reachable");
         if (tree.left[i] < 0) {
-            if (tree.right[i] >= 0) fail(where + "node " + std::to_string(i) + " is half a leaf");
-            if (!std::isfinite(tree.value[i])) fail(where + "a leaf value is not finite");
+            if (tree.right[i] >= 0)
+                fail(where + "node " + std::to_string(i) + " is half a leaf");
+            if (!std::isfinite(tree.value[i]))
+                fail(where + "a leaf value is not finite");
             continue;
         }
         for (std::int32_t c : {tree.left[i], tree.right[i]}) {
@@ -81,7 +85,8 @@ Tree parseTree(const json& t, std::size_t featureCount, std::size_t index) {
 
 int Tree::depth() const {
     std::function<int(std::size_t)> walk = [&](std::size_t node) -> int {
-        if (isLeaf(node)) return 0;
+        if (isLeaf(node))
+            return 0;
         return 1 + std::max(walk(static_cast<std::size_t>(left[node])),
                             walk(static_cast<std::size_t>(right[node])));
     };
@@ -90,24 +95,28 @@ int Tree::depth() const {
 
 TreeModel TreeModel::fromXGBoostJson(std::string_view text) {
     json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded()) fail("not valid JSON");
+    if (doc.is_discarded())
+        fail("not valid JSON");
     TreeModel model;
     try {
         const json& learner = doc.at("learner");
         const json& booster = learner.at("gradient_booster");
         const auto boosterName = booster.at("name").get<std::string>();
-        if (boosterName != "gbtree") fail("booster '" + boosterName + "' is not supported (gbtree only)");
+        if (boosterName != "gbtree")
+            fail("booster '" + boosterName + "' is not supported (gbtree only)");
         model.objective = learner.at("objective").at("name").get<std::string>();
         if (model.objective != "binary:logistic" && model.objective != "reg:logistic") {
             fail("objective '" + model.objective + "' is not supported (binary:logistic only)");
         }
         const json& params = learner.at("learner_model_param");
         const double numClass = parseNumber(params.at("num_class"), "num_class");
-        if (numClass > 1) fail("multi-class models are not supported");
+        if (numClass > 1)
+            fail("multi-class models are not supported");
         model.featureCount =
             static_cast<std::size_t>(parseNumber(params.at("num_feature"), "num_feature"));
         const double baseScore = parseNumber(params.at("base_score"), "base_score");
-        if (!(baseScore > 0 && baseScore < 1)) fail("base_score must lie in (0, 1)");
+        if (!(baseScore > 0 && baseScore < 1))
+            fail("base_score must lie in (0, 1)");
         model.baseMargin = -std::log(1.0 / baseScore - 1.0);
         if (learner.contains("feature_names")) {
             model.featureNames = learner.at("feature_names").get<std::vector<std::string>>();
@@ -123,20 +132,24 @@ TreeModel TreeModel::fromXGBoostJson(std::string_view text) {
     } catch (const json::exception& e) {
         fail(e.what());
     }
-    if (model.trees.empty()) fail("the model has no trees");
-    if (model.featureCount == 0) fail("the model has no features");
+    if (model.trees.empty())
+        fail("the model has no trees");
+    if (model.featureCount == 0)
+        fail("the model has no features");
     return model;
 }
 
 int TreeModel::maxDepth() const {
     int d = 0;
-    for (const auto& t : trees) d = std::max(d, t.depth());
+    for (const auto& t : trees)
+        d = std::max(d, t.depth());
     return d;
 }
 
 std::size_t TreeModel::nodeCount() const {
     std::size_t n = 0;
-    for (const auto& t : trees) n += t.size();
+    for (const auto& t : trees)
+        n += t.size();
     return n;
 }
 
@@ -144,7 +157,8 @@ double TreeModel::margin(std::span<const float> row) const {
     double sum = baseMargin;
     for (const auto& tree : trees) {
         std::size_t node = 0;
-        while (!tree.isLeaf(node)) node = tree.next(node, row[tree.feature[node]]);
+        while (!tree.isLeaf(node))
+            node = tree.next(node, row[tree.feature[node]]);
         sum += tree.value[node];
     }
     return sum;

@@ -11,7 +11,7 @@ namespace fraud {
 
 // One regression tree as XGBoost stores it: node arrays indexed by node id, root 0.
 struct Tree {
-    std::vector<std::int32_t> left;   // -1 at a leaf
+    std::vector<std::int32_t> left;  // -1 at a leaf
     std::vector<std::int32_t> right;
     std::vector<std::uint32_t> feature;
     std::vector<float> value;  // split threshold (go left if x < value), or the leaf's value
@@ -22,7 +22,8 @@ struct Tree {
     bool isLeaf(std::size_t node) const { return left[node] < 0; }
     // Which child a row goes to: the same comparison XGBoost makes, in float.
     std::size_t next(std::size_t node, float x) const {
-        if (x != x) return static_cast<std::size_t>(defaultLeft[node] ? left[node] : right[node]);
+        if (x != x)
+            return static_cast<std::size_t>(defaultLeft[node] ? left[node] : right[node]);
         return static_cast<std::size_t>(x < value[node] ? left[node] : right[node]);
     }
     int depth() const;
@@ -48,6 +49,8 @@ struct TreeModel {
     double margin(std::span<const float> row) const;
 };
 
-inline double sigmoid(double margin) { return 1.0 / (1.0 + std::exp(-margin)); }
+inline double sigmoid(double margin) {
+    return 1.0 / (1.0 + std::exp(-margin));
+}
 
 }  // namespace fraud

@@ -6,7 +6,6 @@
 namespace fraud {
 namespace {
 
-
 // The path's permutation weights after adding one more split on it.
 template <typename P>
 void extendPath(P* path, int depth, double zeroFraction, double oneFraction, int feature) {
@@ -60,10 +59,12 @@ double unwoundPathSum(const P* path, int depth, int index) {
 }
 
 double meanValue(const Tree& tree, std::size_t node) {
-    if (tree.isLeaf(node)) return tree.value[node];
+    if (tree.isLeaf(node))
+        return tree.value[node];
     const auto l = static_cast<std::size_t>(tree.left[node]);
     const auto r = static_cast<std::size_t>(tree.right[node]);
-    if (tree.cover[node] <= 0) return 0;
+    if (tree.cover[node] <= 0)
+        return 0;
     return (tree.cover[l] * meanValue(tree, l) + tree.cover[r] * meanValue(tree, r)) /
            tree.cover[node];
 }
@@ -71,7 +72,8 @@ double meanValue(const Tree& tree, std::size_t node) {
 }  // namespace
 
 TreeShap::TreeShap(const TreeModel& model) : model_(model), baseValue_(model.baseMargin) {
-    for (const Tree& tree : model.trees) baseValue_ += meanValue(tree, 0);
+    for (const Tree& tree : model.trees)
+        baseValue_ += meanValue(tree, 0);
     maxDepth_ = model.maxDepth();
 }
 
@@ -93,7 +95,8 @@ void TreeShap::recurse(const Tree& tree, std::size_t node, std::span<const float
                        double parentZeroFraction, double parentOneFraction,
                        int parentFeature) const {
     PathElement* path = parentPath + depth;
-    if (depth > 0) std::copy(parentPath, parentPath + depth, path);
+    if (depth > 0)
+        std::copy(parentPath, parentPath + depth, path);
     extendPath(path, depth, parentZeroFraction, parentOneFraction, parentFeature);
 
     if (tree.isLeaf(node)) {
@@ -120,7 +123,8 @@ void TreeShap::recurse(const Tree& tree, std::size_t node, std::span<const float
     // A feature split on again further down: undo its earlier split so it counts once.
     int pathIndex = 0;
     for (; pathIndex <= depth; ++pathIndex) {
-        if (path[pathIndex].feature == static_cast<int>(splitFeature)) break;
+        if (path[pathIndex].feature == static_cast<int>(splitFeature))
+            break;
     }
     if (pathIndex != depth + 1) {
         incomingZeroFraction = path[pathIndex].zeroFraction;

@@ -3,8 +3,8 @@
 #include <xgboost/c_api.h>
 
 #include <cstdint>
-#include <limits>
 #include <cstdio>
+#include <limits>
 #include <stdexcept>
 
 namespace fraud {
@@ -29,7 +29,8 @@ std::string arrayInterface(const float* data, std::size_t rows, std::size_t cols
 class DMatrix {
 public:
     explicit DMatrix(const DenseMatrix& x) {
-        check(XGDMatrixCreateFromMat(x.values.data(), x.rows, x.cols, std::numeric_limits<float>::quiet_NaN(), &handle_),
+        check(XGDMatrixCreateFromMat(x.values.data(), x.rows, x.cols,
+                                     std::numeric_limits<float>::quiet_NaN(), &handle_),
               "creating a DMatrix");
     }
     ~DMatrix() { XGDMatrixFree(handle_); }
@@ -48,14 +49,16 @@ constexpr const char* kMarginConfig =
 
 XGBoostBooster& XGBoostBooster::operator=(XGBoostBooster&& other) noexcept {
     if (this != &other) {
-        if (handle_) XGBoosterFree(handle_);
+        if (handle_)
+            XGBoosterFree(handle_);
         handle_ = std::exchange(other.handle_, nullptr);
     }
     return *this;
 }
 
 XGBoostBooster::~XGBoostBooster() {
-    if (handle_) XGBoosterFree(handle_);
+    if (handle_)
+        XGBoosterFree(handle_);
 }
 
 std::string XGBoostBooster::version() {
@@ -78,7 +81,8 @@ XGBoostBooster XGBoostBooster::train(const DenseMatrix& x, std::span<const float
                                      std::span<const float> weights,
                                      std::span<const std::string> featureNames,
                                      const TrainingParams& p) {
-    if (labels.size() != x.rows) throw std::invalid_argument("train: one label per row");
+    if (labels.size() != x.rows)
+        throw std::invalid_argument("train: one label per row");
     DMatrix dtrain(x);
     check(XGDMatrixSetFloatInfo(dtrain.get(), "label", labels.data(), labels.size()),
           "setting labels");
@@ -87,7 +91,8 @@ XGBoostBooster XGBoostBooster::train(const DenseMatrix& x, std::span<const float
               "setting weights");
     }
     std::vector<const char*> names;
-    for (const auto& n : featureNames) names.push_back(n.c_str());
+    for (const auto& n : featureNames)
+        names.push_back(n.c_str());
     if (!names.empty()) {
         check(XGDMatrixSetStrFeatureInfo(dtrain.get(), "feature_name", names.data(), names.size()),
               "setting feature names");
@@ -148,11 +153,12 @@ std::vector<float> XGBoostBooster::contributions(const DenseMatrix& x) const {
     const bst_ulong* shape = nullptr;
     bst_ulong dim = 0;
     const float* result = nullptr;
-    check(XGBoosterPredictFromDMatrix(
-              handle_, dm.get(),
-              R"({"type": 2, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})",
-              &shape, &dim, &result),
-          "computing contributions");
+    check(
+        XGBoosterPredictFromDMatrix(
+            handle_, dm.get(),
+            R"({"type": 2, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})",
+            &shape, &dim, &result),
+        "computing contributions");
     return std::vector<float>(result, result + x.rows * (x.cols + 1));
 }
 

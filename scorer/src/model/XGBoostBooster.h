@@ -42,7 +42,8 @@ public:
                                 std::span<const std::string> featureNames,
                                 const TrainingParams& params);
 
-    XGBoostBooster(XGBoostBooster&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+    XGBoostBooster(XGBoostBooster&& other) noexcept
+        : handle_(std::exchange(other.handle_, nullptr)) {}
     XGBoostBooster& operator=(XGBoostBooster&& other) noexcept;
     XGBoostBooster(const XGBoostBooster&) = delete;
     XGBoostBooster& operator=(const XGBoostBooster&) = delete;

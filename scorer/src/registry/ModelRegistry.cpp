@@ -13,10 +13,12 @@ namespace {
 
 // "v12" -> 12, anything else -> nullopt.
 std::optional<long> versionNumber(std::string_view v) {
-    if (v.size() < 2 || v[0] != 'v') return std::nullopt;
+    if (v.size() < 2 || v[0] != 'v')
+        return std::nullopt;
     long n = 0;
     for (char c : v.substr(1)) {
-        if (!std::isdigit(static_cast<unsigned char>(c)) || n > 100'000'000) return std::nullopt;
+        if (!std::isdigit(static_cast<unsigned char>(c)) || n > 100'000'000)
+            return std::nullopt;
         n = n * 10 + (c - '0');
     }
     return n;
@@ -27,11 +29,11 @@ std::optional<long> versionNumber(std::string_view v) {
 ModelRegistry::ModelRegistry(std::filesystem::path root) : root_(std::move(root)) {}
 
 void ModelRegistry::checkVersionName(std::string_view version) {
-    const bool ok = !version.empty() && version.size() <= 64 && version[0] != '.' &&
-                    std::all_of(version.begin(), version.end(), [](char c) {
-                        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
-                               c == '-' || c == '_';
-                    });
+    const bool ok =
+        !version.empty() && version.size() <= 64 && version[0] != '.' &&
+        std::all_of(version.begin(), version.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+        });
     if (!ok) {
         throw std::runtime_error("bad version name '" + std::string(version) +
                                  "': use letters, digits, '.', '-', '_' (at most 64)");
@@ -51,8 +53,10 @@ std::vector<std::string> ModelRegistry::versions() const {
     }
     std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
         const auto na = versionNumber(a), nb = versionNumber(b);
-        if (na && nb) return *na < *nb;
-        if (na.has_value() != nb.has_value()) return na.has_value();
+        if (na && nb)
+            return *na < *nb;
+        if (na.has_value() != nb.has_value())
+            return na.has_value();
         return a < b;
     });
     return out;
@@ -60,7 +64,8 @@ std::vector<std::string> ModelRegistry::versions() const {
 
 std::string ModelRegistry::nextVersion() const {
     long highest = 0;
-    for (const auto& v : versions()) highest = std::max(highest, versionNumber(v).value_or(0));
+    for (const auto& v : versions())
+        highest = std::max(highest, versionNumber(v).value_or(0));
     return "v" + std::to_string(highest + 1);
 }
 
@@ -102,7 +107,8 @@ ModelManifest ModelRegistry::readManifest(std::string_view version) const {
     const auto path = versionDir(version) / "manifest.json";
     const auto text = readFile(path);
     const auto j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded()) throw std::runtime_error(path.string() + ": not valid JSON");
+    if (j.is_discarded())
+        throw std::runtime_error(path.string() + ": not valid JSON");
     auto manifest = ModelManifest::fromJson(j);
     if (manifest.version != version) {
         throw std::runtime_error(path.string() + ": names version " + manifest.version);
@@ -112,9 +118,11 @@ ModelManifest ModelRegistry::readManifest(std::string_view version) const {
 
 std::optional<RolloutState> ModelRegistry::readRollout() const {
     const auto path = rolloutPath();
-    if (!std::filesystem::exists(path)) return std::nullopt;
+    if (!std::filesystem::exists(path))
+        return std::nullopt;
     const auto j = nlohmann::json::parse(readFile(path), nullptr, false);
-    if (j.is_discarded()) throw std::runtime_error(path.string() + ": not valid JSON");
+    if (j.is_discarded())
+        throw std::runtime_error(path.string() + ": not valid JSON");
     return RolloutState::fromJson(j);
 }
 

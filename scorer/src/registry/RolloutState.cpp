@@ -31,7 +31,8 @@ RolloutState RolloutState::fromJson(const nlohmann::json& j) {
     } catch (const nlohmann::json::exception& e) {
         throw std::runtime_error(std::string("rollout.json: ") + e.what());
     }
-    if (s.canaryWeightBp > 10000) throw std::runtime_error("rollout.json: weight over 10000 bp");
+    if (s.canaryWeightBp > 10000)
+        throw std::runtime_error("rollout.json: weight over 10000 bp");
     if (s.mode != "split" && s.mode != "shadow") {
         throw std::runtime_error("rollout.json: mode must be split or shadow");
     }

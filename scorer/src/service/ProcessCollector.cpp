@@ -47,15 +47,18 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
     if (close != std::string::npos) {
         std::istringstream fields(stat.substr(close + 2));
         std::string f[24];
-        for (auto& s : f) fields >> s;
+        for (auto& s : f)
+            fields >> s;
         // f[0] is field 3 (state): utime is field 14, stime 15, starttime 22, vsize 23, rss 24.
         const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
         const double pageSize = static_cast<double>(::sysconf(_SC_PAGESIZE));
         const double cpu = (std::stod(f[11]) + std::stod(f[12])) / ticks;
-        out.push_back(family("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+        out.push_back(family("process_cpu_seconds_total",
+                             "Total user and system CPU time spent in seconds.",
                              prometheus::MetricType::Counter, cpu));
-        out.push_back(family("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
-                             prometheus::MetricType::Gauge, bootTimeSeconds() + std::stod(f[19]) / ticks));
+        out.push_back(family(
+            "process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
+            prometheus::MetricType::Gauge, bootTimeSeconds() + std::stod(f[19]) / ticks));
         out.push_back(family("process_virtual_memory_bytes", "Virtual memory size in bytes.",
                              prometheus::MetricType::Gauge, std::stod(f[20])));
         out.push_back(family("process_resident_memory_bytes", "Resident memory size in bytes.",

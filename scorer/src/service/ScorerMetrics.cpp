@@ -5,15 +5,15 @@ namespace {
 
 constexpr std::array<std::string_view, kRpcMethodCount> kMethods{"Score", "ScoreStream", "Explain"};
 constexpr std::array<std::string_view, kGrpcCodeCount> kCodes{
-    "OK",        "CANCELLED",          "UNKNOWN",           "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-    "NOT_FOUND", "ALREADY_EXISTS",     "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION", "ABORTED",  "OUT_OF_RANGE",      "UNIMPLEMENTED",    "INTERNAL",
-    "UNAVAILABLE", "DATA_LOSS",        "UNAUTHENTICATED"};
+    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+    "DATA_LOSS", "UNAUTHENTICATED"};
 constexpr std::array<std::string_view, 4> kDecisions{"unspecified", "approve", "review", "decline"};
 // Every field validateTransaction can name (without the index of features[...]).
 constexpr std::array<std::string_view, 13> kFields{
-    "transaction",  "transaction_id", "card_id", "merchant_id", "merchant_category",
-    "amount",       "currency",       "timestamp", "channel",   "country",
+    "transaction",  "transaction_id", "card_id",   "merchant_id", "merchant_category",
+    "amount",       "currency",       "timestamp", "channel",     "country",
     "card_country", "device_id",      "features"};
 
 // Request latency, 10 µs to 1 s on a 1-2-5 scale.
@@ -23,7 +23,9 @@ const prometheus::Histogram::BucketBoundaries kLatencyBuckets{
 const prometheus::Histogram::BucketBoundaries kScoreBuckets{
     0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99};
 
-std::string label(std::string_view s) { return std::string(s); }
+std::string label(std::string_view s) {
+    return std::string(s);
+}
 
 }  // namespace
 
@@ -64,7 +66,8 @@ ScorerMetrics::ScorerMetrics(prometheus::Registry& registry)
         }
         durations_[m] = &durationFamily_.Add({{"method", label(kMethods[m])}}, kLatencyBuckets);
     }
-    for (auto field : kFields) invalid_.emplace(label(field), &invalidFamily_.Add({{"field", label(field)}}));
+    for (auto field : kFields)
+        invalid_.emplace(label(field), &invalidFamily_.Add({{"field", label(field)}}));
     invalidOther_ = &invalidFamily_.Add({{"field", "other"}});
     cardsTracked_ = &prometheus::BuildGauge()
                          .Name("fraud_scorer_cards_tracked")

@@ -34,8 +34,9 @@ public:
     explicit ScorerMetrics(prometheus::Registry& registry);
 
     void countRequests(RpcMethod method, int grpcCode, double n = 1) {
-        requests_[static_cast<std::size_t>(method)][static_cast<std::size_t>(grpcCode) % kGrpcCodeCount]
-            ->Increment(n);
+        requests_[static_cast<std::size_t>(method)]
+                 [static_cast<std::size_t>(grpcCode) % kGrpcCodeCount]
+                     ->Increment(n);
     }
     void observeDuration(RpcMethod method, double seconds) {
         durations_[static_cast<std::size_t>(method)]->Observe(seconds);

@@ -41,7 +41,8 @@ void ScorerServer::start() {
     exposer_->RegisterCollectable(metricsRegistry_);
     exposer_->RegisterCollectable(processCollector_);
     const auto metricsPorts = exposer_->GetListeningPorts();
-    if (metricsPorts.empty()) throw std::runtime_error("metrics: cannot listen on " + config_.metricsListen);
+    if (metricsPorts.empty())
+        throw std::runtime_error("metrics: cannot listen on " + config_.metricsListen);
     metricsPort_ = metricsPorts.front();
 
     grpc::EnableDefaultHealthCheckService(true);
@@ -54,7 +55,8 @@ void ScorerServer::start() {
     builder.RegisterService(&scoring_);
     builder.RegisterService(&control_);
     server_ = builder.BuildAndStart();
-    if (!server_ || grpcPort_ == 0) throw std::runtime_error("gRPC: cannot listen on " + config_.listen);
+    if (!server_ || grpcPort_ == 0)
+        throw std::runtime_error("gRPC: cannot listen on " + config_.listen);
     server_->GetHealthCheckService()->SetServingStatus(true);
 
     maintenance_ = std::jthread([this](std::stop_token stop) { maintain(stop); });
@@ -75,7 +77,8 @@ void ScorerServer::maintain(std::stop_token stop) {
 }
 
 void ScorerServer::beginDrain() {
-    if (server_) server_->GetHealthCheckService()->SetServingStatus(false);
+    if (server_)
+        server_->GetHealthCheckService()->SetServingStatus(false);
 }
 
 void ScorerServer::shutdown(std::chrono::milliseconds grace) {

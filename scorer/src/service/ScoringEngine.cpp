@@ -25,8 +25,8 @@ void ScoringEngine::serve(std::shared_ptr<const LoadedModel> stable, std::uint64
     serving_.store(std::move(set));
 }
 
-std::optional<FieldError> ScoringEngine::score(const v1::Transaction& tx, bool explain,
-                                               bool record, v1::ScoreResult* out) const {
+std::optional<FieldError> ScoringEngine::score(const v1::Transaction& tx, bool explain, bool record,
+                                               v1::ScoreResult* out) const {
     const auto set = serving_.load();
     const LoadedModel& model = *set->stable;
     if (auto error = validateTransaction(tx, model.manifest().schema, limits_, wallClockMillis())) {

@@ -56,7 +56,8 @@ public:
                 ++scored;
             }
         }
-        if (scored > 0) metrics_.countRequests(RpcMethod::ScoreStream, grpc::StatusCode::OK, scored);
+        if (scored > 0)
+            metrics_.countRequests(RpcMethod::ScoreStream, grpc::StatusCode::OK, scored);
         if (invalid > 0) {
             metrics_.countRequests(RpcMethod::ScoreStream, grpc::StatusCode::INVALID_ARGUMENT,
                                    invalid);

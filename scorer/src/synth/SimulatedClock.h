@@ -16,11 +16,13 @@ public:
         : simulatedStart_(simulatedStart), compression_(compression), wallStart_(wallStart) {}
 
     EpochMillis simulatedAt(EpochMillis wall) const {
-        return simulatedStart_ + static_cast<EpochMillis>(static_cast<double>(wall - wallStart_) * compression_);
+        return simulatedStart_ +
+               static_cast<EpochMillis>(static_cast<double>(wall - wallStart_) * compression_);
     }
     // When, on the wall clock, the simulation reaches `simulated`.
     EpochMillis wallAt(EpochMillis simulated) const {
-        return wallStart_ + static_cast<EpochMillis>(static_cast<double>(simulated - simulatedStart_) / compression_);
+        return wallStart_ + static_cast<EpochMillis>(
+                                static_cast<double>(simulated - simulatedStart_) / compression_);
     }
     double compression() const { return compression_; }
 

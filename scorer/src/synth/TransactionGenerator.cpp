@@ -24,9 +24,9 @@ constexpr std::array kFraudCountries{"US"sv, "BR"sv, "NG"sv, "RU"sv, "CN"sv, "MX
 
 struct Category {
     std::string_view mcc;
-    double weight;       // share of merchants
-    double amountFactor; // typical ticket relative to the card's habit
-    double onlineShare;  // share of its transactions that are e-commerce
+    double weight;        // share of merchants
+    double amountFactor;  // typical ticket relative to the card's habit
+    double onlineShare;   // share of its transactions that are e-commerce
 };
 constexpr std::array<Category, 13> kCategories{{
     {"5411", 0.25, 1.0, 0.05},  // groceries
@@ -64,12 +64,18 @@ constexpr double kMeanFraudPerEpisode = 0.3 * 11.0 + 0.3 * 2.0 + 0.2 * 2.0 + 0.2
 
 std::string_view toString(FraudPattern p) {
     switch (p) {
-        case FraudPattern::None: return "none";
-        case FraudPattern::CardTesting: return "card_testing";
-        case FraudPattern::AccountTakeover: return "account_takeover";
-        case FraudPattern::RiskyCategoryAtNight: return "risky_category_at_night";
-        case FraudPattern::MerchantCompromise: return "merchant_compromise";
-        case FraudPattern::FriendlyFraud: return "friendly_fraud";
+        case FraudPattern::None:
+            return "none";
+        case FraudPattern::CardTesting:
+            return "card_testing";
+        case FraudPattern::AccountTakeover:
+            return "account_takeover";
+        case FraudPattern::RiskyCategoryAtNight:
+            return "risky_category_at_night";
+        case FraudPattern::MerchantCompromise:
+            return "merchant_compromise";
+        case FraudPattern::FriendlyFraud:
+            return "friendly_fraud";
     }
     return "unknown";
 }
@@ -95,7 +101,8 @@ TransactionGenerator::TransactionGenerator(GeneratorConfig config)
     std::discrete_distribution<std::size_t> countryPick(kCountryWeights.begin(),
                                                         kCountryWeights.end());
     std::vector<double> categoryWeights;
-    for (const auto& c : kCategories) categoryWeights.push_back(c.weight);
+    for (const auto& c : kCategories)
+        categoryWeights.push_back(c.weight);
     std::discrete_distribution<std::size_t> categoryPick(categoryWeights.begin(),
                                                          categoryWeights.end());
     merchants_.reserve(config_.merchants);
@@ -122,7 +129,8 @@ TransactionGenerator::TransactionGenerator(GeneratorConfig config)
         }
         cards_.push_back(std::move(card));
     }
-    for (std::uint32_t i = 0; i < cards_.size(); ++i) scheduleLegit(i, config_.start);
+    for (std::uint32_t i = 0; i < cards_.size(); ++i)
+        scheduleLegit(i, config_.start);
 
     const double legitPerMs =
         static_cast<double>(config_.cards) * config_.txnsPerCardPerDay / static_cast<double>(kDay);
@@ -130,7 +138,8 @@ TransactionGenerator::TransactionGenerator(GeneratorConfig config)
     // A tenth of the fraud is friendly fraud, drawn among the legitimate-looking transactions.
     episodesPerMs_ = (1 - kFriendlyShare) * rate * legitPerMs / ((1 - rate) * kMeanFraudPerEpisode);
     friendlyRate_ = kFriendlyShare * rate;
-    if (episodesPerMs_ > 0) scheduleNextEpisode(config_.start);
+    if (episodesPerMs_ > 0)
+        scheduleNextEpisode(config_.start);
 }
 
 TransactionGenerator::~TransactionGenerator() = default;
@@ -153,7 +162,8 @@ void TransactionGenerator::scheduleLegit(std::uint32_t card, EpochMillis after) 
     for (int attempt = 0; attempt < 1000; ++attempt) {
         t += static_cast<EpochMillis>(gap(rng_)) + 1;
         const auto hour = static_cast<std::size_t>(((t % kDay) + kDay) % kDay / kHour);
-        if (uniform(0, 1) < kHourActivity[hour]) break;
+        if (uniform(0, 1) < kHourActivity[hour])
+            break;
     }
     push(t, card, FraudPattern::None, nullptr);
 }
@@ -169,7 +179,8 @@ std::uint32_t TransactionGenerator::randomMerchant(std::string_view country,
     for (int attempt = 0; attempt < 4096; ++attempt) {
         const auto i = static_cast<std::uint32_t>(rng_() % merchants_.size());
         const Merchant& m = merchants_[i];
-        if (!country.empty() && m.country != country) continue;
+        if (!country.empty() && m.country != country)
+            continue;
         if (!categories.empty() &&
             std::find(categories.begin(), categories.end(), m.mcc) == categories.end()) {
             continue;
@@ -180,10 +191,12 @@ std::uint32_t TransactionGenerator::randomMerchant(std::string_view country,
 }
 
 std::string TransactionGenerator::randomForeignCountry(const std::string& home) {
-    if (uniform(0, 1) < 0.5) return std::string(kFraudCountries[rng_() % kFraudCountries.size()]);
+    if (uniform(0, 1) < 0.5)
+        return std::string(kFraudCountries[rng_() % kFraudCountries.size()]);
     for (;;) {
         auto c = std::string(kCountries[rng_() % kCountries.size()]);
-        if (c != home) return c;
+        if (c != home)
+            return c;
     }
 }
 
@@ -224,7 +237,7 @@ v1::Transaction TransactionGenerator::legitTransaction(const Card& card, EpochMi
         tx.set_channel(v1::CHANNEL_ECOM);
         // Now and then a real customer shops from a new phone.
         tx.set_device_id(uniform(0, 1) < 0.03 ? card.id + "-new" + std::to_string(rng_() % 1000)
-                                               : card.devices[rng_() % card.devices.size()]);
+                                              : card.devices[rng_() % card.devices.size()]);
     } else {
         tx.set_channel(uniform(0, 1) < 0.02 ? v1::CHANNEL_MOTO : v1::CHANNEL_POS);
     }
@@ -238,7 +251,8 @@ std::shared_ptr<v1::Transaction> TransactionGenerator::fraudTransaction(
     fillCommon(*tx, card, time, merchants_[merchant]);
     tx->set_amount(std::round(amount * 100) / 100 + 0.01);
     tx->set_channel(channel);
-    if (!country.empty()) tx->set_country(country);
+    if (!country.empty())
+        tx->set_country(country);
     tx->set_device_id(device);
     return tx;
 }
@@ -251,8 +265,8 @@ void TransactionGenerator::startEpisode(EpochMillis at) {
     const double p = uniform(0, 1);
     if (p < 0.3) {
         // Card testing: small online charges at many merchants, minutes apart, then cash-out.
-        const std::string country = uniform(0, 1) < 0.6 ? randomForeignCountry(victim.country)
-                                                        : victim.country;
+        const std::string country =
+            uniform(0, 1) < 0.6 ? randomForeignCountry(victim.country) : victim.country;
         const int tests = 5 + static_cast<int>(rng_() % 11);
         EpochMillis t = at;
         std::exponential_distribution<double> gap(1.0 / 40'000.0);
@@ -274,10 +288,10 @@ void TransactionGenerator::startEpisode(EpochMillis at) {
         const int n = 1 + static_cast<int>(rng_() % 3);
         EpochMillis t = at;
         for (int i = 0; i < n; ++i) {
-            push(t, victimIndex, FraudPattern::AccountTakeover,
-                 fraudTransaction(victim, t, randomMerchant("", kTakeoverCategories),
-                                  habit * uniform(1.5, 15), v1::CHANNEL_ECOM, country,
-                                  fraudDevice));
+            push(
+                t, victimIndex, FraudPattern::AccountTakeover,
+                fraudTransaction(victim, t, randomMerchant("", kTakeoverCategories),
+                                 habit * uniform(1.5, 15), v1::CHANNEL_ECOM, country, fraudDevice));
             t += static_cast<EpochMillis>(uniform(2, 40) * kMinute);
         }
     } else if (p < 0.8) {
@@ -289,8 +303,8 @@ void TransactionGenerator::startEpisode(EpochMillis at) {
             uniform(0, 1) < 0.5 ? fraudDevice : victim.devices[rng_() % victim.devices.size()];
         for (int i = 0; i < n; ++i) {
             push(t, victimIndex, FraudPattern::RiskyCategoryAtNight,
-                 fraudTransaction(victim, t, randomMerchant("", kNightCategories),
-                                  uniform(40, 800), v1::CHANNEL_ECOM, "", device));
+                 fraudTransaction(victim, t, randomMerchant("", kNightCategories), uniform(40, 800),
+                                  v1::CHANNEL_ECOM, "", device));
             t += static_cast<EpochMillis>(uniform(3, 30) * kMinute);
         }
     } else {
@@ -309,8 +323,8 @@ void TransactionGenerator::startEpisode(EpochMillis at) {
         const int n = 1 + static_cast<int>(rng_() % 4);
         for (int i = 0; i < n; ++i) {
             push(t, victimIndex, FraudPattern::MerchantCompromise,
-                 fraudTransaction(card, t, randomMerchant("", kCloneCategories),
-                                  uniform(30, 1500), v1::CHANNEL_POS, country, ""));
+                 fraudTransaction(card, t, randomMerchant("", kCloneCategories), uniform(30, 1500),
+                                  v1::CHANNEL_POS, country, ""));
             t += static_cast<EpochMillis>(uniform(10, 120) * kMinute);
         }
     }
@@ -318,8 +332,10 @@ void TransactionGenerator::startEpisode(EpochMillis at) {
 
 void TransactionGenerator::applyDrift(v1::Transaction& tx) {
     const DriftKnobs& d = config_.drift;
-    if (!d.any() || toEpochMillis(tx.timestamp()) < d.from) return;
-    if (d.amountScale != 1.0) tx.set_amount(std::round(tx.amount() * d.amountScale * 100) / 100);
+    if (!d.any() || toEpochMillis(tx.timestamp()) < d.from)
+        return;
+    if (d.amountScale != 1.0)
+        tx.set_amount(std::round(tx.amount() * d.amountScale * 100) / 100);
     if (d.categoryShift > 0 && uniform(0, 1) < d.categoryShift) {
         tx.set_merchant_category(
             std::string(kHighRiskCategories[rng_() % kHighRiskCategories.size()]));

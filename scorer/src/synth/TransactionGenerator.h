@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <memory>
 #include <queue>
-#include <span>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,11 +16,11 @@ namespace fraud {
 
 enum class FraudPattern : std::uint8_t {
     None,
-    CardTesting,         // a burst of tiny online amounts at many merchants, then a cash-out
-    AccountTakeover,     // a new device, a foreign country, amounts far above the card's habit
+    CardTesting,           // a burst of tiny online amounts at many merchants, then a cash-out
+    AccountTakeover,       // a new device, a foreign country, amounts far above the card's habit
     RiskyCategoryAtNight,  // gambling, quasi-cash, money transfer between 1 and 5 am
-    MerchantCompromise,  // the card is used at a breached merchant, then cloned abroad
-    FriendlyFraud,       // a genuine-looking purchase the cardholder later disputes
+    MerchantCompromise,    // the card is used at a breached merchant, then cloned abroad
+    FriendlyFraud,         // a genuine-looking purchase the cardholder later disputes
 };
 std::string_view toString(FraudPattern p);
 
@@ -40,8 +40,8 @@ struct GeneratorConfig {
     std::uint64_t seed = 1;
     std::size_t cards = 5000;
     std::size_t merchants = 2000;
-    EpochMillis start = 0;          // simulated clock's origin (event time of the first draw)
-    double fraudRate = 0.01;        // target share of fraudulent transactions (0.5-2 % typical)
+    EpochMillis start = 0;    // simulated clock's origin (event time of the first draw)
+    double fraudRate = 0.01;  // target share of fraudulent transactions (0.5-2 % typical)
     double txnsPerCardPerDay = 2.0;
     DriftKnobs drift;
     std::string idPrefix = "t";  // transaction ids are <prefix>-<seed>-<n>
@@ -98,7 +98,8 @@ private:
     void fillCommon(v1::Transaction& tx, const Card& card, EpochMillis time,
                     const Merchant& merchant);
     void applyDrift(v1::Transaction& tx);
-    std::uint32_t randomMerchant(std::string_view country, std::span<const std::string_view> categories);
+    std::uint32_t randomMerchant(std::string_view country,
+                                 std::span<const std::string_view> categories);
     std::string randomForeignCountry(const std::string& home);
     double uniform(double a, double b);
 

@@ -1,8 +1,7 @@
 #include "training/ClassifierMetrics.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <stdexcept>
 #include <vector>
@@ -32,9 +31,9 @@ void checkSizes(std::span<const float> scores, std::span<const float> labels,
 }  // namespace
 
 nlohmann::json ClassifierMetrics::toJson() const {
-    return {{"roc_auc", rocAuc},          {"pr_auc", prAuc},
-            {"recall_at_1pct_fpr", recallAt1PctFpr}, {"positives", positives},
-            {"negatives", negatives},     {"rows", rows}};
+    return {
+        {"roc_auc", rocAuc},      {"pr_auc", prAuc},        {"recall_at_1pct_fpr", recallAt1PctFpr},
+        {"positives", positives}, {"negatives", negatives}, {"rows", rows}};
 }
 
 ClassifierMetrics evaluateScores(std::span<const float> scores, std::span<const float> labels,
@@ -45,7 +44,8 @@ ClassifierMetrics evaluateScores(std::span<const float> scores, std::span<const 
     for (std::size_t i = 0; i < scores.size(); ++i) {
         (labels[i] > 0.5f ? m.positives : m.negatives) += weightOf(weights, i);
     }
-    if (m.positives <= 0 || m.negatives <= 0) return m;
+    if (m.positives <= 0 || m.negatives <= 0)
+        return m;
 
     // Sweep thresholds from the highest score down, one step per group of tied scores.
     const auto order = byScoreDescending(scores);
@@ -60,8 +60,10 @@ ClassifierMetrics evaluateScores(std::span<const float> scores, std::span<const 
         const double tpr = tp / m.positives;
         const double fpr = fp / m.negatives;
         auc += (fpr - prevFpr) * (tpr + prevTpr) / 2;
-        if (tp + fp > 0) ap += (tpr - prevTpr) * (tp / (tp + fp));
-        if (fpr <= 0.01) m.recallAt1PctFpr = tpr;
+        if (tp + fp > 0)
+            ap += (tpr - prevTpr) * (tp / (tp + fp));
+        if (fpr <= 0.01)
+            m.recallAt1PctFpr = tpr;
         prevTpr = tpr;
         prevFpr = fpr;
     }
@@ -78,7 +80,8 @@ ThresholdMetrics metricsAtThreshold(std::span<const float> scores, std::span<con
         const double w = weightOf(weights, i);
         const bool fraud = labels[i] > 0.5f;
         (fraud ? positives : negatives) += w;
-        if (scores[i] >= threshold) (fraud ? tp : fp) += w;
+        if (scores[i] >= threshold)
+            (fraud ? tp : fp) += w;
     }
     ThresholdMetrics t;
     t.threshold = threshold;
@@ -88,13 +91,13 @@ ThresholdMetrics metricsAtThreshold(std::span<const float> scores, std::span<con
     return t;
 }
 
-double thresholdForFalsePositiveRate(std::span<const float> scores,
-                                     std::span<const float> labels,
+double thresholdForFalsePositiveRate(std::span<const float> scores, std::span<const float> labels,
                                      std::span<const float> weights, double fpr) {
     checkSizes(scores, labels, weights);
     double negatives = 0;
     for (std::size_t i = 0; i < scores.size(); ++i) {
-        if (labels[i] <= 0.5f) negatives += weightOf(weights, i);
+        if (labels[i] <= 0.5f)
+            negatives += weightOf(weights, i);
     }
     const auto order = byScoreDescending(scores);
     double fp = 0;
@@ -104,9 +107,11 @@ double thresholdForFalsePositiveRate(std::span<const float> scores,
         double groupFp = 0;
         while (k < order.size() && scores[order[k]] == s) {
             const std::size_t i = order[k++];
-            if (labels[i] <= 0.5f) groupFp += weightOf(weights, i);
+            if (labels[i] <= 0.5f)
+                groupFp += weightOf(weights, i);
         }
-        if (negatives > 0 && (fp + groupFp) / negatives > fpr) break;
+        if (negatives > 0 && (fp + groupFp) / negatives > fpr)
+            break;
         fp += groupFp;
         threshold = s;
     }

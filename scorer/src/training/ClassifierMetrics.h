@@ -1,7 +1,6 @@
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
-
 #include <span>
 
 namespace fraud {
@@ -36,8 +35,7 @@ ThresholdMetrics metricsAtThreshold(std::span<const float> scores, std::span<con
 
 // The lowest score threshold whose false-positive rate stays at or under `fpr`
 // (a row is flagged when score >= threshold).
-double thresholdForFalsePositiveRate(std::span<const float> scores,
-                                     std::span<const float> labels,
+double thresholdForFalsePositiveRate(std::span<const float> scores, std::span<const float> labels,
                                      std::span<const float> weights, double fpr);
 
 }  // namespace fraud

@@ -45,15 +45,18 @@ std::vector<std::string> splitLine(const std::string& line) {
 
 CsvTable CsvTable::read(const std::filesystem::path& path) {
     std::ifstream in(path);
-    if (!in) throw std::runtime_error("cannot open " + path.string());
+    if (!in)
+        throw std::runtime_error("cannot open " + path.string());
     CsvTable table;
     std::string line;
-    if (!std::getline(in, line)) throw std::runtime_error(path.string() + ": empty file");
+    if (!std::getline(in, line))
+        throw std::runtime_error(path.string() + ": empty file");
     table.columns = splitLine(line);
     std::size_t lineNo = 1;
     while (std::getline(in, line)) {
         ++lineNo;
-        if (line.empty() || line == "\r") continue;
+        if (line.empty() || line == "\r")
+            continue;
         const auto cells = splitLine(line);
         if (cells.size() != table.columns.size()) {
             throw std::runtime_error(path.string() + ":" + std::to_string(lineNo) + ": " +
@@ -69,7 +72,8 @@ CsvTable CsvTable::read(const std::filesystem::path& path) {
             }
             const char* begin = s.data();
             const char* end = s.data() + s.size();
-            while (begin < end && *begin == ' ') ++begin;
+            while (begin < end && *begin == ' ')
+                ++begin;
             const auto [ptr, ec] = std::from_chars(begin, end, row[c]);
             if (ec != std::errc() || ptr != end) {
                 throw std::runtime_error(path.string() + ":" + std::to_string(lineNo) +
@@ -85,12 +89,15 @@ CsvTable CsvTable::read(const std::filesystem::path& path) {
 void CsvTable::writeAtomically(const std::filesystem::path& path) const {
     std::ostringstream out;
     out.precision(std::numeric_limits<double>::max_digits10);
-    for (std::size_t c = 0; c < columns.size(); ++c) out << (c ? "," : "") << columns[c];
+    for (std::size_t c = 0; c < columns.size(); ++c)
+        out << (c ? "," : "") << columns[c];
     out << "\n";
     for (const auto& row : rows) {
         for (std::size_t c = 0; c < row.size(); ++c) {
-            if (c) out << ",";
-            if (!std::isnan(row[c])) out << row[c];
+            if (c)
+                out << ",";
+            if (!std::isnan(row[c]))
+                out << row[c];
         }
         out << "\n";
     }
@@ -102,7 +109,8 @@ std::size_t CsvTable::column(const std::string& name) const {
     const auto it = std::find(columns.begin(), columns.end(), name);
     if (it == columns.end()) {
         std::string all;
-        for (const auto& c : columns) all += (all.empty() ? "" : ", ") + c;
+        for (const auto& c : columns)
+            all += (all.empty() ? "" : ", ") + c;
         throw std::runtime_error("no column '" + name + "'; the columns are: " + all);
     }
     return static_cast<std::size_t>(it - columns.begin());

@@ -1,9 +1,8 @@
 #include "training/Histogram.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 namespace fraud {
 
@@ -11,7 +10,8 @@ Histogram Histogram::fromQuantiles(std::span<const float> values, int bins) {
     std::vector<float> finite;
     finite.reserve(values.size());
     for (float v : values) {
-        if (std::isfinite(v)) finite.push_back(v);
+        if (std::isfinite(v))
+            finite.push_back(v);
     }
     Histogram h;
     std::sort(finite.begin(), finite.end());
@@ -21,10 +21,12 @@ Histogram Histogram::fromQuantiles(std::span<const float> values, int bins) {
                 std::min<double>(static_cast<double>(finite.size() - 1),
                                  std::floor(static_cast<double>(finite.size()) * q / bins)));
             const double edge = finite[idx];
-            if (h.edges.empty() || edge > h.edges.back()) h.edges.push_back(edge);
+            if (h.edges.empty() || edge > h.edges.back())
+                h.edges.push_back(edge);
         }
         // A discrete feature's top value gets a bin of its own, not the open-ended last one.
-        if (h.edges.empty() || finite.back() > h.edges.back()) h.edges.push_back(finite.back());
+        if (h.edges.empty() || finite.back() > h.edges.back())
+            h.edges.push_back(finite.back());
     }
     return h.withCounts(values);
 }
@@ -44,7 +46,8 @@ Histogram Histogram::withCounts(std::span<const float> values) const {
     h.count = values.size();
     h.fractions.resize(counts.size());
     for (std::size_t i = 0; i < counts.size(); ++i) {
-        h.fractions[i] = h.count ? static_cast<double>(counts[i]) / static_cast<double>(h.count) : 0;
+        h.fractions[i] =
+            h.count ? static_cast<double>(counts[i]) / static_cast<double>(h.count) : 0;
     }
     h.missingFraction = h.count ? static_cast<double>(missing) / static_cast<double>(h.count) : 0;
     return h;

@@ -32,7 +32,8 @@ LabelledRows slice(const LabelledRows& all, const std::vector<std::size_t>& indi
         const auto row = all.x.row(i);
         out.x.values.insert(out.x.values.end(), row.begin(), row.end());
         out.labels.push_back(all.labels[i]);
-        if (!all.evalWeights.empty()) out.evalWeights.push_back(all.evalWeights[i]);
+        if (!all.evalWeights.empty())
+            out.evalWeights.push_back(all.evalWeights[i]);
     }
     return out;
 }
@@ -45,15 +46,16 @@ std::vector<std::size_t> range(std::size_t begin, std::size_t end) {
 
 std::vector<float> probabilities(const XGBoostBooster& booster, const DenseMatrix& x) {
     auto margins = booster.predictMargin(x);
-    for (float& m : margins) m = static_cast<float>(sigmoid(m));
+    for (float& m : margins)
+        m = static_cast<float>(sigmoid(m));
     return margins;
 }
 
 nlohmann::json describe(const std::vector<float>& scores, const LabelledRows& rows,
                         const DecisionThresholds& thresholds) {
     auto j = evaluateScores(scores, rows.labels, rows.evalWeights).toJson();
-    for (const auto& [name, t] : {std::pair{"review", thresholds.review},
-                                  std::pair{"decline", thresholds.decline}}) {
+    for (const auto& [name, t] :
+         {std::pair{"review", thresholds.review}, std::pair{"decline", thresholds.decline}}) {
         const auto m = metricsAtThreshold(scores, rows.labels, rows.evalWeights, t);
         j[std::string("at_") + name] = {{"threshold", m.threshold},
                                         {"precision", m.precision},
@@ -84,11 +86,13 @@ LabelledRows fromCsv(const FeatureSchema& schema, const CsvTable& t) {
     LabelledRows rows;
     rows.x.cols = schema.features.size();
     std::vector<std::size_t> cols;
-    for (const auto& f : schema.features) cols.push_back(t.column(f));
+    for (const auto& f : schema.features)
+        cols.push_back(t.column(f));
     const auto label = t.column("label");
     const auto weight = t.column("weight");
     for (const auto& row : t.rows) {
-        for (std::size_t c : cols) rows.x.values.push_back(static_cast<float>(row[c]));
+        for (std::size_t c : cols)
+            rows.x.values.push_back(static_cast<float>(row[c]));
         rows.labels.push_back(static_cast<float>(row[label]));
         rows.evalWeights.push_back(static_cast<float>(row[weight]));
     }
@@ -119,7 +123,8 @@ TrainingOutcome trainModel(const TrainingRequest& request, ModelRegistry& regist
     const auto started = std::chrono::steady_clock::now();
     const LabelledRows& all = request.rows;
     const std::size_t n = all.x.rows;
-    if (n < 100) throw std::runtime_error("training needs at least 100 rows, got " + std::to_string(n));
+    if (n < 100)
+        throw std::runtime_error("training needs at least 100 rows, got " + std::to_string(n));
     const std::size_t trainEnd = n * 6 / 10;
     const std::size_t validationEnd = n * 7 / 10;
     const LabelledRows train = slice(all, range(0, trainEnd));
@@ -130,19 +135,19 @@ TrainingOutcome trainModel(const TrainingRequest& request, ModelRegistry& regist
         throw std::runtime_error("the training slice has a single class");
     }
 
-    const auto booster = XGBoostBooster::train(train.x, train.labels, {}, request.schema.features,
-                                               request.params);
+    const auto booster =
+        XGBoostBooster::train(train.x, train.labels, {}, request.schema.features, request.params);
     const auto validationScores = probabilities(booster, validation.x);
     const auto holdoutScores = probabilities(booster, holdout.x);
 
     DecisionThresholds thresholds;
-    thresholds.decline = thresholdForFalsePositiveRate(validationScores, validation.labels,
-                                                       validation.evalWeights,
-                                                       request.declineFalsePositiveRate);
+    thresholds.decline =
+        thresholdForFalsePositiveRate(validationScores, validation.labels, validation.evalWeights,
+                                      request.declineFalsePositiveRate);
     thresholds.review = std::min(
-        thresholds.decline, thresholdForFalsePositiveRate(validationScores, validation.labels,
-                                                          validation.evalWeights,
-                                                          request.reviewFalsePositiveRate));
+        thresholds.decline,
+        thresholdForFalsePositiveRate(validationScores, validation.labels, validation.evalWeights,
+                                      request.reviewFalsePositiveRate));
 
     TrainingOutcome out;
     out.modelJson = booster.saveJson();
@@ -172,7 +177,8 @@ TrainingOutcome trainModel(const TrainingRequest& request, ModelRegistry& regist
         evalSet = fromCsv(request.schema, CsvTable::read(evalPath));
     } else {
         evalSet = holdout;
-        if (evalSet.evalWeights.empty()) evalSet.evalWeights.assign(evalSet.x.rows, 1.0f);
+        if (evalSet.evalWeights.empty())
+            evalSet.evalWeights.assign(evalSet.x.rows, 1.0f);
         toCsv(request.schema, evalSet).writeAtomically(evalPath);
     }
     auto evalJson = describe(probabilities(booster, evalSet.x), evalSet, thresholds);
@@ -183,7 +189,8 @@ TrainingOutcome trainModel(const TrainingRequest& request, ModelRegistry& regist
         // Stratified: 70 % of each class, drawn at random, trains; the rest evaluates.
         std::mt19937_64 rng(static_cast<std::uint64_t>(request.params.seed));
         std::vector<std::size_t> fraud, legit, trainIdx, testIdx;
-        for (std::size_t i = 0; i < n; ++i) (all.labels[i] > 0.5f ? fraud : legit).push_back(i);
+        for (std::size_t i = 0; i < n; ++i)
+            (all.labels[i] > 0.5f ? fraud : legit).push_back(i);
         for (auto* cls : {&fraud, &legit}) {
             std::shuffle(cls->begin(), cls->end(), rng);
             const std::size_t cut = cls->size() * 7 / 10;
@@ -198,7 +205,8 @@ TrainingOutcome trainModel(const TrainingRequest& request, ModelRegistry& regist
                      .toJson();
         j["population_weighted"] = !rTest.evalWeights.empty();
         if (!rTest.evalWeights.empty()) {
-            j["unweighted"] = evaluateScores(probabilities(rBooster, rTest.x), rTest.labels).toJson();
+            j["unweighted"] =
+                evaluateScores(probabilities(rBooster, rTest.x), rTest.labels).toJson();
         }
         m.metrics["random_split"] = j;
     }
@@ -211,8 +219,10 @@ TrainingOutcome trainModel(const TrainingRequest& request, ModelRegistry& regist
     nlohmann::json features = nlohmann::json::object();
     std::vector<float> column(train.x.rows);
     for (std::size_t f = 0; f < request.schema.features.size(); ++f) {
-        for (std::size_t r = 0; r < train.x.rows; ++r) column[r] = train.x.row(r)[f];
-        features[request.schema.features[f]] = Histogram::fromQuantiles(column, kBaselineBins).toJson();
+        for (std::size_t r = 0; r < train.x.rows; ++r)
+            column[r] = train.x.row(r)[f];
+        features[request.schema.features[f]] =
+            Histogram::fromQuantiles(column, kBaselineBins).toJson();
     }
     m.baseline = {{"features", features},
                   {"score", Histogram::fromQuantiles(holdoutScores, kBaselineBins).toJson()}};
@@ -223,14 +233,17 @@ TrainingOutcome trainModel(const TrainingRequest& request, ModelRegistry& regist
     m.training["xgboost_version"] = XGBoostBooster::version();
     m.training["rows"] = n;
     m.training["fraud_rows"] = std::count(all.labels.begin(), all.labels.end(), 1.0f);
-    m.training["params"] = {{"rounds", p.rounds},       {"max_depth", p.maxDepth},
-                            {"eta", p.eta},             {"subsample", p.subsample},
+    m.training["params"] = {{"rounds", p.rounds},
+                            {"max_depth", p.maxDepth},
+                            {"eta", p.eta},
+                            {"subsample", p.subsample},
                             {"colsample_bytree", p.colsampleByTree},
                             {"min_child_weight", p.minChildWeight},
                             {"scale_pos_weight", p.scalePosWeight},
                             {"seed", p.seed}};
-    m.training["threshold_rule"] = {{"decline_false_positive_rate", request.declineFalsePositiveRate},
-                                    {"review_false_positive_rate", request.reviewFalsePositiveRate}};
+    m.training["threshold_rule"] = {
+        {"decline_false_positive_rate", request.declineFalsePositiveRate},
+        {"review_false_positive_rate", request.reviewFalsePositiveRate}};
     m.training["duration_seconds"] =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return out;

@@ -2,11 +2,10 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstring>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "common/CommandLine.h"
 #include "common/FileIo.h"
@@ -31,10 +30,13 @@ bool waitForStopSignal(const sigset_t& signals, std::chrono::milliseconds timeou
             timespec ts{static_cast<time_t>(timeout.count() / 1000),
                         static_cast<long>(timeout.count() % 1000) * 1'000'000};
             rc = sigtimedwait(&signals, nullptr, &ts);
-            if (rc < 0 && errno == EAGAIN) return false;
+            if (rc < 0 && errno == EAGAIN)
+                return false;
         }
-        if (rc > 0) return true;
-        if (errno != EINTR) return false;
+        if (rc > 0)
+            return true;
+        if (errno != EINTR)
+            return false;
     }
 }
 
@@ -71,7 +73,8 @@ int main(int argc, char** argv) {
                 "on SIGTERM, seconds to keep serving with health NOT_SERVING before stopping")
         .option("shutdown-grace-seconds", "10",
                 "then, seconds in-flight calls get to finish before they are cancelled");
-    if (!cli.parse(argc, argv, 1, std::cout, std::cerr)) return cli.exitCode();
+    if (!cli.parse(argc, argv, 1, std::cout, std::cerr))
+        return cli.exitCode();
 
     fraud::ScorerConfig config;
     std::chrono::milliseconds drain{}, grace{};
@@ -120,7 +123,8 @@ int main(int argc, char** argv) {
     waitForStopSignal(stopSignals, std::chrono::milliseconds(-1));
     log("stop signal: health NOT_SERVING, draining for " + std::to_string(drain.count()) + " ms");
     server.beginDrain();
-    if (waitForStopSignal(stopSignals, drain)) log("second stop signal: ending the drain early");
+    if (waitForStopSignal(stopSignals, drain))
+        log("second stop signal: ending the drain early");
     log("stopping: in-flight calls get " + std::to_string(grace.count()) + " ms");
     server.shutdown(grace);
     log("stopped");

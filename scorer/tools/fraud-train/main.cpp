@@ -70,12 +70,13 @@ int publish(const fraud::CommandLine& cli, fraud::ModelRegistry& registry,
 
     const auto rollout = registry.readRollout();
     if (setStable == "yes" || (setStable == "auto" && !rollout)) {
-        const auto state = registry.commit(
-            rollout ? rollout->generation : 0, "set-stable", cli.get("who"),
-            "trained by fraud-train", [&](fraud::RolloutState& s) {
-                s.stable = request.version;
-                if (s.canary == request.version) s.canary.clear();
-            });
+        const auto state =
+            registry.commit(rollout ? rollout->generation : 0, "set-stable", cli.get("who"),
+                            "trained by fraud-train", [&](fraud::RolloutState& s) {
+                                s.stable = request.version;
+                                if (s.canary == request.version)
+                                    s.canary.clear();
+                            });
         std::cerr << request.version << " is stable (generation " << state.generation << ")\n";
     }
     const auto& h = outcome.manifest.metrics["holdout"];
@@ -114,7 +115,8 @@ fraud::GeneratorConfig generatorConfig(const fraud::CommandLine& cli, fraud::Epo
     g.drift.categoryShift = cli.number("category-shift");
     g.drift.countryShift = cli.number("country-shift");
     g.drift.from = start;
-    if (g.cards == 0 || g.txnsPerCardPerDay <= 0) throw std::invalid_argument("--cards and --txns-per-card-per-day must be positive");
+    if (g.cards == 0 || g.txnsPerCardPerDay <= 0)
+        throw std::invalid_argument("--cards and --txns-per-card-per-day must be positive");
     return g;
 }
 
@@ -128,10 +130,11 @@ int synthetic(int argc, char** argv) {
     addGeneratorFlags(cli, "20000", "0.01");
     cli.option("transactions", "300000", "transactions to simulate")
         .option("days-ago", "30", "the simulated clock starts this many days before now");
-    if (!cli.parse(argc, argv, 2, std::cout, std::cerr)) return cli.exitCode();
+    if (!cli.parse(argc, argv, 2, std::cout, std::cerr))
+        return cli.exitCode();
     fraud::ModelRegistry registry(cli.get("registry"));
-    const auto start = fraud::wallClockMillis() - static_cast<fraud::EpochMillis>(
-                                                      cli.number("days-ago") * 86'400'000.0);
+    const auto start = fraud::wallClockMillis() -
+                       static_cast<fraud::EpochMillis>(cli.number("days-ago") * 86'400'000.0);
     const auto config = generatorConfig(cli, start);
     const auto count = static_cast<std::size_t>(cli.integer("transactions"));
     fraud::TrainingRequest request;
@@ -169,7 +172,8 @@ int csv(int argc, char** argv) {
                 "weight of each legitimate row in evaluation: 1 / the sampling rate of a "
                 "down-sampled file (57.79 for the ULB sample)")
         .flag("compare-random-split", "also report a stratified random 70/30 split");
-    if (!cli.parse(argc, argv, 2, std::cout, std::cerr)) return cli.exitCode();
+    if (!cli.parse(argc, argv, 2, std::cout, std::cerr))
+        return cli.exitCode();
     fraud::ModelRegistry registry(cli.get("registry"));
     const std::filesystem::path path = cli.get("csv");
     const auto table = fraud::CsvTable::read(path);
@@ -178,8 +182,10 @@ int csv(int argc, char** argv) {
     std::set<std::string> dropped{cli.get("label")};
     for (std::size_t p = 0, q; p <= cli.get("drop").size(); p = q + 1) {
         q = cli.get("drop").find(',', p);
-        if (q == std::string::npos) q = cli.get("drop").size();
-        if (q > p) dropped.insert(cli.get("drop").substr(p, q - p));
+        if (q == std::string::npos)
+            q = cli.get("drop").size();
+        if (q > p)
+            dropped.insert(cli.get("drop").substr(p, q - p));
     }
     fraud::FeatureSchema schema;
     schema.kind = fraud::FeatureSchema::Kind::Vector;
@@ -191,16 +197,16 @@ int csv(int argc, char** argv) {
             featureCols.push_back(c);
         }
     }
-    for (const auto& d : dropped) table.column(d);  // a dropped column that is absent is a typo
+    for (const auto& d : dropped)
+        table.column(d);  // a dropped column that is absent is a typo
 
     // Exact duplicates would sit on both sides of a split and flatter the metrics.
     std::vector<std::vector<double>> rows = table.rows;
     std::sort(rows.begin(), rows.end());
     const std::size_t before = rows.size();
     rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
-    std::stable_sort(rows.begin(), rows.end(), [&](const auto& a, const auto& b) {
-        return a[timeCol] < b[timeCol];
-    });
+    std::stable_sort(rows.begin(), rows.end(),
+                     [&](const auto& a, const auto& b) { return a[timeCol] < b[timeCol]; });
     const double negativeWeight = cli.number("negative-weight");
     fraud::TrainingRequest request;
     request.schema = schema;
@@ -209,10 +215,12 @@ int csv(int argc, char** argv) {
     request.rows.x.cols = featureCols.size();
     request.rows.x.rows = rows.size();
     for (const auto& row : rows) {
-        for (std::size_t c : featureCols) request.rows.x.values.push_back(static_cast<float>(row[c]));
+        for (std::size_t c : featureCols)
+            request.rows.x.values.push_back(static_cast<float>(row[c]));
         const float y = row[label] > 0.5 ? 1.0f : 0.0f;
         request.rows.labels.push_back(y);
-        if (negativeWeight != 1) request.rows.evalWeights.push_back(y > 0 ? 1.0f : static_cast<float>(negativeWeight));
+        if (negativeWeight != 1)
+            request.rows.evalWeights.push_back(y > 0 ? 1.0f : static_cast<float>(negativeWeight));
     }
     std::cerr << "read " << before << " rows, dropped " << before - rows.size()
               << " exact duplicates\n";
@@ -240,15 +248,17 @@ int generate(int argc, char** argv) {
                 "running this many times faster than the wall clock, reaches it (0: as fast as "
                 "possible)")
         .flag("with-labels", "wrap each line as {transaction, fraud, pattern}");
-    if (!cli.parse(argc, argv, 2, std::cout, std::cerr)) return cli.exitCode();
-    const auto start = fraud::wallClockMillis() - static_cast<fraud::EpochMillis>(
-                                                      cli.number("hours-ago") * 3'600'000.0);
+    if (!cli.parse(argc, argv, 2, std::cout, std::cerr))
+        return cli.exitCode();
+    const auto start = fraud::wallClockMillis() -
+                       static_cast<fraud::EpochMillis>(cli.number("hours-ago") * 3'600'000.0);
     fraud::TransactionGenerator generator(generatorConfig(cli, start));
     const auto count = cli.integer("count");
     google::protobuf::util::JsonPrintOptions options;
     options.preserve_proto_field_names = true;
     const double compression = cli.number("compression");
-    if (compression < 0) throw std::invalid_argument("--compression must not be negative");
+    if (compression < 0)
+        throw std::invalid_argument("--compression must not be negative");
     const fraud::SimulatedClock clock(start, compression > 0 ? compression : 1,
                                       fraud::wallClockMillis());
     for (std::int64_t i = 0; i < count; ++i) {
@@ -262,7 +272,8 @@ int generate(int argc, char** argv) {
         }
         const auto g = generator.next();
         std::string json;
-        if (!google::protobuf::util::MessageToJsonString(g.tx, &json, options).ok()) return 1;
+        if (!google::protobuf::util::MessageToJsonString(g.tx, &json, options).ok())
+            return 1;
         if (cli.enabled("with-labels")) {
             json = nlohmann::json{{"transaction", nlohmann::json::parse(json)},
                                   {"fraud", g.fraud},
@@ -279,9 +290,12 @@ int generate(int argc, char** argv) {
 int main(int argc, char** argv) {
     const std::string command = argc > 1 ? argv[1] : "";
     try {
-        if (command == "synthetic") return synthetic(argc, argv);
-        if (command == "csv") return csv(argc, argv);
-        if (command == "generate") return generate(argc, argv);
+        if (command == "synthetic")
+            return synthetic(argc, argv);
+        if (command == "csv")
+            return csv(argc, argv);
+        if (command == "generate")
+            return generate(argc, argv);
         if (command == "--help" || command == "-h" || command == "help") {
             std::cout << kUsage;
             return 0;
