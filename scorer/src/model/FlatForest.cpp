@@ -37,12 +37,12 @@ FlatForest::FlatForest(const TreeModel& model)
             node.value = tree.value[src];
             if (tree.isLeaf(src)) {
                 node.input = leafInput;
-                node.left = static_cast<std::uint16_t>(dst - root);
+                node.toLeft = 0;
             } else {
                 node.input = static_cast<std::uint16_t>(tree.feature[src] +
                                                         (tree.defaultLeft[src] ? 0 : features));
                 const auto left = static_cast<std::uint32_t>(nodes_.size());
-                node.left = static_cast<std::uint16_t>(left - root);
+                node.toLeft = static_cast<std::uint16_t>(left - dst);
                 nodes_.push_back({});
                 nodes_.push_back({});
                 queue.emplace_back(static_cast<std::size_t>(tree.left[src]), left);
@@ -79,27 +79,26 @@ double FlatForest::margin(std::span<const float> row) const {
     x[2 * featureCount_] = -kInf;
 
     const std::size_t trees = roots_.size();
-    const Node* nodes = nodes_.data();
     float sum = 0;
     std::size_t t = 0;
     for (; t + kLanes <= trees; t += kLanes) {
-        std::array<const Node*, kLanes> tree;
-        std::array<std::uint32_t, kLanes> at{};
-        for (std::size_t lane = 0; lane < kLanes; ++lane)
-            tree[lane] = nodes + roots_[t + lane];
+        std::array<std::uint32_t, kLanes> at;
+        std::copy_n(roots_.data() + t, kLanes, at.begin());
         for (int k = groupDepth_[t / kLanes]; k > 0; --k) {
-            for (std::size_t lane = 0; lane < kLanes; ++lane)
-                at[lane] = step(tree[lane], at[lane], x);
+            for (std::size_t lane = 0; lane < kLanes; ++lane) {
+                at[lane] = step(at[lane], x);
+            }
         }
-        for (std::size_t lane = 0; lane < kLanes; ++lane)
-            sum += tree[lane][at[lane]].value;
+        for (std::size_t lane = 0; lane < kLanes; ++lane) {
+            sum += nodes_[at[lane]].value;
+        }
     }
     for (; t < trees; ++t) {
-        const Node* tree = nodes + roots_[t];
-        std::uint32_t at = 0;
-        for (int k = treeDepth_[t]; k > 0; --k)
-            at = step(tree, at, x);
-        sum += tree[at].value;
+        std::uint32_t at = roots_[t];
+        for (int k = treeDepth_[t]; k > 0; --k) {
+            at = step(at, x);
+        }
+        sum += nodes_[at].value;
     }
     return baseMargin_ + static_cast<double>(sum);
 }
