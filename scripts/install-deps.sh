@@ -8,15 +8,13 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format
   # scorer
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  prometheus-cpp-dev nlohmann-json3-dev libxgboost-dev
+  prometheus-cpp-dev nlohmann-json3-dev libxgboost-dev libssl-dev
   # XGBoost's CMake config refers to /usr/bin/xgboost: without the CLI package it fails.
   xgboost
-  # console and backend
-  qt6-base-dev qt6-charts-dev qt6-tools-dev libgl-dev libcurl4-openssl-dev
-  # tests: a real Prometheus and promtool, a display server for GUI tests
-  prometheus xvfb xauth
-  # python side: only for the baseline benchmark and the notebook-model import test
-  python3-xgboost python3-numpy
+  # backend, fraudctl and the tests (QtCore, QtNetwork, QtTest)
+  qt6-base-dev
+  # tests: a real Prometheus server and promtool
+  prometheus
 )
 
 missing=()
