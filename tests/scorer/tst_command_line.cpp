@@ -92,6 +92,19 @@ private slots:
         }
     }
 
+    void rangesAreEnforced() {
+        auto cli = make();
+        QVERIFY(parse(cli, {"--registry=/r", "--port=-3"}).ok);
+        try {
+            cli.integer("port", 0, 65535);
+            QFAIL("accepted -3");
+        } catch (const std::invalid_argument& e) {
+            QCOMPARE(std::string(e.what()),
+                     std::string("--port must be between 0 and 65535, not -3"));
+        }
+        QCOMPARE(make().integer("port", 0, 65535), 50051);
+    }
+
     void helpListsFlagsAndVariables() {
         auto cli = make();
         const auto p = parse(cli, {"--help"});

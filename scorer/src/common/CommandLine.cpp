@@ -150,6 +150,27 @@ double CommandLine::number(const std::string& name) const {
     throw std::invalid_argument("--" + name + " must be a number, not '" + v + "'");
 }
 
+std::int64_t CommandLine::integer(const std::string& name, std::int64_t min,
+                                  std::int64_t max) const {
+    const auto n = integer(name);
+    if (n < min || n > max) {
+        throw std::invalid_argument("--" + name + " must be between " + std::to_string(min) +
+                                    " and " + std::to_string(max) + ", not " + get(name));
+    }
+    return n;
+}
+
+double CommandLine::number(const std::string& name, double min, double max) const {
+    const double n = number(name);
+    if (!(n >= min && n <= max)) {
+        std::ostringstream range;
+        range << "--" << name << " must be between " << min << " and " << max << ", not "
+              << get(name);
+        throw std::invalid_argument(range.str());
+    }
+    return n;
+}
+
 bool CommandLine::enabled(const std::string& name) const {
     const auto& v = get(name);
     return v == "true" || v == "1";

@@ -30,6 +30,9 @@ public:
     const std::string& get(const std::string& name) const;
     std::int64_t integer(const std::string& name) const;
     double number(const std::string& name) const;
+    // The same, refusing values outside [min, max] with a message naming the flag.
+    std::int64_t integer(const std::string& name, std::int64_t min, std::int64_t max) const;
+    double number(const std::string& name, double min, double max) const;
     bool enabled(const std::string& name) const;
     bool given(const std::string& name) const;  // on the command line or in the environment
     const std::vector<std::string>& positional() const { return positional_; }

@@ -82,16 +82,22 @@ int main(int argc, char** argv) {
         config.registry = cli.get("registry");
         config.listen = cli.get("listen");
         config.metricsListen = cli.get("metrics-listen");
-        config.limits.maxEventAge = std::chrono::seconds(cli.integer("max-event-age"));
-        config.limits.maxFutureSkew = std::chrono::seconds(cli.integer("max-future-skew"));
-        config.limits.maxAmount = cli.number("max-amount");
-        config.limits.maxIdLength = static_cast<std::size_t>(cli.integer("max-id-length"));
-        config.serviceLimits.maxBatch = static_cast<int>(cli.integer("max-batch"));
-        config.cards.maxCards = static_cast<std::size_t>(cli.integer("card-capacity"));
-        config.cards.idleTtl = std::chrono::seconds(cli.integer("card-idle-ttl"));
-        drain = std::chrono::milliseconds(static_cast<long>(cli.number("drain-seconds") * 1000));
+        constexpr std::int64_t kTenYears = 10LL * 365 * 86400;
+        config.limits.maxEventAge =
+            std::chrono::seconds(cli.integer("max-event-age", 0, kTenYears));
+        config.limits.maxFutureSkew =
+            std::chrono::seconds(cli.integer("max-future-skew", 0, kTenYears));
+        config.limits.maxAmount = cli.number("max-amount", 0, 1e15);
+        config.limits.maxIdLength =
+            static_cast<std::size_t>(cli.integer("max-id-length", 1, 1 << 20));
+        config.serviceLimits.maxBatch = static_cast<int>(cli.integer("max-batch", 1, 1'000'000));
+        config.cards.maxCards =
+            static_cast<std::size_t>(cli.integer("card-capacity", 1, 1'000'000'000));
+        config.cards.idleTtl = std::chrono::seconds(cli.integer("card-idle-ttl", 1, kTenYears));
+        drain = std::chrono::milliseconds(
+            static_cast<long>(cli.number("drain-seconds", 0, 3600) * 1000));
         grace = std::chrono::milliseconds(
-            static_cast<long>(cli.number("shutdown-grace-seconds") * 1000));
+            static_cast<long>(cli.number("shutdown-grace-seconds", 0, 3600) * 1000));
     } catch (const std::exception& e) {
         std::cerr << "fraud-scorer: " << e.what() << "\n";
         return 2;
