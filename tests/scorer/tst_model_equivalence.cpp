@@ -7,7 +7,9 @@
 
 #include "TestEnvironment.h"
 #include "common/FileIo.h"
+#include "model/FastTreeShap.h"
 #include "model/LoadedModel.h"
+#include "model/TreeShap.h"
 #include "model/XGBoostBooster.h"
 #include "registry/ModelRegistry.h"
 #include "training/CsvTable.h"
@@ -69,14 +71,21 @@ class ModelEquivalenceTest : public QObject {
         const auto expectedMargins = f.booster.predictMargin(f.rows);
         const auto expectedPhi = f.booster.contributions(f.rows);
         const std::size_t n = f.rows.cols;
-        std::vector<double> phi(n);
-        double worstMargin = 0, worstPhi = 0, worstSum = 0, worstServed = 0;
+        std::vector<double> phi(n), reference(n);
+        const fraud::TreeShap classic(f.model->trees());
+        double worstMargin = 0, worstPhi = 0, worstSum = 0, worstServed = 0, worstClassic = 0;
         for (std::size_t r = 0; r < f.rows.rows; ++r) {
             const auto row = f.rows.row(r);
             const double margin = f.model->forest().margin(row);
             worstMargin = std::max(worstMargin, std::abs(margin - expectedMargins[r]));
 
             f.model->explainer().contributions(row, phi);
+            if (r < 2'000) {  // the classic recursion, as a second reference (it is slow)
+                classic.contributions(row, reference);
+                for (std::size_t c = 0; c < n; ++c) {
+                    worstClassic = std::max(worstClassic, std::abs(phi[c] - reference[c]));
+                }
+            }
             double sum = f.model->explainer().baseValue();
             for (std::size_t c = 0; c < n; ++c) {
                 worstPhi = std::max(worstPhi, std::abs(phi[c] - expectedPhi[r * (n + 1) + c]));
@@ -90,12 +99,14 @@ class ModelEquivalenceTest : public QObject {
             worstServed = std::max(worstServed, std::abs(sum - margin));
         }
         qInfo(
-            "%zu rows: worst margin difference %.3g, worst contribution difference %.3g, "
-            "worst |sum - margin| %.3g (%.3g against the float-summed served margin)",
-            f.rows.rows, worstMargin, worstPhi, worstSum, worstServed);
+            "%zu rows: worst margin difference %.3g, worst contribution difference %.3g "
+            "(%.3g against the classic recursion), worst |sum - margin| %.3g (%.3g against "
+            "the float-summed served margin)",
+            f.rows.rows, worstMargin, worstPhi, worstClassic, worstSum, worstServed);
         QVERIFY2(worstMargin <= kTolerance, qPrintable(QString::number(worstMargin)));
         QVERIFY2(worstPhi <= kTolerance, qPrintable(QString::number(worstPhi)));
         QVERIFY2(worstSum <= 1e-9, qPrintable(QString::number(worstSum)));
+        QVERIFY2(worstClassic <= 1e-9, qPrintable(QString::number(worstClassic)));
     }
 
 private slots:

@@ -3,9 +3,9 @@
 #include <memory>
 #include <string_view>
 
+#include "model/FastTreeShap.h"
 #include "model/FlatForest.h"
 #include "model/TreeModel.h"
-#include "model/TreeShap.h"
 #include "registry/ModelManifest.h"
 
 namespace fraud {
@@ -30,7 +30,7 @@ public:
     const std::string& version() const { return manifest_.version; }
     const TreeModel& trees() const { return trees_; }
     const FlatForest& forest() const { return forest_; }
-    const TreeShap& explainer() const { return shap_; }
+    const FastTreeShap& explainer() const { return shap_; }
     std::size_t featureCount() const { return trees_.featureCount; }
 
     LoadedModel(const LoadedModel&) = delete;
@@ -42,7 +42,7 @@ private:
     ModelManifest manifest_;
     TreeModel trees_;
     FlatForest forest_;
-    TreeShap shap_;  // refers to trees_
+    FastTreeShap shap_;
 };
 
 }  // namespace fraud

@@ -71,11 +71,15 @@ double meanValue(const Tree& tree, std::size_t node) {
 
 }  // namespace
 
-TreeShap::TreeShap(const TreeModel& model) : model_(model), baseValue_(model.baseMargin) {
+double expectedMargin(const TreeModel& model) {
+    double value = model.baseMargin;
     for (const Tree& tree : model.trees)
-        baseValue_ += meanValue(tree, 0);
-    maxDepth_ = model.maxDepth();
+        value += meanValue(tree, 0);
+    return value;
 }
+
+TreeShap::TreeShap(const TreeModel& model)
+    : model_(model), baseValue_(expectedMargin(model)), maxDepth_(model.maxDepth()) {}
 
 void TreeShap::contributions(std::span<const float> row, std::span<double> phi) const {
     if (row.size() != model_.featureCount || phi.size() != model_.featureCount) {

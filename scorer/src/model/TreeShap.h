@@ -38,4 +38,8 @@ private:
     int maxDepth_ = 0;
 };
 
+// The margin expected over the training data: base margin plus each tree's cover-weighted
+// mean leaf value (TreeSHAP's base value, XGBoost's bias column).
+double expectedMargin(const TreeModel& model);
+
 }  // namespace fraud

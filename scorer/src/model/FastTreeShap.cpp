@@ -1,0 +1,186 @@
+#include "model/FastTreeShap.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <stdexcept>
+
+#include "model/TreeShap.h"
+
+namespace fraud {
+namespace {
+
+// Gauss-Legendre nodes and weights mapped to [0, 1]: exact for polynomials of degree < 2n.
+void gaussLegendre(std::size_t n, std::vector<double>& nodes, std::vector<double>& weights) {
+    nodes.resize(n);
+    weights.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        double x = std::cos(std::numbers::pi * (static_cast<double>(i) + 0.75) /
+                            (static_cast<double>(n) + 0.5));
+        double derivative = 1;
+        for (int iteration = 0; iteration < 100; ++iteration) {
+            double p0 = 1, p1 = x;
+            for (std::size_t k = 2; k <= n; ++k) {
+                const double p2 = ((2.0 * static_cast<double>(k) - 1) * x * p1 -
+                                   (static_cast<double>(k) - 1) * p0) /
+                                  static_cast<double>(k);
+                p0 = p1;
+                p1 = p2;
+            }
+            if (n == 1)
+                p0 = 1, p1 = x;
+            derivative = static_cast<double>(n) * (x * p1 - p0) / (x * x - 1);
+            const double step = p1 / derivative;
+            x -= step;
+            if (std::abs(step) < 1e-16)
+                break;
+        }
+        nodes[i] = (1 + x) / 2;
+        weights[i] = 1 / ((1 - x * x) * derivative * derivative);  // 2/(...) halved for [0, 1]
+    }
+}
+
+}  // namespace
+
+struct FastTreeShap::Scratch {
+    std::vector<double> product;        // (depth + 2) x points: the path's product at each depth
+    std::vector<double> sum;            // (depth + 2) x points: leaves' v * product summed below
+    std::vector<double> saved;          // (depth + 2) x points: a feature's pending sum, saved
+    std::vector<double> pending;        // features x points: sums of the nearest splits below
+    std::vector<std::uint8_t> follows;  // per feature: does the row follow the path's splits
+    std::span<double> phi;
+};
+
+FastTreeShap::FastTreeShap(const TreeModel& model)
+    : featureCount_(model.featureCount), baseValue_(expectedMargin(model)) {
+    maxDepth_ = static_cast<std::size_t>(std::max(0, model.maxDepth()));
+    points_ = std::max<std::size_t>(1, (maxDepth_ + 1) / 2);
+    std::vector<double> t;
+    gaussLegendre(points_, t, weights_);
+
+    nodes_.reserve(model.nodeCount());
+    std::vector<std::int32_t> lastEdge(model.featureCount, -1);
+    for (const Tree& tree : model.trees) {
+        const auto base = static_cast<std::int32_t>(nodes_.size());
+        roots_.push_back(static_cast<std::uint32_t>(base));
+        nodes_.resize(nodes_.size() + tree.size());
+        // Depth-first, keeping the nearest ancestor edge per feature.
+        const auto visit = [&](auto&& self, std::size_t n) -> void {
+            Edge& e = nodes_[static_cast<std::size_t>(base) + n];
+            if (tree.isLeaf(n)) {
+                e.leafValue = tree.value[n];
+                return;
+            }
+            const auto f = tree.feature[n];
+            e.splitFeature = f;
+            e.threshold = tree.value[n];
+            e.defaultLeft = tree.defaultLeft[n] != 0;
+            e.left = base + tree.left[n];
+            e.right = base + tree.right[n];
+            for (const auto child : {tree.left[n], tree.right[n]}) {
+                Edge& c = nodes_[static_cast<std::size_t>(base + child)];
+                c.previousSameFeature = lastEdge[f];
+                const double fraction =
+                    tree.cover[n] > 0 ? tree.cover[static_cast<std::size_t>(child)] / tree.cover[n]
+                                      : 0;
+                c.z = fraction *
+                      (lastEdge[f] >= 0 ? nodes_[static_cast<std::size_t>(lastEdge[f])].z : 1.0);
+                c.values = static_cast<std::uint32_t>(values_.size());
+                for (std::size_t m = 0; m < points_; ++m)
+                    values_.push_back(c.z + (1 - c.z) * t[m]);
+                for (std::size_t m = 0; m < points_; ++m)
+                    values_.push_back(c.z * (1 - t[m]));
+                for (std::size_t k = 0; k < 2; ++k) {
+                    for (std::size_t m = 0; m < points_; ++m) {
+                        const double q = values_[c.values + k * points_ + m];
+                        // A zero cover makes every product below it zero: nothing to divide.
+                        values_.push_back(q > 0 ? 1 / q : 0);
+                    }
+                }
+                const std::int32_t saved = lastEdge[f];
+                lastEdge[f] = base + child;
+                self(self, static_cast<std::size_t>(child));
+                lastEdge[f] = saved;
+            }
+        };
+        visit(visit, 0);
+    }
+}
+
+void FastTreeShap::walk(const Edge* nodes, std::int32_t node, std::span<const float> row,
+                        Scratch& s, std::size_t depth, double* sumOut) const {
+    const std::size_t n = points_;
+    const Edge& e = nodes[node];
+    const double* product = s.product.data() + depth * n;
+    if (e.left < 0) {
+        for (std::size_t m = 0; m < n; ++m)
+            sumOut[m] = e.leafValue * product[m];
+        return;
+    }
+    const std::uint32_t f = e.splitFeature;
+    const float x = row[f];
+    const bool hotLeft = x != x ? e.defaultLeft : x < e.threshold;
+    double* childProduct = s.product.data() + (depth + 1) * n;
+    double* childSum = s.sum.data() + (depth + 1) * n;
+    double* saved = s.saved.data() + (depth + 1) * n;
+    double* pending = s.pending.data() + f * n;
+    std::fill(sumOut, sumOut + n, 0.0);
+    for (const std::int32_t child : {e.left, e.right}) {
+        const Edge& c = nodes[child];
+        const bool followed = (child == e.left) == hotLeft;
+        const bool hasPrevious = c.previousSameFeature >= 0;
+        const std::uint8_t before = s.follows[f];
+        const bool oldFollows = hasPrevious ? before != 0 : true;
+        const bool follows = oldFollows && followed;
+        const double* q = values_.data() + c.values + (follows ? 0 : n);
+        const double* inverseQ = values_.data() + c.values + (follows ? 2 : 3) * n;
+        if (hasPrevious) {
+            // Replace the feature's earlier factor on the path by the aggregated one.
+            const Edge& p = nodes[c.previousSameFeature];
+            const double* inverseOld = values_.data() + p.values + (oldFollows ? 2 : 3) * n;
+            for (std::size_t m = 0; m < n; ++m)
+                childProduct[m] = product[m] * q[m] * inverseOld[m];
+        } else {
+            for (std::size_t m = 0; m < n; ++m)
+                childProduct[m] = product[m] * q[m];
+        }
+        s.follows[f] = follows;
+        std::copy_n(pending, n, saved);
+        std::fill_n(pending, n, 0.0);
+
+        walk(nodes, child, row, s, depth + 1, childSum);
+
+        // Leaves below this split on f, less those below a deeper split on f, credit f here.
+        double integral = 0;
+        for (std::size_t m = 0; m < n; ++m) {
+            integral += weights_[m] * inverseQ[m] * (childSum[m] - pending[m]);
+        }
+        s.phi[f] += ((follows ? 1.0 : 0.0) - c.z) * integral;
+        // This split is one of the nearest below the previous split on f, if there is one.
+        for (std::size_t m = 0; m < n; ++m) {
+            pending[m] = hasPrevious ? saved[m] + childSum[m] : saved[m];
+            sumOut[m] += childSum[m];
+        }
+        s.follows[f] = before;
+    }
+}
+
+void FastTreeShap::contributions(std::span<const float> row, std::span<double> phi) const {
+    if (row.size() != featureCount_ || phi.size() != featureCount_) {
+        throw std::invalid_argument("FastTreeShap: row or output has the wrong size");
+    }
+    std::fill(phi.begin(), phi.end(), 0.0);
+    thread_local Scratch s;
+    const std::size_t n = points_;
+    s.product.assign((maxDepth_ + 2) * n, 1.0);
+    s.sum.assign((maxDepth_ + 2) * n, 0.0);
+    s.saved.assign((maxDepth_ + 2) * n, 0.0);
+    s.pending.assign(featureCount_ * n, 0.0);
+    s.follows.assign(featureCount_, 1);
+    s.phi = phi;
+    for (const std::uint32_t root : roots_) {
+        walk(nodes_.data(), static_cast<std::int32_t>(root), row, s, 0, s.sum.data());
+    }
+}
+
+}  // namespace fraud
