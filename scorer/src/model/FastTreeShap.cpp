@@ -55,8 +55,8 @@ FastTreeShap::FastTreeShap(const TreeModel& model)
     : featureCount_(model.featureCount), baseValue_(expectedMargin(model)) {
     maxDepth_ = static_cast<std::size_t>(std::max(0, model.maxDepth()));
     points_ = std::max<std::size_t>(1, (maxDepth_ + 1) / 2);
-    std::vector<double> t;
-    gaussLegendre(points_, t, weights_);
+    gaussLegendre(points_, nodesT_, weights_);
+    const std::vector<double>& t = nodesT_;
 
     nodes_.reserve(model.nodeCount());
     std::vector<std::int32_t> lastEdge(model.featureCount, -1);
@@ -80,6 +80,8 @@ FastTreeShap::FastTreeShap(const TreeModel& model)
             for (const auto child : {tree.left[n], tree.right[n]}) {
                 Edge& c = nodes_[static_cast<std::size_t>(base + child)];
                 c.previousSameFeature = lastEdge[f];
+                if (lastEdge[f] >= 0)
+                    nodes_[static_cast<std::size_t>(lastEdge[f])].splitAgainBelow = true;
                 const double fraction =
                     tree.cover[n] > 0 ? tree.cover[static_cast<std::size_t>(child)] / tree.cover[n]
                                       : 0;
@@ -165,6 +167,72 @@ void FastTreeShap::walk(const Edge* nodes, std::int32_t node, std::span<const fl
     }
 }
 
+template <std::size_t N>
+std::array<double, N> FastTreeShap::walkFixed(std::int32_t node, const float* row, Scratch& s,
+                                              const std::array<double, N>& product) const {
+    const Edge& e = nodes_[static_cast<std::size_t>(node)];
+    std::array<double, N> total;
+    if (e.left < 0) {
+        for (std::size_t m = 0; m < N; ++m)
+            total[m] = e.leafValue * product[m];
+        return total;
+    }
+    total.fill(0.0);
+    const std::uint32_t f = e.splitFeature;
+    const float x = row[f];
+    const bool hotLeft = x != x ? e.defaultLeft : x < e.threshold;
+    double* pending = s.pending.data() + f * N;
+    for (const std::int32_t child : {e.left, e.right}) {
+        const Edge& c = nodes_[static_cast<std::size_t>(child)];
+        const bool followed = (child == e.left) == hotLeft;
+        const bool hasPrevious = c.previousSameFeature >= 0;
+        const bool oldFollows = !hasPrevious || s.follows[f] != 0;
+        const bool follows = oldFollows && followed;
+        const double o = follows ? 1.0 : 0.0;
+        std::array<double, N> childProduct;
+        for (std::size_t m = 0; m < N; ++m) {
+            childProduct[m] = product[m] * (c.z + (o - c.z) * nodesT_[m]);
+        }
+        if (hasPrevious) {
+            // Replace the feature's earlier factor on the path by the aggregated one.
+            const double* inverseOld =
+                values_.data() + nodes_[static_cast<std::size_t>(c.previousSameFeature)].values +
+                (oldFollows ? 2 : 3) * N;
+            for (std::size_t m = 0; m < N; ++m)
+                childProduct[m] *= inverseOld[m];
+        }
+        std::array<double, N> saved{};
+        std::uint8_t savedFollows = 0;
+        if (c.splitAgainBelow) {
+            savedFollows = s.follows[f];
+            s.follows[f] = follows;
+            std::copy_n(pending, N, saved.begin());
+            std::fill_n(pending, N, 0.0);
+        }
+        const std::array<double, N> childSum = walkFixed<N>(child, row, s, childProduct);
+        // Leaves below this split on f, less those below a deeper split on f, credit f here.
+        const double* inverseQ = values_.data() + c.values + (follows ? 2 : 3) * N;
+        double integral = 0;
+        for (std::size_t m = 0; m < N; ++m) {
+            const double below = c.splitAgainBelow ? childSum[m] - pending[m] : childSum[m];
+            integral += weights_[m] * inverseQ[m] * below;
+        }
+        s.phi[f] += (o - c.z) * integral;
+        if (c.splitAgainBelow) {
+            std::copy_n(saved.begin(), N, pending);
+            s.follows[f] = savedFollows;
+        }
+        // This split is one of the nearest below the previous split on f.
+        if (hasPrevious) {
+            for (std::size_t m = 0; m < N; ++m)
+                pending[m] += childSum[m];
+        }
+        for (std::size_t m = 0; m < N; ++m)
+            total[m] += childSum[m];
+    }
+    return total;
+}
+
 void FastTreeShap::contributions(std::span<const float> row, std::span<double> phi) const {
     if (row.size() != featureCount_ || phi.size() != featureCount_) {
         throw std::invalid_argument("FastTreeShap: row or output has the wrong size");
@@ -178,8 +246,30 @@ void FastTreeShap::contributions(std::span<const float> row, std::span<double> p
     s.pending.assign(featureCount_ * n, 0.0);
     s.follows.assign(featureCount_, 1);
     s.phi = phi;
-    for (const std::uint32_t root : roots_) {
-        walk(nodes_.data(), static_cast<std::int32_t>(root), row, s, 0, s.sum.data());
+    const auto fixed = [&]<std::size_t N>() {
+        std::array<double, N> one;
+        one.fill(1.0);
+        for (const std::uint32_t root : roots_) {
+            walkFixed<N>(static_cast<std::int32_t>(root), row.data(), s, one);
+        }
+    };
+    switch (n) {
+        case 1:
+            fixed.template operator()<1>();
+            break;
+        case 2:
+            fixed.template operator()<2>();
+            break;
+        case 3:
+            fixed.template operator()<3>();
+            break;
+        case 4:
+            fixed.template operator()<4>();
+            break;
+        default:
+            for (const std::uint32_t root : roots_) {
+                walk(nodes_.data(), static_cast<std::int32_t>(root), row, s, 0, s.sum.data());
+            }
     }
 }
 

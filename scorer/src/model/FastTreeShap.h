@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -44,6 +45,7 @@ private:
         double leafValue = 0;
         // For the edge from the parent into this node (feature = parent's split feature):
         std::int32_t previousSameFeature = -1;  // the nearest ancestor edge on that feature
+        bool splitAgainBelow = false;  // some edge below has this one as previousSameFeature
         double z = 1;  // aggregated cover fraction of the feature down to and including here
         std::uint32_t values = 0;  // offset into values_: q(o=1), q(o=0), 1/q(o=1), 1/q(o=0)
     };
@@ -51,11 +53,17 @@ private:
 
     void walk(const Edge* nodes, std::int32_t node, std::span<const float> row, Scratch& s,
               std::size_t depth, double* sumOut) const;
+    // The same with the number of points known at compile time (the common depths): the
+    // per-point vectors live in registers.
+    template <std::size_t N>
+    std::array<double, N> walkFixed(std::int32_t node, const float* row, Scratch& s,
+                                    const std::array<double, N>& product) const;
 
     std::vector<Edge> nodes_;
     std::vector<std::uint32_t> roots_;  // each tree's first node in nodes_
     std::vector<double> values_;        // per edge: 4 * points_ values at the quadrature points
     std::vector<double> weights_;       // quadrature weights on [0, 1]
+    std::vector<double> nodesT_;        // quadrature points on [0, 1]
     std::size_t points_ = 1;
     std::size_t featureCount_ = 0;
     std::size_t maxDepth_ = 0;
