@@ -4,6 +4,9 @@
 #include <map>
 
 #include "common/Time.h"
+#include "features/CardHistoryStore.h"
+#include "features/TransactionFeatureExtractor.h"
+#include "features/TransactionSchema.h"
 #include "synth/SimulatedClock.h"
 #include "synth/TransactionGenerator.h"
 
@@ -72,6 +75,69 @@ private slots:
             QCOMPARE(a.tx.merchant_category(), b.tx.merchant_category());
             QCOMPARE(a.tx.country(), b.tx.country());
             QVERIFY(std::abs(b.tx.amount() - 2 * a.tx.amount()) <= 0.011);
+        }
+    }
+
+    void driftKnobsMoveExactlyTheDependentFeatures_data() {
+        QTest::addColumn<QString>("field");
+        QTest::newRow("amount") << "amount";
+        QTest::newRow("merchant_category") << "merchant_category";
+        QTest::newRow("country") << "country";
+    }
+
+    void driftKnobsMoveExactlyTheDependentFeatures() {
+        // The same population twice, the second shifted in one raw field from the middle of
+        // the stream on: by the schema's dependency map, the features that read the field
+        // change and no other does.
+        QFETCH(QString, field);
+        auto plainConfig = config(21);
+        plainConfig.cards = 2000;
+        constexpr int kCount = 40'000;
+        fraud::TransactionGenerator probe(plainConfig);
+        fraud::EpochMillis middle = 0;
+        for (int i = 0; i < kCount / 2; ++i)
+            middle = fraud::toEpochMillis(probe.next().tx.timestamp());
+        auto shiftedConfig = plainConfig;
+        shiftedConfig.drift.from = middle;
+        if (field == "amount")
+            shiftedConfig.drift.amountScale = 1.7;
+        if (field == "merchant_category")
+            shiftedConfig.drift.categoryShift = 0.3;
+        if (field == "country")
+            shiftedConfig.drift.countryShift = 0.3;
+
+        fraud::TransactionGenerator plain(plainConfig), shifted(shiftedConfig);
+        fraud::CardHistoryStore plainStore, shiftedStore;
+        fraud::TransactionFeatureExtractor plainFeatures(plainStore), shiftedFeatures(shiftedStore);
+        std::vector<float> a(fraud::kTransactionFeatureCount), b(fraud::kTransactionFeatureCount);
+        std::vector<int> differing(fraud::kTransactionFeatureCount, 0);
+        int compared = 0;
+        for (int i = 0; i < kCount; ++i) {
+            const auto x = plain.next(), y = shifted.next();
+            plainFeatures.extract(x.tx, a, true);
+            shiftedFeatures.extract(y.tx, b, true);
+            if (fraud::toEpochMillis(x.tx.timestamp()) < middle)
+                continue;
+            ++compared;
+            for (std::size_t f = 0; f < a.size(); ++f) {
+                const bool same = (a[f] == b[f]) || (std::isnan(a[f]) && std::isnan(b[f]));
+                differing[f] += same ? 0 : 1;
+            }
+        }
+        QVERIFY(compared > kCount / 3);
+        for (std::size_t f = 0; f < differing.size(); ++f) {
+            const auto& info = fraud::transactionFeatures()[f];
+            const bool depends = std::find(info.rawFields.begin(), info.rawFields.end(),
+                                           field.toStdString()) != info.rawFields.end();
+            const double share = double(differing[f]) / compared;
+            const QString what = QStringLiteral("%1: %2 of rows differ")
+                                     .arg(QByteArray(info.name.data(), qsizetype(info.name.size())))
+                                     .arg(share);
+            if (depends) {
+                QVERIFY2(share > 0.05, qPrintable(what));
+            } else {
+                QVERIFY2(differing[f] == 0, qPrintable(what));
+            }
         }
     }
 

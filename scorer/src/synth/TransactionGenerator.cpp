@@ -6,6 +6,8 @@
 #include <limits>
 #include <span>
 
+#include "common/Hash.h"
+
 namespace fraud {
 namespace {
 
@@ -97,7 +99,7 @@ struct TransactionGenerator::Merchant {
 };
 
 TransactionGenerator::TransactionGenerator(GeneratorConfig config)
-    : config_(std::move(config)), rng_(config_.seed) {
+    : config_(std::move(config)), rng_(config_.seed), driftRng_(mix64(config_.seed + 1)) {
     std::discrete_distribution<std::size_t> countryPick(kCountryWeights.begin(),
                                                         kCountryWeights.end());
     std::vector<double> categoryWeights;
@@ -336,12 +338,15 @@ void TransactionGenerator::applyDrift(v1::Transaction& tx) {
         return;
     if (d.amountScale != 1.0)
         tx.set_amount(std::round(tx.amount() * d.amountScale * 100) / 100);
-    if (d.categoryShift > 0 && uniform(0, 1) < d.categoryShift) {
+    // Drift draws come from their own stream: the population's behaviour stays the same
+    // transaction for transaction, and only the shifted fields differ.
+    std::uniform_real_distribution<double> share(0, 1);
+    if (d.categoryShift > 0 && share(driftRng_) < d.categoryShift) {
         tx.set_merchant_category(
-            std::string(kHighRiskCategories[rng_() % kHighRiskCategories.size()]));
+            std::string(kHighRiskCategories[driftRng_() % kHighRiskCategories.size()]));
     }
-    if (d.countryShift > 0 && uniform(0, 1) < d.countryShift) {
-        tx.set_country(std::string(kFraudCountries[rng_() % kFraudCountries.size()]));
+    if (d.countryShift > 0 && share(driftRng_) < d.countryShift) {
+        tx.set_country(std::string(kFraudCountries[driftRng_() % kFraudCountries.size()]));
     }
 }
 

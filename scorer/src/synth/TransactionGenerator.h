@@ -105,6 +105,7 @@ private:
 
     GeneratorConfig config_;
     std::mt19937_64 rng_;
+    std::mt19937_64 driftRng_;
     std::vector<Card> cards_;
     std::vector<Merchant> merchants_;
     std::priority_queue<Event, std::vector<Event>, std::greater<>> queue_;

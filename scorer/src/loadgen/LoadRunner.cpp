@@ -1,0 +1,269 @@
+#include "loadgen/LoadRunner.h"
+
+#include <map>
+
+namespace fraud {
+
+struct LoadRunner::UnaryCall {
+    grpc::ClientContext context;
+    v1::ScoreRequest request;
+    v1::ScoreResult response;
+    Clock::time_point intended;
+    bool warmup = false;
+    std::shared_ptr<const TargetSet> targets;  // keeps the stub alive until the call is done
+};
+
+LoadRunner::LoadRunner(LoadPlan plan, TrafficSource& source, std::vector<std::string> targets)
+    : plan_(plan), source_(source) {
+    updateTargets(std::move(targets));
+}
+
+LoadRunner::~LoadRunner() {
+    requestStop();
+    for (auto& t : threads_) {
+        if (t.joinable())
+            t.join();
+    }
+    waitForDrain(plan_.deadline + std::chrono::seconds(5));
+}
+
+void LoadRunner::updateTargets(std::vector<std::string> targets) {
+    auto set = std::make_shared<TargetSet>();
+    set->ring = ConsistentHashRing(targets);
+    for (const auto& t : targets) {
+        grpc::ChannelArguments args;
+        // One connection per target per runner; the default would share it across stubs.
+        args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+        set->channels.push_back(
+            grpc::CreateCustomChannel(t, grpc::InsecureChannelCredentials(), args));
+        set->stubs.push_back(v1::Scoring::NewStub(set->channels.back()));
+    }
+    std::lock_guard lock(targetsMutex_);
+    set->generation = targets_ ? targets_->generation + 1 : 1;
+    targets_ = std::move(set);
+}
+
+std::vector<std::string> LoadRunner::targets() const {
+    std::lock_guard lock(targetsMutex_);
+    return targets_->ring.targets();
+}
+
+std::int64_t LoadRunner::nanosSinceStart(Clock::time_point t) const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t - start_).count();
+}
+
+bool LoadRunner::inWarmup() const {
+    return Clock::now() < warmupEnd_;
+}
+
+bool LoadRunner::measuredPhaseOver(Clock::time_point now) const {
+    if (stopRequested_)
+        return true;
+    if (plan_.requests > 0)
+        return measuredSent_ >= plan_.requests;
+    return now >= end_;
+}
+
+void LoadRunner::start() {
+    start_ = Clock::now();
+    warmupEnd_ = start_ + plan_.warmup;
+    end_ = warmupEnd_ + plan_.duration;
+    warmup_.markStart(0);
+    measured_.markStart(nanosSinceStart(warmupEnd_));
+    if (plan_.api == LoadPlan::Api::Stream) {
+        activeWorkers_ = plan_.concurrency;
+        for (int i = 0; i < plan_.concurrency; ++i)
+            threads_.emplace_back([this] { streamWorker(); });
+    } else if (plan_.loop == LoadPlan::Loop::Open) {
+        activeWorkers_ = 1;
+        threads_.emplace_back([this] { openLoop(); });
+    } else {
+        activeWorkers_ = plan_.concurrency;
+        for (int i = 0; i < plan_.concurrency; ++i)
+            issueUnary(Clock::now());
+    }
+}
+
+void LoadRunner::finishedSending() {
+    if (--activeWorkers_ == 0) {
+        const auto now = Clock::now();
+        warmup_.markEnd(nanosSinceStart(std::min(now, warmupEnd_)));
+        measured_.markEnd(
+            nanosSinceStart(plan_.requests > 0 || stopRequested_ ? now : std::min(now, end_)));
+        sendingDone_ = true;
+        flightChanged_.notify_all();
+    }
+}
+
+void LoadRunner::issueUnary(Clock::time_point intended) {
+    auto* call = new UnaryCall();
+    call->intended = intended;
+    call->warmup = intended < warmupEnd_;
+    if (!call->warmup)
+        ++measuredSent_;
+    *call->request.mutable_transaction() = source_.next();
+    call->request.set_explain(plan_.explain);
+    {
+        std::lock_guard lock(targetsMutex_);
+        call->targets = targets_;
+    }
+    call->context.set_deadline(std::chrono::system_clock::now() + plan_.deadline);
+    const std::size_t target = call->targets->ring.targetOf(call->request.transaction().card_id());
+    ++sent_;
+    ++inFlight_;
+    call->targets->stubs[target]->async()->Score(
+        &call->context, &call->request, &call->response,
+        [this, call](grpc::Status status) { onUnaryDone(call, status); });
+}
+
+void LoadRunner::onUnaryDone(UnaryCall* call, const grpc::Status& status) {
+    const auto now = Clock::now();
+    const auto latency =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(now - call->intended).count();
+    (call->warmup ? warmup_ : measured_).record(latency, status.error_code());
+    delete call;
+    if (plan_.loop == LoadPlan::Loop::Closed) {
+        if (!measuredPhaseOver(now)) {
+            --inFlight_;
+            issueUnary(Clock::now());
+            return;
+        }
+        finishedSending();
+    }
+    {
+        std::lock_guard lock(flightMutex_);
+        --inFlight_;
+    }
+    flightChanged_.notify_all();
+}
+
+void LoadRunner::openLoop() {
+    const auto period = std::chrono::duration<double>(1.0 / plan_.rate);
+    std::uint64_t k = 0;
+    for (;;) {
+        const auto intended =
+            start_ + std::chrono::duration_cast<Clock::duration>(period * static_cast<double>(k));
+        if (intended >= warmupEnd_ && measuredPhaseOver(intended))
+            break;
+        if (stopRequested_)
+            break;
+        const auto now = Clock::now();
+        if (intended > now) {
+            std::this_thread::sleep_until(intended);
+            continue;
+        }
+        // Everything due is sent now; a late timetable is measured, not forgiven.
+        if (inFlight_ >= plan_.maxInFlight) {
+            std::unique_lock lock(flightMutex_);
+            flightChanged_.wait_for(lock, std::chrono::milliseconds(10),
+                                    [&] { return inFlight_ < plan_.maxInFlight; });
+            continue;
+        }
+        issueUnary(intended);
+        ++k;
+    }
+    finishedSending();
+}
+
+void LoadRunner::streamWorker() {
+    struct Stream {
+        std::unique_ptr<grpc::ClientContext> context;
+        std::unique_ptr<grpc::ClientReaderWriter<v1::ScoreBatch, v1::ScoreBatchResult>> rw;
+    };
+    std::shared_ptr<const TargetSet> set;
+    std::map<std::size_t, Stream> streams;
+    const auto closeAll = [&] {
+        for (auto& [_, s] : streams) {
+            s.rw->WritesDone();
+            s.rw->Finish();
+        }
+        streams.clear();
+    };
+    std::uint64_t batchId = 0;
+    std::vector<std::vector<v1::Transaction>> byTarget;
+    for (;;) {
+        const auto sendTime = Clock::now();
+        const bool warm = sendTime < warmupEnd_;
+        if (!warm && measuredPhaseOver(sendTime))
+            break;
+        {
+            std::lock_guard lock(targetsMutex_);
+            if (!set || set->generation != targets_->generation) {
+                closeAll();
+                set = targets_;
+            }
+        }
+        byTarget.assign(set->stubs.size(), {});
+        for (int i = 0; i < plan_.batch; ++i) {
+            auto tx = source_.next();
+            byTarget[set->ring.targetOf(tx.card_id())].push_back(std::move(tx));
+        }
+        if (!warm)
+            measuredSent_ += static_cast<std::uint64_t>(plan_.batch);
+        sent_ += static_cast<std::uint64_t>(plan_.batch);
+        inFlight_ += static_cast<std::uint64_t>(plan_.batch);
+        std::vector<std::size_t> written;
+        for (std::size_t t = 0; t < byTarget.size(); ++t) {
+            if (byTarget[t].empty())
+                continue;
+            auto& s = streams[t];
+            if (!s.rw) {
+                s.context = std::make_unique<grpc::ClientContext>();
+                s.context->set_deadline(std::chrono::system_clock::now() + plan_.warmup +
+                                        plan_.duration + std::chrono::minutes(10));
+                s.rw = set->stubs[t]->ScoreStream(s.context.get());
+            }
+            v1::ScoreBatch batch;
+            batch.set_batch_id(++batchId);
+            batch.set_explain(plan_.explain);
+            for (auto& tx : byTarget[t])
+                *batch.add_transactions() = std::move(tx);
+            if (s.rw->Write(batch)) {
+                written.push_back(t);
+            } else {
+                for (std::size_t i = 0; i < byTarget[t].size(); ++i) {
+                    (warm ? warmup_ : measured_).record(0, grpc::StatusCode::UNAVAILABLE);
+                }
+                s.rw->Finish();
+                streams.erase(t);
+            }
+        }
+        for (std::size_t t : written) {
+            v1::ScoreBatchResult reply;
+            auto& s = streams[t];
+            const bool ok = s.rw->Read(&reply);
+            const auto latency =
+                std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - sendTime)
+                    .count();
+            if (ok) {
+                for (const auto& r : reply.results()) {
+                    (warm ? warmup_ : measured_)
+                        .record(latency, r.has_error() ? r.error().code() : 0);
+                }
+            } else {
+                const auto status = s.rw->Finish();
+                for (std::size_t i = 0; i < byTarget[t].size(); ++i) {
+                    (warm ? warmup_ : measured_)
+                        .record(latency,
+                                status.ok() ? grpc::StatusCode::UNAVAILABLE : status.error_code());
+                }
+                streams.erase(t);
+            }
+        }
+        inFlight_ -= static_cast<std::uint64_t>(plan_.batch);
+    }
+    closeAll();
+    finishedSending();
+}
+
+bool LoadRunner::waitForDrain(std::chrono::milliseconds timeout) {
+    for (auto& t : threads_) {
+        if (t.joinable())
+            t.join();
+    }
+    threads_.clear();
+    std::unique_lock lock(flightMutex_);
+    return flightChanged_.wait_for(lock, timeout, [&] { return sendingDone_ && inFlight_ == 0; });
+}
+
+}  // namespace fraud

@@ -1,0 +1,105 @@
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fraud/v1/scoring.grpc.pb.h"
+#include "loadgen/ConsistentHashRing.h"
+#include "loadgen/LoadStats.h"
+#include "loadgen/TrafficSource.h"
+
+namespace fraud {
+
+struct LoadPlan {
+    enum class Loop { Open, Closed };
+    enum class Api { Unary, Stream };
+
+    Loop loop = Loop::Closed;
+    Api api = Api::Unary;
+    double rate = 1000;    // open loop: requests a second, on a fixed timetable
+    int concurrency = 32;  // closed loop: calls (unary) or streams in flight
+    int batch = 100;       // stream: transactions a message
+    std::chrono::milliseconds warmup{2000};
+    std::chrono::milliseconds duration{10000};
+    std::uint64_t requests = 0;  // > 0: the measured phase ends after this many instead
+    std::chrono::milliseconds deadline{5000};
+    bool explain = false;
+    std::size_t maxInFlight = 200'000;  // open loop: the timetable waits beyond this
+};
+
+// Drives a plan against a set of scorer replicas. Each card goes to one replica (consistent
+// hashing). In the open loop, requests follow a fixed timetable and latency counts from the
+// time a request was due, so a stalled server shows in the percentiles instead of slowing
+// the timetable (no coordinated omission). In the closed loop, each of `concurrency` slots
+// sends its next request when the previous one completes.
+class LoadRunner {
+public:
+    LoadRunner(LoadPlan plan, TrafficSource& source, std::vector<std::string> targets);
+    ~LoadRunner();
+    LoadRunner(const LoadRunner&) = delete;
+    LoadRunner& operator=(const LoadRunner&) = delete;
+
+    void updateTargets(std::vector<std::string> targets);
+    std::vector<std::string> targets() const;
+
+    void start();
+    void requestStop() { stopRequested_ = true; }
+    // True once every request is sent; then waitForDrain() lets the last ones complete.
+    bool sendingDone() const { return sendingDone_; }
+    // Waits until nothing is in flight, at most `timeout`; true if drained.
+    bool waitForDrain(std::chrono::milliseconds timeout);
+
+    LoadStats& warmupStats() { return warmup_; }
+    LoadStats& measuredStats() { return measured_; }
+    std::uint64_t sent() const { return sent_; }
+    std::uint64_t inFlight() const { return inFlight_; }
+    bool inWarmup() const;
+
+private:
+    struct TargetSet {
+        ConsistentHashRing ring;
+        std::vector<std::shared_ptr<grpc::Channel>> channels;
+        std::vector<std::unique_ptr<v1::Scoring::Stub>> stubs;
+        std::uint64_t generation = 0;
+    };
+    struct UnaryCall;
+    using Clock = std::chrono::steady_clock;
+
+    std::int64_t nanosSinceStart(Clock::time_point t) const;
+    bool measuredPhaseOver(Clock::time_point now) const;
+    void issueUnary(Clock::time_point intended);
+    void onUnaryDone(UnaryCall* call, const grpc::Status& status);
+    void openLoop();
+    void streamWorker();
+    void finishedSending();
+
+    LoadPlan plan_;
+    TrafficSource& source_;
+    mutable std::mutex targetsMutex_;
+    std::shared_ptr<const TargetSet> targets_;
+
+    Clock::time_point start_;
+    Clock::time_point warmupEnd_;
+    Clock::time_point end_;
+    std::atomic<bool> stopRequested_{false};
+    std::atomic<bool> sendingDone_{false};
+    std::atomic<std::uint64_t> sent_{0};
+    std::atomic<std::uint64_t> measuredSent_{0};
+    std::atomic<std::uint64_t> inFlight_{0};
+    std::atomic<int> activeWorkers_{0};
+    std::mutex flightMutex_;
+    std::condition_variable flightChanged_;
+    LoadStats warmup_;
+    LoadStats measured_;
+    std::vector<std::thread> threads_;
+};
+
+}  // namespace fraud

@@ -1,0 +1,283 @@
+// fraud-loadgen: load for scorer clusters, from the trainer's card population.
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "common/CommandLine.h"
+#include "common/Time.h"
+#include "loadgen/LoadRunner.h"
+#include "loadgen/TrafficSource.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<std::string> splitList(const std::string& text) {
+    std::vector<std::string> out;
+    std::stringstream ss(text);
+    for (std::string item; std::getline(ss, item, ',');) {
+        if (!item.empty())
+            out.push_back(item);
+    }
+    return out;
+}
+
+// One host:port a line; blank lines and #-comments are skipped.
+std::vector<std::string> readTargetsFile(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    if (!in)
+        throw std::runtime_error("cannot read the targets file " + path.string());
+    std::vector<std::string> out;
+    for (std::string line; std::getline(in, line);) {
+        line = line.substr(0, line.find('#'));
+        line.erase(0, line.find_first_not_of(" \t\r"));
+        line.erase(line.find_last_not_of(" \t\r") + 1);
+        if (!line.empty())
+            out.push_back(line);
+    }
+    return out;
+}
+
+double cpuSeconds() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    const auto seconds = [](const timeval& tv) {
+        return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+    };
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+void printPhase(std::ostream& out, const char* name, const nlohmann::json& j) {
+    const auto& l = j["latency_ms"];
+    char line[320];
+    std::snprintf(
+        line, sizeof line,
+        "%-9s %9llu requests in %6.2f s = %9.1f /s | latency ms p50 %.3f  p90 %.3f  p99 %.3f  "
+        "p99.9 %.3f  max %.3f\n",
+        name, static_cast<unsigned long long>(j["completed"].get<std::uint64_t>()),
+        j["seconds"].get<double>(), j["throughput_per_second"].get<double>(),
+        l["p50"].get<double>(), l["p90"].get<double>(), l["p99"].get<double>(),
+        l["p99.9"].get<double>(), l["max"].get<double>());
+    out << line;
+    out << "          outcomes:";
+    for (const auto& [code, n] : j["codes"].items())
+        out << " " << code << " " << n;
+    out << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    fraud::CommandLine cli(
+        "fraud-loadgen",
+        "Sends card transactions to fraud-scorer replicas and reports throughput, outcomes by\n"
+        "status code and latency percentiles. Traffic comes from the trainer's simulated card\n"
+        "population (the same fraud patterns, on a simulated clock that runs as fast as the\n"
+        "requests go, so per-card rates stay those of training) or from a CSV replayed in a loop.\n"
+        "Every request of a card goes to the same replica (consistent hashing). SIGHUP re-reads\n"
+        "--targets-file (it is also polled every second); SIGINT stops early and reports.",
+        "FRAUD_LOADGEN");
+    cli.option("target", "", "scorer addresses, comma-separated (host:port)")
+        .option("targets-file", "", "file of scorer addresses, one a line, re-read when it changes")
+        .option("mode", "closed",
+                "closed (fixed concurrency) or open (fixed rate, no coordinated omission)")
+        .option("api", "unary", "unary (Score) or stream (ScoreStream batches; closed loop)")
+        .option("rate", "1000", "open loop: requests a second")
+        .option("concurrency", "32", "closed loop: calls or streams in flight")
+        .option("batch", "100", "stream: transactions a message")
+        .option("warmup", "2",
+                "seconds of warm-up (fills the scorers' card histories), reported apart")
+        .option("duration", "10", "seconds measured")
+        .option("requests", "0", "if > 0, measure this many requests instead of --duration")
+        .option("deadline-ms", "5000", "deadline of each call")
+        .option("cards", "100000", "distinct cards in the simulated population")
+        .option("fraud-rate", "0.01", "share of fraudulent transactions")
+        .option("txns-per-card-per-day", "2", "per-card rate of the simulated population")
+        .option("seed", "42", "random seed of the population")
+        .option("sim-start-days-ago", "6",
+                "the simulated clock starts this many days ago (keep it inside the scorer's "
+                "--max-event-age)")
+        .option("amount-scale", "1", "drift: multiply amounts by this")
+        .option("category-shift", "0", "drift: share of transactions moved to high-risk categories")
+        .option("country-shift", "0", "drift: share of transactions reported abroad")
+        .option("drift-after", "0", "drift starts this many seconds into the measured phase")
+        .option("replay", "",
+                "replay this CSV of named numeric features instead (vector-schema models)")
+        .option("replay-drop", "Class,Time", "CSV columns that are not features")
+        .flag("explain", "ask for explanations")
+        .flag("json", "print the report as JSON")
+        .flag("quiet", "no progress lines");
+    if (!cli.parse(argc, argv, 1, std::cout, std::cerr))
+        return cli.exitCode();
+
+    try {
+        fraud::LoadPlan plan;
+        const std::string mode = cli.get("mode"), api = cli.get("api");
+        if (mode != "open" && mode != "closed")
+            throw std::invalid_argument("--mode takes open or closed");
+        if (api != "unary" && api != "stream")
+            throw std::invalid_argument("--api takes unary or stream");
+        plan.loop = mode == "open" ? fraud::LoadPlan::Loop::Open : fraud::LoadPlan::Loop::Closed;
+        plan.api = api == "stream" ? fraud::LoadPlan::Api::Stream : fraud::LoadPlan::Api::Unary;
+        if (plan.api == fraud::LoadPlan::Api::Stream && plan.loop == fraud::LoadPlan::Loop::Open) {
+            throw std::invalid_argument("--api stream runs a closed loop: drop --mode open");
+        }
+        plan.rate = cli.number("rate", 0.1, 10'000'000);
+        plan.concurrency = static_cast<int>(cli.integer("concurrency", 1, 100'000));
+        plan.batch = static_cast<int>(cli.integer("batch", 1, 100'000));
+        plan.warmup =
+            std::chrono::milliseconds(static_cast<long>(cli.number("warmup", 0, 86400) * 1000));
+        plan.duration = std::chrono::milliseconds(
+            static_cast<long>(cli.number("duration", 0.1, 86400 * 7) * 1000));
+        plan.requests = static_cast<std::uint64_t>(cli.integer("requests", 0, 1'000'000'000'000));
+        plan.deadline = std::chrono::milliseconds(cli.integer("deadline-ms", 1, 3'600'000));
+        plan.explain = cli.enabled("explain");
+
+        std::vector<std::string> targets = splitList(cli.get("target"));
+        const std::string targetsFile = cli.get("targets-file");
+        std::filesystem::file_time_type targetsStamp{};
+        if (!targetsFile.empty()) {
+            targets = readTargetsFile(targetsFile);
+            targetsStamp = std::filesystem::last_write_time(targetsFile);
+        }
+        if (targets.empty())
+            throw std::invalid_argument("no target: give --target or --targets-file");
+
+        std::unique_ptr<fraud::TrafficSource> source;
+        if (!cli.get("replay").empty()) {
+            source =
+                fraud::TrafficSource::replay(cli.get("replay"), splitList(cli.get("replay-drop")));
+        } else {
+            fraud::GeneratorConfig g;
+            g.seed = static_cast<std::uint64_t>(cli.integer("seed"));
+            g.cards = static_cast<std::size_t>(cli.integer("cards", 1, 100'000'000));
+            g.fraudRate = cli.number("fraud-rate", 0, 0.5);
+            g.txnsPerCardPerDay = cli.number("txns-per-card-per-day", 0.01, 10'000);
+            g.start = fraud::wallClockMillis() -
+                      static_cast<fraud::EpochMillis>(cli.number("sim-start-days-ago", 0, 3650) *
+                                                      86'400'000);
+            source = fraud::TrafficSource::synthetic(g);
+        }
+        fraud::DriftKnobs drift;
+        drift.amountScale = cli.number("amount-scale", 0.001, 1000);
+        drift.categoryShift = cli.number("category-shift", 0, 1);
+        drift.countryShift = cli.number("country-shift", 0, 1);
+        const auto driftAfter = std::chrono::milliseconds(
+            static_cast<long>(cli.number("drift-after", 0, 86400) * 1000));
+        bool driftApplied = !drift.any();
+
+        fraud::LoadRunner runner(plan, *source, targets);
+        const double cpuBefore = cpuSeconds();
+        const auto started = Clock::now();
+        runner.start();
+        bool interrupted = false;
+        std::uint64_t lastSent = 0;
+        while (!runner.sendingDone()) {
+            timespec tick{1, 0};
+            const int sig = sigtimedwait(&signals, nullptr, &tick);
+            if (sig == SIGINT || sig == SIGTERM) {
+                interrupted = true;
+                runner.requestStop();
+            }
+            bool reload = sig == SIGHUP;
+            if (!targetsFile.empty() && std::filesystem::exists(targetsFile) &&
+                std::filesystem::last_write_time(targetsFile) != targetsStamp) {
+                targetsStamp = std::filesystem::last_write_time(targetsFile);
+                reload = true;
+            }
+            if (reload && !targetsFile.empty()) {
+                const auto next = readTargetsFile(targetsFile);
+                if (!next.empty())
+                    runner.updateTargets(next);
+                if (!cli.enabled("quiet")) {
+                    std::cerr << "targets: " << next.size() << " from " << targetsFile << "\n";
+                }
+            }
+            const auto elapsed = Clock::now() - started;
+            if (!driftApplied && elapsed >= plan.warmup + driftAfter) {
+                source->setDrift(drift);
+                driftApplied = true;
+            }
+            if (!cli.enabled("quiet")) {
+                const bool warm = runner.inWarmup();
+                auto interval =
+                    (warm ? runner.warmupStats() : runner.measuredStats()).takeInterval();
+                const auto sent = runner.sent();
+                std::uint64_t errors = interval.completed - interval.codes[0];
+                char line[200];
+                std::snprintf(line, sizeof line,
+                              "[%6.1fs] %-8s sent %10llu  %8.0f/s  p99 %8.3f ms  errors %llu  in "
+                              "flight %llu\n",
+                              std::chrono::duration<double>(elapsed).count(),
+                              warm ? "warm-up" : "measure", static_cast<unsigned long long>(sent),
+                              static_cast<double>(sent - lastSent),
+                              static_cast<double>(interval.latency.percentile(0.99)) / 1e6,
+                              static_cast<unsigned long long>(errors),
+                              static_cast<unsigned long long>(runner.inFlight()));
+                std::cerr << line;
+                lastSent = sent;
+            }
+        }
+        const bool drained = runner.waitForDrain(plan.deadline + std::chrono::seconds(5));
+        const double wall = std::chrono::duration<double>(Clock::now() - started).count();
+        const double cpu = cpuSeconds() - cpuBefore;
+        const fraud::EpochMillis simStart = source->firstEventTime();
+        const fraud::EpochMillis simEnd = source->eventTime();
+
+        nlohmann::json report{
+            {"mode", mode},
+            {"api", api},
+            {"targets", runner.targets()},
+            {"sent", runner.sent()},
+            {"drained", drained},
+            {"interrupted", interrupted},
+            {"warmup", runner.warmupStats().snapshot().toJson()},
+            {"measured", runner.measuredStats().snapshot().toJson()},
+            {"loadgen_cpu_seconds", cpu},
+            {"loadgen_cpu_cores", wall > 0 ? cpu / wall : 0},
+            {"simulated_seconds", static_cast<double>(simEnd - simStart) / 1000},
+            {"time_compression", wall > 0 && simEnd > simStart
+                                     ? static_cast<double>(simEnd - simStart) / 1000 / wall
+                                     : 0}};
+        if (plan.loop == fraud::LoadPlan::Loop::Open)
+            report["rate"] = plan.rate;
+        else
+            report["concurrency"] = plan.concurrency;
+        if (cli.enabled("json")) {
+            std::cout << report.dump(2) << std::endl;
+        } else {
+            std::cout << "fraud-loadgen: " << mode << " loop, " << api << ", "
+                      << runner.targets().size() << " target(s), "
+                      << (plan.loop == fraud::LoadPlan::Loop::Open
+                              ? std::to_string(static_cast<long>(plan.rate)) + " requests/s"
+                              : std::to_string(plan.concurrency) + " in flight")
+                      << "\n";
+            printPhase(std::cout, "warm-up", report["warmup"]);
+            printPhase(std::cout, "measured", report["measured"]);
+            char line[200];
+            std::snprintf(line, sizeof line,
+                          "loadgen   %.2f CPU cores; simulated clock ran %.0fx the wall clock%s\n",
+                          report["loadgen_cpu_cores"].get<double>(),
+                          report["time_compression"].get<double>(),
+                          drained ? "" : "; NOT drained: calls still in flight");
+            std::cout << line;
+        }
+        return drained ? 0 : 1;
+    } catch (const std::exception& e) {
+        std::cerr << "fraud-loadgen: " << e.what() << "\n";
+        return 2;
+    }
+}
