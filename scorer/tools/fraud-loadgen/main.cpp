@@ -1,4 +1,5 @@
 // fraud-loadgen: load for scorer clusters, from the trainer's card population.
+#include <absl/synchronization/mutex.h>
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -74,6 +75,9 @@ void printPhase(std::ostream& out, const char* name, const nlohmann::json& j) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // As in fraud-scorer: no abseil lock-graph bookkeeping on gRPC's mutexes.
+    absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);

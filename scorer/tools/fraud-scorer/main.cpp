@@ -1,4 +1,5 @@
 // fraud-scorer: one replica of the scoring service.
+#include <absl/synchronization/mutex.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -50,6 +51,11 @@ int main(int argc, char** argv) {
     sigaddset(&stopSignals, SIGTERM);
     sigaddset(&stopSignals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+
+    // Debian builds abseil with mutex deadlock detection on; gRPC's mutexes then feed a
+    // lock graph on every acquisition (3-5 % of the scorer's CPU under load, measured with
+    // perf). Nothing of ours uses absl::Mutex; the check belongs in debug builds.
+    absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
     fraud::CommandLine cli(
         "fraud-scorer",
