@@ -18,6 +18,16 @@ cleanup() {
 trap cleanup EXIT
 py=/usr/bin/python3  # Debian's, which has python3-xgboost (a pyenv python may be first on PATH)
 
+# The baseline's own packages, installed here rather than by the README's commands: only
+# this benchmark needs them.
+missing=()
+for p in python3-fastapi python3-uvicorn python3-pandas python3-xgboost wrk curl; do
+  dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+fi
+
 "$build/scorer/fraud-train" synthetic --registry "$work/registry" > /dev/null 2>&1
 model="$work/registry/models/v1/model.json"
 

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
-cmake --build build --target bench_model_evaluation > /dev/null
+cmake --build build > /dev/null
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
@@ -18,6 +18,10 @@ cpu=$(sed -n 's/^model name\s*:\s*//p' /proc/cpuinfo | head -n 1)
   echo "#### Model evaluation and explanation (bench_model_evaluation)"
   echo
   build/bench/bench_model_evaluation
+  echo
+  echo "#### The scoring service under load (bench_scoring_service.sh)"
+  echo
+  bash bench/bench_scoring_service.sh
   echo
 } > "$out"
 cat "$out"
