@@ -188,6 +188,7 @@ int main(int argc, char** argv) {
         const auto started = Clock::now();
         runner.start();
         bool interrupted = false;
+        bool warnedAhead = false;
         std::uint64_t lastSent = 0;
         while (!runner.sendingDone()) {
             timespec tick{1, 0};
@@ -209,6 +210,14 @@ int main(int argc, char** argv) {
                 if (!cli.enabled("quiet")) {
                     std::cerr << "targets: " << next.size() << " from " << targetsFile << "\n";
                 }
+            }
+            if (!warnedAhead && source->eventTime() > fraud::wallClockMillis() + 60'000) {
+                warnedAhead = true;
+                std::cerr
+                    << "fraud-loadgen: the simulated clock has passed the wall clock; scorers "
+                       "will reject transactions from the future. Raise --cards (more cards "
+                       "make more transactions per simulated second) or "
+                       "--sim-start-days-ago.\n";
             }
             const auto elapsed = Clock::now() - started;
             if (!driftApplied && elapsed >= plan.warmup + driftAfter) {
@@ -253,6 +262,7 @@ int main(int argc, char** argv) {
             {"loadgen_cpu_seconds", cpu},
             {"loadgen_cpu_cores", wall > 0 ? cpu / wall : 0},
             {"simulated_seconds", static_cast<double>(simEnd - simStart) / 1000},
+            {"simulated_clock_passed_wall_clock", warnedAhead},
             {"time_compression", wall > 0 && simEnd > simStart
                                      ? static_cast<double>(simEnd - simStart) / 1000 / wall
                                      : 0}};
