@@ -64,9 +64,23 @@ FastTreeShap::FastTreeShap(const TreeModel& model)
         const auto base = static_cast<std::int32_t>(nodes_.size());
         roots_.push_back(static_cast<std::uint32_t>(base));
         nodes_.resize(nodes_.size() + tree.size());
+        // Nodes are laid out in depth-first pre-order, the order walks visit them in.
+        std::vector<std::int32_t> position(tree.size());
+        std::int32_t next = 0;
+        const auto number = [&](auto&& self, std::size_t n) -> void {
+            position[n] = next++;
+            if (tree.isLeaf(n))
+                return;
+            self(self, static_cast<std::size_t>(tree.left[n]));
+            self(self, static_cast<std::size_t>(tree.right[n]));
+        };
+        number(number, 0);
+        const auto at = [&](std::int64_t n) {
+            return base + position[static_cast<std::size_t>(n)];
+        };
         // Depth-first, keeping the nearest ancestor edge per feature.
         const auto visit = [&](auto&& self, std::size_t n) -> void {
-            Edge& e = nodes_[static_cast<std::size_t>(base) + n];
+            Edge& e = nodes_[static_cast<std::size_t>(at(static_cast<std::int64_t>(n)))];
             if (tree.isLeaf(n)) {
                 e.leafValue = tree.value[n];
                 return;
@@ -75,10 +89,10 @@ FastTreeShap::FastTreeShap(const TreeModel& model)
             e.splitFeature = f;
             e.threshold = tree.value[n];
             e.defaultLeft = tree.defaultLeft[n] != 0;
-            e.left = base + tree.left[n];
-            e.right = base + tree.right[n];
+            e.left = at(tree.left[n]);
+            e.right = at(tree.right[n]);
             for (const auto child : {tree.left[n], tree.right[n]}) {
-                Edge& c = nodes_[static_cast<std::size_t>(base + child)];
+                Edge& c = nodes_[static_cast<std::size_t>(at(child))];
                 c.previousSameFeature = lastEdge[f];
                 if (lastEdge[f] >= 0)
                     nodes_[static_cast<std::size_t>(lastEdge[f])].splitAgainBelow = true;
@@ -100,7 +114,7 @@ FastTreeShap::FastTreeShap(const TreeModel& model)
                     }
                 }
                 const std::int32_t saved = lastEdge[f];
-                lastEdge[f] = base + child;
+                lastEdge[f] = at(child);
                 self(self, static_cast<std::size_t>(child));
                 lastEdge[f] = saved;
             }
