@@ -158,6 +158,29 @@ private slots:
         QCOMPARE(at(f, TransactionFeature::SecondsSinceLastTxn), 10.0f);
     }
 
+    void merchantsAreForgottenLeastRecentlyUsedFirst() {
+        // Eight merchants are remembered. m0 is used again before a ninth arrives, so m1,
+        // the least recently used, is the one forgotten.
+        fraud::CardHistoryStore store;
+        fraud::TransactionFeatureExtractor e(store);
+        for (int m = 0; m < 8; ++m)
+            extract(e, txn("c1", m * 60, 5, ("m" + std::to_string(m)).c_str(), "d1"));
+        extract(e, txn("c1", 600, 5, "m0", "d1"));
+        extract(e, txn("c1", 660, 5, "m8", "d1"));
+        QCOMPARE(
+            at(extract(e, txn("c1", 720, 5, "m0", "d1"), false), TransactionFeature::NewMerchant),
+            0.0f);
+        QCOMPARE(
+            at(extract(e, txn("c1", 720, 5, "m2", "d1"), false), TransactionFeature::NewMerchant),
+            0.0f);
+        QCOMPARE(
+            at(extract(e, txn("c1", 720, 5, "m1", "d1"), false), TransactionFeature::NewMerchant),
+            1.0f);
+        QCOMPARE(
+            at(extract(e, txn("c1", 720, 5, "m8", "d1"), false), TransactionFeature::NewMerchant),
+            0.0f);
+    }
+
     void storeIsBoundedByCardCount() {
         fraud::CardHistoryStore::Options options;
         options.shards = 4;

@@ -78,15 +78,8 @@ CardHistoryView CardHistoryStore::observe(std::string_view cardId, const CardEve
             view.meanAmount = sumAll / view.remembered;
             view.secondsSinceLast = static_cast<double>(t - latest);
         }
-        const auto seenBy = [t](const Seen* seen, std::size_t n, std::uint32_t hash) {
-            for (std::size_t i = 0; i < n; ++i) {
-                if (seen[i].hash == hash && seen[i].firstSeen <= t)
-                    return true;
-            }
-            return false;
-        };
-        view.newMerchant = !seenBy(card.merchant.data(), card.merchants, event.merchant);
-        view.newDevice = event.hasDevice && !seenBy(card.device.data(), card.devices, event.device);
+        view.newMerchant = !card.merchants.seenBy(event.merchant, t);
+        view.newDevice = event.hasDevice && !card.devices.seenBy(event.device, t);
     } else {
         view.newDevice = event.hasDevice;
     }
@@ -117,29 +110,49 @@ void CardHistoryStore::remember(Card& card, const CardEvent& event, std::int32_t
         if (oldest->time < t)
             *oldest = e;
     }
-    rememberSeen(card.merchant.data(), card.merchants, kCardMerchantCapacity, event.merchant, t);
+    card.merchants.remember(event.merchant, t);
     if (event.hasDevice) {
-        rememberSeen(card.device.data(), card.devices, kCardDeviceCapacity, event.device, t);
+        card.devices.remember(event.device, t);
     }
 }
 
-void CardHistoryStore::rememberSeen(Seen* seen, std::uint8_t& count, std::size_t capacity,
-                                    std::uint32_t hash, std::int32_t t) {
+template <std::size_t N>
+bool CardHistoryStore::SeenSet<N>::seenBy(std::uint32_t h, std::int32_t t) const {
     for (std::size_t i = 0; i < count; ++i) {
-        if (seen[i].hash == hash) {
-            seen[i].firstSeen = std::min(seen[i].firstSeen, t);
-            seen[i].lastSeen = std::max(seen[i].lastSeen, t);
-            return;
+        if (hash[i] == h && firstSeen[i] <= t)
+            return true;
+    }
+    return false;
+}
+
+template <std::size_t N>
+void CardHistoryStore::SeenSet<N>::remember(std::uint32_t h, std::int32_t t) {
+    std::size_t slot = count;
+    for (std::size_t i = 0; i < count; ++i) {
+        if (hash[i] == h) {
+            slot = i;
+            break;
         }
     }
-    if (count < capacity) {
-        seen[count++] = Seen{hash, t, t};
-        return;
+    if (slot < count) {
+        firstSeen[slot] = std::min(firstSeen[slot], t);
+    } else if (count < N) {
+        slot = count++;
+        hash[slot] = h;
+        firstSeen[slot] = t;
+        age[slot] = static_cast<std::uint8_t>(N);  // older than all: every other entry ages below
+    } else {
+        slot = static_cast<std::size_t>(std::max_element(age.begin(), age.end()) - age.begin());
+        hash[slot] = h;
+        firstSeen[slot] = t;
     }
-    Seen* stalest = std::min_element(seen, seen + capacity, [](const Seen& a, const Seen& b) {
-        return a.lastSeen < b.lastSeen;
-    });
-    *stalest = Seen{hash, t, t};
+    // Everything used more recently than this entry ages by one; it becomes the newest.
+    const std::uint8_t was = age[slot];
+    for (std::size_t i = 0; i < count; ++i) {
+        if (age[i] < was)
+            ++age[i];
+    }
+    age[slot] = 0;
 }
 
 void CardHistoryStore::makeRoom(Shard& shard) {
