@@ -43,9 +43,6 @@ void gaussLegendre(std::size_t n, std::vector<double>& nodes, std::vector<double
 }  // namespace
 
 struct FastTreeShap::Scratch {
-    std::vector<double> product;        // (depth + 2) x points: the path's product at each depth
-    std::vector<double> sum;            // (depth + 2) x points: leaves' v * product summed below
-    std::vector<double> saved;          // (depth + 2) x points: a feature's pending sum, saved
     std::vector<double> pending;        // features x points: sums of the nearest splits below
     std::vector<std::uint8_t> follows;  // per feature: does the row follow the path's splits
     std::span<double> phi;
@@ -54,7 +51,14 @@ struct FastTreeShap::Scratch {
 FastTreeShap::FastTreeShap(const TreeModel& model)
     : featureCount_(model.featureCount), baseValue_(expectedMargin(model)) {
     maxDepth_ = static_cast<std::size_t>(std::max(0, model.maxDepth()));
-    points_ = std::max<std::size_t>(1, (maxDepth_ + 1) / 2);
+    // Gauss-Legendre with n points is exact up to degree 2n - 1 (more points stay exact), and
+    // the walk is compiled for a few point counts: take the smallest that suffices.
+    const std::size_t needed = std::max<std::size_t>(1, (maxDepth_ + 1) / 2);
+    if (needed > 16) {
+        throw std::runtime_error("explanations support trees up to depth 32, this model has " +
+                                 std::to_string(maxDepth_));
+    }
+    points_ = needed <= 4 ? needed : needed <= 8 ? 8 : 16;
     gaussLegendre(points_, nodesT_, weights_);
     const std::vector<double>& t = nodesT_;
 
@@ -120,64 +124,6 @@ FastTreeShap::FastTreeShap(const TreeModel& model)
             }
         };
         visit(visit, 0);
-    }
-}
-
-void FastTreeShap::walk(const Edge* nodes, std::int32_t node, std::span<const float> row,
-                        Scratch& s, std::size_t depth, double* sumOut) const {
-    const std::size_t n = points_;
-    const Edge& e = nodes[node];
-    const double* product = s.product.data() + depth * n;
-    if (e.left < 0) {
-        for (std::size_t m = 0; m < n; ++m)
-            sumOut[m] = e.leafValue * product[m];
-        return;
-    }
-    const std::uint32_t f = e.splitFeature;
-    const float x = row[f];
-    const bool hotLeft = x != x ? e.defaultLeft : x < e.threshold;
-    double* childProduct = s.product.data() + (depth + 1) * n;
-    double* childSum = s.sum.data() + (depth + 1) * n;
-    double* saved = s.saved.data() + (depth + 1) * n;
-    double* pending = s.pending.data() + f * n;
-    std::fill(sumOut, sumOut + n, 0.0);
-    for (const std::int32_t child : {e.left, e.right}) {
-        const Edge& c = nodes[child];
-        const bool followed = (child == e.left) == hotLeft;
-        const bool hasPrevious = c.previousSameFeature >= 0;
-        const std::uint8_t before = s.follows[f];
-        const bool oldFollows = hasPrevious ? before != 0 : true;
-        const bool follows = oldFollows && followed;
-        const double* q = values_.data() + c.values + (follows ? 0 : n);
-        const double* inverseQ = values_.data() + c.values + (follows ? 2 : 3) * n;
-        if (hasPrevious) {
-            // Replace the feature's earlier factor on the path by the aggregated one.
-            const Edge& p = nodes[c.previousSameFeature];
-            const double* inverseOld = values_.data() + p.values + (oldFollows ? 2 : 3) * n;
-            for (std::size_t m = 0; m < n; ++m)
-                childProduct[m] = product[m] * q[m] * inverseOld[m];
-        } else {
-            for (std::size_t m = 0; m < n; ++m)
-                childProduct[m] = product[m] * q[m];
-        }
-        s.follows[f] = follows;
-        std::copy_n(pending, n, saved);
-        std::fill_n(pending, n, 0.0);
-
-        walk(nodes, child, row, s, depth + 1, childSum);
-
-        // Leaves below this split on f, less those below a deeper split on f, credit f here.
-        double integral = 0;
-        for (std::size_t m = 0; m < n; ++m) {
-            integral += weights_[m] * inverseQ[m] * (childSum[m] - pending[m]);
-        }
-        s.phi[f] += ((follows ? 1.0 : 0.0) - c.z) * integral;
-        // This split is one of the nearest below the previous split on f, if there is one.
-        for (std::size_t m = 0; m < n; ++m) {
-            pending[m] = hasPrevious ? saved[m] + childSum[m] : saved[m];
-            sumOut[m] += childSum[m];
-        }
-        s.follows[f] = before;
     }
 }
 
@@ -253,11 +199,7 @@ void FastTreeShap::contributions(std::span<const float> row, std::span<double> p
     }
     std::fill(phi.begin(), phi.end(), 0.0);
     thread_local Scratch s;
-    const std::size_t n = points_;
-    s.product.assign((maxDepth_ + 2) * n, 1.0);
-    s.sum.assign((maxDepth_ + 2) * n, 0.0);
-    s.saved.assign((maxDepth_ + 2) * n, 0.0);
-    s.pending.assign(featureCount_ * n, 0.0);
+    s.pending.assign(featureCount_ * points_, 0.0);
     s.follows.assign(featureCount_, 1);
     s.phi = phi;
     const auto fixed = [&]<std::size_t N>() {
@@ -267,7 +209,7 @@ void FastTreeShap::contributions(std::span<const float> row, std::span<double> p
             walkFixed<N>(static_cast<std::int32_t>(root), row.data(), s, one);
         }
     };
-    switch (n) {
+    switch (points_) {
         case 1:
             fixed.template operator()<1>();
             break;
@@ -280,10 +222,12 @@ void FastTreeShap::contributions(std::span<const float> row, std::span<double> p
         case 4:
             fixed.template operator()<4>();
             break;
+        case 8:
+            fixed.template operator()<8>();
+            break;
         default:
-            for (const std::uint32_t root : roots_) {
-                walk(nodes_.data(), static_cast<std::int32_t>(root), row, s, 0, s.sum.data());
-            }
+            fixed.template operator()<16>();
+            break;
     }
 }
 

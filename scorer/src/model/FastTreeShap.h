@@ -51,10 +51,9 @@ private:
     };
     struct Scratch;
 
-    void walk(const Edge* nodes, std::int32_t node, std::span<const float> row, Scratch& s,
-              std::size_t depth, double* sumOut) const;
-    // The same with the number of points known at compile time (the common depths): the
-    // per-point vectors live in registers.
+    // Walks a subtree; returns the sum over its leaves of leaf value x path product at each
+    // point. The number of points is a compile-time constant, so the per-point vectors live
+    // in registers.
     template <std::size_t N>
     std::array<double, N> walkFixed(std::int32_t node, const float* row, Scratch& s,
                                     const std::array<double, N>& product) const;
