@@ -124,73 +124,120 @@ FastTreeShap::FastTreeShap(const TreeModel& model)
             }
         };
         visit(visit, 0);
+        // Parents, depths and how many path frames close before each node opens.
+        const auto first = static_cast<std::size_t>(base);
+        const std::size_t last = nodes_.size();
+        std::vector<std::uint8_t> depth(last - first, 0);
+        std::vector<std::size_t> parent(last - first, first);
+        for (std::size_t k = first; k < last; ++k) {
+            const Edge& e = nodes_[k];
+            if (e.left < 0)
+                continue;
+            for (const std::int32_t c : {e.left, e.right}) {
+                const auto child = static_cast<std::size_t>(c) - first;
+                parent[child] = k;
+                depth[child] = static_cast<std::uint8_t>(depth[k - first] + 1);
+            }
+            nodes_[static_cast<std::size_t>(e.left)].isLeftChild = true;
+        }
+        for (std::size_t k = first + 1; k < last; ++k) {
+            nodes_[k].closeBefore =
+                static_cast<std::uint8_t>(depth[k - 1 - first] - depth[parent[k - first] - first]);
+        }
     }
 }
 
 template <std::size_t N>
-std::array<double, N> FastTreeShap::walkFixed(std::int32_t node, const float* row, Scratch& s,
-                                              const std::array<double, N>& product) const {
-    const Edge& e = nodes_[static_cast<std::size_t>(node)];
-    std::array<double, N> total;
-    if (e.left < 0) {
+void FastTreeShap::explainTree(std::uint32_t begin, std::uint32_t end, const float* row,
+                               Scratch& s) const {
+    constexpr std::size_t kFrames = 34;  // depth <= 32 (checked at construction), plus the root
+    struct Frame {
+        std::array<double, N> product;
+        std::array<double, N> sum;
+        std::array<double, N> saved;
+        std::uint32_t node;
+        std::uint8_t follows;  // o of the edge into this frame's node
+        std::uint8_t savedFollows;
+        bool hotLeft;
+    };
+    std::array<Frame, kFrames> frames;
+    const Edge* nodes = nodes_.data();
+    const auto hot = [&](const Edge& e) {
+        const float x = row[e.splitFeature];
+        return x != x ? e.defaultLeft : x < e.threshold;
+    };
+    if (nodes[begin].left < 0)
+        return;  // a single leaf credits no feature
+    std::size_t d = 0;
+    frames[0].product.fill(1.0);
+    frames[0].sum.fill(0.0);
+    frames[0].node = begin;
+    frames[0].hotLeft = hot(nodes[begin]);
+
+    const auto close = [&](std::size_t at) {
+        Frame& fr = frames[at];
+        const Edge& c = nodes[fr.node];
+        const std::uint32_t f = nodes[frames[at - 1].node].splitFeature;
+        double* pending = s.pending.data() + f * N;
+        const double* inverseQ = values_.data() + c.values + (fr.follows ? 2 : 3) * N;
+        double integral = 0;
+        for (std::size_t m = 0; m < N; ++m) {
+            const double below = c.splitAgainBelow ? fr.sum[m] - pending[m] : fr.sum[m];
+            integral += weights_[m] * inverseQ[m] * below;
+        }
+        s.phi[f] += ((fr.follows ? 1.0 : 0.0) - c.z) * integral;
+        if (c.splitAgainBelow) {
+            std::copy_n(fr.saved.begin(), N, pending);
+            s.follows[f] = fr.savedFollows;
+        }
+        if (c.previousSameFeature >= 0) {
+            for (std::size_t m = 0; m < N; ++m)
+                pending[m] += fr.sum[m];
+        }
         for (std::size_t m = 0; m < N; ++m)
-            total[m] = e.leafValue * product[m];
-        return total;
-    }
-    total.fill(0.0);
-    const std::uint32_t f = e.splitFeature;
-    const float x = row[f];
-    const bool hotLeft = x != x ? e.defaultLeft : x < e.threshold;
-    double* pending = s.pending.data() + f * N;
-    for (const std::int32_t child : {e.left, e.right}) {
-        const Edge& c = nodes_[static_cast<std::size_t>(child)];
-        const bool followed = (child == e.left) == hotLeft;
+            frames[at - 1].sum[m] += fr.sum[m];
+    };
+
+    for (std::uint32_t k = begin + 1; k < end; ++k) {
+        const Edge& c = nodes[k];
+        for (std::uint8_t n = c.closeBefore; n > 0; --n)
+            close(d--);
+        const Frame& up = frames[d];
+        const std::uint32_t f = nodes[up.node].splitFeature;
+        const bool followed = c.isLeftChild == up.hotLeft;
         const bool hasPrevious = c.previousSameFeature >= 0;
         const bool oldFollows = !hasPrevious || s.follows[f] != 0;
         const bool follows = oldFollows && followed;
         const double o = follows ? 1.0 : 0.0;
-        std::array<double, N> childProduct;
+        Frame& fr = frames[++d];
+        fr.node = k;
+        fr.follows = follows;
         for (std::size_t m = 0; m < N; ++m) {
-            childProduct[m] = product[m] * (c.z + (o - c.z) * nodesT_[m]);
+            fr.product[m] = up.product[m] * (c.z + (o - c.z) * nodesT_[m]);
         }
         if (hasPrevious) {
-            // Replace the feature's earlier factor on the path by the aggregated one.
             const double* inverseOld =
-                values_.data() + nodes_[static_cast<std::size_t>(c.previousSameFeature)].values +
-                (oldFollows ? 2 : 3) * N;
+                values_.data() + nodes[c.previousSameFeature].values + (oldFollows ? 2 : 3) * N;
             for (std::size_t m = 0; m < N; ++m)
-                childProduct[m] *= inverseOld[m];
+                fr.product[m] *= inverseOld[m];
         }
-        std::array<double, N> saved{};
-        std::uint8_t savedFollows = 0;
         if (c.splitAgainBelow) {
-            savedFollows = s.follows[f];
+            double* pending = s.pending.data() + f * N;
+            fr.savedFollows = s.follows[f];
             s.follows[f] = follows;
-            std::copy_n(pending, N, saved.begin());
+            std::copy_n(pending, N, fr.saved.begin());
             std::fill_n(pending, N, 0.0);
         }
-        const std::array<double, N> childSum = walkFixed<N>(child, row, s, childProduct);
-        // Leaves below this split on f, less those below a deeper split on f, credit f here.
-        const double* inverseQ = values_.data() + c.values + (follows ? 2 : 3) * N;
-        double integral = 0;
-        for (std::size_t m = 0; m < N; ++m) {
-            const double below = c.splitAgainBelow ? childSum[m] - pending[m] : childSum[m];
-            integral += weights_[m] * inverseQ[m] * below;
-        }
-        s.phi[f] += (o - c.z) * integral;
-        if (c.splitAgainBelow) {
-            std::copy_n(saved.begin(), N, pending);
-            s.follows[f] = savedFollows;
-        }
-        // This split is one of the nearest below the previous split on f.
-        if (hasPrevious) {
+        if (c.left < 0) {
             for (std::size_t m = 0; m < N; ++m)
-                pending[m] += childSum[m];
+                fr.sum[m] = c.leafValue * fr.product[m];
+        } else {
+            fr.sum.fill(0.0);
+            fr.hotLeft = hot(c);
         }
-        for (std::size_t m = 0; m < N; ++m)
-            total[m] += childSum[m];
     }
-    return total;
+    while (d > 0)
+        close(d--);
 }
 
 void FastTreeShap::contributions(std::span<const float> row, std::span<double> phi) const {
@@ -203,10 +250,10 @@ void FastTreeShap::contributions(std::span<const float> row, std::span<double> p
     s.follows.assign(featureCount_, 1);
     s.phi = phi;
     const auto fixed = [&]<std::size_t N>() {
-        std::array<double, N> one;
-        one.fill(1.0);
-        for (const std::uint32_t root : roots_) {
-            walkFixed<N>(static_cast<std::int32_t>(root), row.data(), s, one);
+        for (std::size_t t = 0; t < roots_.size(); ++t) {
+            const auto end =
+                t + 1 < roots_.size() ? roots_[t + 1] : static_cast<std::uint32_t>(nodes_.size());
+            explainTree<N>(roots_[t], end, row.data(), s);
         }
     };
     switch (points_) {

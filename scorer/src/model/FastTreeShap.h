@@ -48,15 +48,17 @@ private:
         bool splitAgainBelow = false;  // some edge below has this one as previousSameFeature
         double z = 1;  // aggregated cover fraction of the feature down to and including here
         std::uint32_t values = 0;  // offset into values_: q(o=1), q(o=0), 1/q(o=1), 1/q(o=0)
+        bool isLeftChild = false;
+        // Pre-order: frames to close after the previous node before this one opens.
+        std::uint8_t closeBefore = 0;
     };
     struct Scratch;
 
-    // Walks a subtree; returns the sum over its leaves of leaf value x path product at each
-    // point. The number of points is a compile-time constant, so the per-point vectors live
-    // in registers.
+    // Adds one tree's credits to s.phi: its nodes in pre-order [begin, end), with an explicit
+    // stack of path frames (the products carried down, the leaf sums carried up). The number
+    // of points is a compile-time constant, so the per-point vectors stay small and unrolled.
     template <std::size_t N>
-    std::array<double, N> walkFixed(std::int32_t node, const float* row, Scratch& s,
-                                    const std::array<double, N>& product) const;
+    void explainTree(std::uint32_t begin, std::uint32_t end, const float* row, Scratch& s) const;
 
     std::vector<Edge> nodes_;
     std::vector<std::uint32_t> roots_;  // each tree's first node in nodes_
