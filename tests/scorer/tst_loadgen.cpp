@@ -97,6 +97,31 @@ private slots:
         QCOMPARE(counted, sent);
     }
 
+    void replaysACsvToVectorModels() {
+        // The ULB sample replayed to two replicas of a vector-schema model: no card ids, so rows
+        // spread by transaction id; every row scores.
+        QString error;
+        auto a = ScorerProcess::start(vectorRegistry(), {"--drain-seconds", "0"}, &error);
+        QVERIFY2(a, qPrintable(error));
+        auto b = ScorerProcess::start(vectorRegistry(), {"--drain-seconds", "0"}, &error);
+        QVERIFY2(b, qPrintable(error));
+        const auto report =
+            runLoadgen({"--target", a->grpcAddress() + "," + b->grpcAddress(), "--replay",
+                        sharedDataDir() + "/ulb_creditcard_sample.csv", "--warmup", "0",
+                        "--requests", "3000", "--concurrency", "4"},
+                       &error);
+        QVERIFY2(!report.isEmpty(), qPrintable(error));
+        const auto codes = report.value("measured").toObject().value("codes").toObject();
+        QCOMPARE(codes.value("OK").toDouble(), 3000.0);
+        QCOMPARE(codes.size(), 1);
+        for (auto* scorer : {a.get(), b.get()}) {
+            const auto metrics =
+                httpGet(QStringLiteral("http://127.0.0.1:%1/metrics").arg(scorer->metricsPort()));
+            QVERIFY2(requestsByCode(metrics.body, "Score")["OK"] > 500,
+                     "a replica received too little traffic");
+        }
+    }
+
     void openLoopSeesAStall() {
         QString error;
         auto scorer = ScorerProcess::start(

@@ -3,6 +3,16 @@
 #include <map>
 
 namespace fraud {
+namespace {
+
+// A card's transactions go to one replica, which keeps the card's history. Replayed rows of
+// a vector schema have no card (and no history): they spread by transaction id.
+std::string_view routingKey(const v1::Transaction& tx) {
+    return tx.card_id().empty() ? std::string_view(tx.transaction_id())
+                                : std::string_view(tx.card_id());
+}
+
+}  // namespace
 
 struct LoadRunner::UnaryCall {
     grpc::ClientContext context;
@@ -56,12 +66,15 @@ bool LoadRunner::inWarmup() const {
     return Clock::now() < warmupEnd_;
 }
 
-bool LoadRunner::measuredPhaseOver(Clock::time_point now) const {
+bool LoadRunner::admit(Clock::time_point intended, std::uint64_t count) {
     if (stopRequested_)
+        return false;
+    if (intended < warmupEnd_)
         return true;
+    // Reserved atomically, so slots racing at the end never send more than --requests.
     if (plan_.requests > 0)
-        return measuredSent_ >= plan_.requests;
-    return now >= end_;
+        return measuredSent_.fetch_add(count) < plan_.requests;
+    return intended < end_;
 }
 
 void LoadRunner::start() {
@@ -79,8 +92,14 @@ void LoadRunner::start() {
         threads_.emplace_back([this] { openLoop(); });
     } else {
         activeWorkers_ = plan_.concurrency;
-        for (int i = 0; i < plan_.concurrency; ++i)
-            issueUnary(Clock::now());
+        for (int i = 0; i < plan_.concurrency; ++i) {
+            const auto now = Clock::now();
+            if (admit(now, 1)) {
+                issueUnary(now);
+            } else {
+                finishedSending();
+            }
+        }
     }
 }
 
@@ -99,8 +118,6 @@ void LoadRunner::issueUnary(Clock::time_point intended) {
     auto* call = new UnaryCall();
     call->intended = intended;
     call->warmup = intended < warmupEnd_;
-    if (!call->warmup)
-        ++measuredSent_;
     *call->request.mutable_transaction() = source_.next();
     call->request.set_explain(plan_.explain);
     {
@@ -108,7 +125,8 @@ void LoadRunner::issueUnary(Clock::time_point intended) {
         call->targets = targets_;
     }
     call->context.set_deadline(std::chrono::system_clock::now() + plan_.deadline);
-    const std::size_t target = call->targets->ring.targetOf(call->request.transaction().card_id());
+    const std::size_t target =
+        call->targets->ring.targetOf(routingKey(call->request.transaction()));
     ++sent_;
     ++inFlight_;
     call->targets->stubs[target]->async()->Score(
@@ -123,9 +141,10 @@ void LoadRunner::onUnaryDone(UnaryCall* call, const grpc::Status& status) {
     (call->warmup ? warmup_ : measured_).record(latency, status.error_code());
     delete call;
     if (plan_.loop == LoadPlan::Loop::Closed) {
-        if (!measuredPhaseOver(now)) {
+        const auto next = Clock::now();
+        if (admit(next, 1)) {
             --inFlight_;
-            issueUnary(Clock::now());
+            issueUnary(next);
             return;
         }
         finishedSending();
@@ -143,9 +162,7 @@ void LoadRunner::openLoop() {
     for (;;) {
         const auto intended =
             start_ + std::chrono::duration_cast<Clock::duration>(period * static_cast<double>(k));
-        if (intended >= warmupEnd_ && measuredPhaseOver(intended))
-            break;
-        if (stopRequested_)
+        if (stopRequested_ || (plan_.requests == 0 && intended >= end_))
             break;
         const auto now = Clock::now();
         if (intended > now) {
@@ -159,6 +176,8 @@ void LoadRunner::openLoop() {
                                     [&] { return inFlight_ < plan_.maxInFlight; });
             continue;
         }
+        if (!admit(intended, 1))
+            break;
         issueUnary(intended);
         ++k;
     }
@@ -184,7 +203,7 @@ void LoadRunner::streamWorker() {
     for (;;) {
         const auto sendTime = Clock::now();
         const bool warm = sendTime < warmupEnd_;
-        if (!warm && measuredPhaseOver(sendTime))
+        if (!admit(sendTime, static_cast<std::uint64_t>(plan_.batch)))
             break;
         {
             std::lock_guard lock(targetsMutex_);
@@ -196,10 +215,8 @@ void LoadRunner::streamWorker() {
         byTarget.assign(set->stubs.size(), {});
         for (int i = 0; i < plan_.batch; ++i) {
             auto tx = source_.next();
-            byTarget[set->ring.targetOf(tx.card_id())].push_back(std::move(tx));
+            byTarget[set->ring.targetOf(routingKey(tx))].push_back(std::move(tx));
         }
-        if (!warm)
-            measuredSent_ += static_cast<std::uint64_t>(plan_.batch);
         sent_ += static_cast<std::uint64_t>(plan_.batch);
         inFlight_ += static_cast<std::uint64_t>(plan_.batch);
         std::vector<std::size_t> written;

@@ -74,7 +74,9 @@ private:
     using Clock = std::chrono::steady_clock;
 
     std::int64_t nanosSinceStart(Clock::time_point t) const;
-    bool measuredPhaseOver(Clock::time_point now) const;
+    // Whether `count` requests due at `intended` are sent: all of the warm-up, then the
+    // measured phase until its duration or its request count.
+    bool admit(Clock::time_point intended, std::uint64_t count);
     void issueUnary(Clock::time_point intended);
     void onUnaryDone(UnaryCall* call, const grpc::Status& status);
     void openLoop();
