@@ -164,15 +164,14 @@ void CardHistoryStore::makeRoom(Shard& shard) {
     for (int s = 0, tries = 0; s < kSamples && tries < 64; ++tries) {
         shard.sampler = mix64(shard.sampler + 0x9e3779b97f4a7c15ULL);
         const std::size_t b = shard.sampler % buckets;
-        for (auto local = shard.cards.begin(b); local != shard.cards.end(b); ++local) {
-            auto candidate = shard.cards.find(local->first);
-            if (victim == shard.cards.end() ||
-                candidate->second.lastTouch < victim->second.lastTouch) {
-                victim = candidate;
-            }
-            ++s;
-            break;
+        if (shard.cards.bucket_size(b) == 0)
+            continue;
+        // A bucket's first card stands for the bucket.
+        const auto candidate = shard.cards.find(shard.cards.begin(b)->first);
+        if (victim == shard.cards.end() || candidate->second.lastTouch < victim->second.lastTouch) {
+            victim = candidate;
         }
+        ++s;
     }
     if (victim == shard.cards.end())
         victim = shard.cards.begin();

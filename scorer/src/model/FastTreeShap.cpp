@@ -105,16 +105,14 @@ FastTreeShap::FastTreeShap(const TreeModel& model)
                                       : 0;
                 c.z = fraction *
                       (lastEdge[f] >= 0 ? nodes_[static_cast<std::size_t>(lastEdge[f])].z : 1.0);
-                c.values = static_cast<std::uint32_t>(values_.size());
-                for (std::size_t m = 0; m < points_; ++m)
-                    values_.push_back(c.z + (1 - c.z) * t[m]);
-                for (std::size_t m = 0; m < points_; ++m)
-                    values_.push_back(c.z * (1 - t[m]));
-                for (std::size_t k = 0; k < 2; ++k) {
+                // 1/q at each point, q = z + (o - z) t, for o = 1 then o = 0. (q itself is
+                // one multiply-add, computed where needed.)
+                c.inverses = static_cast<std::uint32_t>(inverses_.size());
+                for (const double o : {1.0, 0.0}) {
                     for (std::size_t m = 0; m < points_; ++m) {
-                        const double q = values_[c.values + k * points_ + m];
+                        const double q = c.z + (o - c.z) * t[m];
                         // A zero cover makes every product below it zero: nothing to divide.
-                        values_.push_back(q > 0 ? 1 / q : 0);
+                        inverses_.push_back(q > 0 ? 1 / q : 0);
                     }
                 }
                 const std::int32_t saved = lastEdge[f];
@@ -179,7 +177,7 @@ void FastTreeShap::explainTree(std::uint32_t begin, std::uint32_t end, const flo
         const Edge& c = nodes[fr.node];
         const std::uint32_t f = nodes[frames[at - 1].node].splitFeature;
         double* pending = s.pending.data() + f * N;
-        const double* inverseQ = values_.data() + c.values + (fr.follows ? 2 : 3) * N;
+        const double* inverseQ = inverses_.data() + c.inverses + (fr.follows ? 0 : N);
         double integral = 0;
         for (std::size_t m = 0; m < N; ++m) {
             const double below = c.splitAgainBelow ? fr.sum[m] - pending[m] : fr.sum[m];
@@ -217,7 +215,7 @@ void FastTreeShap::explainTree(std::uint32_t begin, std::uint32_t end, const flo
         }
         if (hasPrevious) {
             const double* inverseOld =
-                values_.data() + nodes[c.previousSameFeature].values + (oldFollows ? 2 : 3) * N;
+                inverses_.data() + nodes[c.previousSameFeature].inverses + (oldFollows ? 0 : N);
             for (std::size_t m = 0; m < N; ++m)
                 fr.product[m] *= inverseOld[m];
         }

@@ -47,7 +47,7 @@ private:
         std::int32_t previousSameFeature = -1;  // the nearest ancestor edge on that feature
         bool splitAgainBelow = false;  // some edge below has this one as previousSameFeature
         double z = 1;  // aggregated cover fraction of the feature down to and including here
-        std::uint32_t values = 0;  // offset into values_: q(o=1), q(o=0), 1/q(o=1), 1/q(o=0)
+        std::uint32_t inverses = 0;  // offset into inverses_: 1/q(o=1), then 1/q(o=0)
         bool isLeftChild = false;
         // Pre-order: frames to close after the previous node before this one opens.
         std::uint8_t closeBefore = 0;
@@ -62,7 +62,7 @@ private:
 
     std::vector<Edge> nodes_;
     std::vector<std::uint32_t> roots_;  // each tree's first node in nodes_
-    std::vector<double> values_;        // per edge: 4 * points_ values at the quadrature points
+    std::vector<double> inverses_;      // per edge: 2 * points_ values at the quadrature points
     std::vector<double> weights_;       // quadrature weights on [0, 1]
     std::vector<double> nodesT_;        // quadrature points on [0, 1]
     std::size_t points_ = 1;
