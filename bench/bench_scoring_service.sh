@@ -54,6 +54,10 @@ open=$(loadgen --warmup 2 --duration "$seconds" --mode open --rate 5000)
 # A million cards, so that ~250,000 transactions a second stay within the population's pace:
 # the simulated clock must not pass the wall clock.
 stream=$(loadgen --warmup 1 --duration "$seconds" --api stream --concurrency 4 --batch 500 --cards 1000000)
+# Every score explained: batches go through the batched explainer, single calls through the
+# one-row walk.
+explained=$(loadgen --warmup 1 --duration "$seconds" --api stream --concurrency 2 --batch 64 --explain)
+explained_unary=$(loadgen --warmup 1 --duration "$seconds" --concurrency 4 --explain)
 stop_scorer
 
 # Memory per active card: a 1.1-million-card population through a fresh scorer, until it
@@ -107,6 +111,8 @@ model's feature vectors as JSON to FastAPI + uvicorn (2 workers), one-row DataFr
 | fraud-scorer, unary \`Score\`, closed loop, 32 in flight | $(printf %.0f "$c_rps")/s | $(ms "$closed" "['measured']['latency_ms']['p50']") ms | $(ms "$closed" "['measured']['latency_ms']['p99']") ms | $(ms "$closed" "['measured']['latency_ms']['p99.9']") ms | $(errors "$closed") | ${ratio}x |
 | fraud-scorer, unary, open loop at 5,000/s | $(printf %.0f "$(ms "$open" "['measured']['throughput_per_second']")")/s | $(ms "$open" "['measured']['latency_ms']['p50']") ms | $(ms "$open" "['measured']['latency_ms']['p99']") ms | $(ms "$open" "['measured']['latency_ms']['p99.9']") ms | $(errors "$open") | |
 | fraud-scorer, \`ScoreStream\`, 4 streams × 500 a batch | $(printf %.0f "$s_rps")/s | $(ms "$stream" "['measured']['latency_ms']['p50']") ms | $(ms "$stream" "['measured']['latency_ms']['p99']") ms | | $(errors "$stream") | $($py -c "print(f'{$s_rps / $py_rps:.0f}')")x |
+| fraud-scorer, \`ScoreStream\` with explanations, 2 streams × 64 a batch | $(printf %.0f "$(ms "$explained" "['measured']['throughput_per_second']")")/s | $(ms "$explained" "['measured']['latency_ms']['p50']") ms | $(ms "$explained" "['measured']['latency_ms']['p99']") ms | | $(errors "$explained") | |
+| fraud-scorer, unary \`Score\` with explanations, closed loop, 4 in flight | $(printf %.0f "$(ms "$explained_unary" "['measured']['throughput_per_second']")")/s | $(ms "$explained_unary" "['measured']['latency_ms']['p50']") ms | $(ms "$explained_unary" "['measured']['latency_ms']['p99']") ms | | $(errors "$explained_unary") | |
 
 Memory: $(printf %.0f "$cards") cards tracked after 4,000,000 transactions of a 1,100,000-card
 population: resident memory $($py -c "print(f'{$rss_idle/1e6:.0f} MB idle, {$rss_full/1e6:.0f} MB after, {($rss_full-$rss_idle)/$cards:.0f} bytes per card')").

@@ -74,6 +74,18 @@ class ModelEquivalenceTest : public QObject {
         std::vector<double> phi(n), reference(n);
         const fraud::TreeShap classic(f.model->trees());
         double worstMargin = 0, worstPhi = 0, worstSum = 0, worstServed = 0, worstClassic = 0;
+        // The lane-batched walk over every row, in batches of uneven sizes (1, 7, 8, 9, 250)
+        // so that partly filled lane groups are exercised, against XGBoost and the scalar walk.
+        std::vector<double> batchPhi(f.rows.values.size());
+        const std::size_t sizes[] = {1, 7, 8, 9, 250};
+        for (std::size_t r = 0, k = 0; r < f.rows.rows; ++k) {
+            const std::size_t count = std::min(sizes[k % std::size(sizes)], f.rows.rows - r);
+            f.model->explainer().contributionsBatch(
+                std::span<const float>(f.rows.values).subspan(r * n, count * n),
+                std::span<double>(batchPhi).subspan(r * n, count * n));
+            r += count;
+        }
+        double worstBatch = 0, worstBatchScalar = 0;
         for (std::size_t r = 0; r < f.rows.rows; ++r) {
             const auto row = f.rows.row(r);
             const double margin = f.model->forest().margin(row);
@@ -88,6 +100,9 @@ class ModelEquivalenceTest : public QObject {
             }
             double sum = f.model->explainer().baseValue();
             for (std::size_t c = 0; c < n; ++c) {
+                const double batched = batchPhi[r * n + c];
+                worstBatch = std::max(worstBatch, std::abs(batched - expectedPhi[r * (n + 1) + c]));
+                worstBatchScalar = std::max(worstBatchScalar, std::abs(batched - phi[c]));
                 worstPhi = std::max(worstPhi, std::abs(phi[c] - expectedPhi[r * (n + 1) + c]));
                 sum += phi[c];
             }
@@ -103,10 +118,16 @@ class ModelEquivalenceTest : public QObject {
             "(%.3g against the classic recursion), worst |sum - margin| %.3g (%.3g against "
             "the float-summed served margin)",
             f.rows.rows, worstMargin, worstPhi, worstClassic, worstSum, worstServed);
+        qInfo(
+            "batched: worst contribution difference %.3g against XGBoost, %.3g against the "
+            "scalar walk",
+            worstBatch, worstBatchScalar);
         QVERIFY2(worstMargin <= kTolerance, qPrintable(QString::number(worstMargin)));
         QVERIFY2(worstPhi <= kTolerance, qPrintable(QString::number(worstPhi)));
         QVERIFY2(worstSum <= 1e-9, qPrintable(QString::number(worstSum)));
         QVERIFY2(worstClassic <= 1e-9, qPrintable(QString::number(worstClassic)));
+        QVERIFY2(worstBatch <= kTolerance, qPrintable(QString::number(worstBatch)));
+        QVERIFY2(worstBatchScalar <= 1e-9, qPrintable(QString::number(worstBatchScalar)));
     }
 
 private slots:

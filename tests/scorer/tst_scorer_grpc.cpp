@@ -7,6 +7,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -247,6 +248,50 @@ private slots:
         QVERIFY2(status.ok(), status.error_message().c_str());
         QCOMPARE(results, std::size_t{10'000});
         QCOMPARE(scored, std::size_t{9'999});
+    }
+
+    // A batch with explanations is explained by the batched walk: every result must equal the
+    // one-row Explain of the same transaction (fresh cards, so the history is the same).
+    void streamExplanationsEqualExplain() {
+        fraud::v1::ScoreBatch request;
+        request.set_explain(true);
+        for (int i = 0; i < 21; ++i) {  // 21: two full lane groups and a partial one
+            auto tx = validTransaction("t-batch-explain-" + std::to_string(i));
+            tx.set_card_id("card-batch-explain-" + std::to_string(i));
+            tx.set_amount(5.0 + 37.0 * i);
+            *request.add_transactions() = tx;
+        }
+        std::vector<fraud::v1::ScoreResult> single(21);
+        for (int i = 0; i < 21; ++i) {
+            fraud::v1::ExplainRequest one;
+            *one.mutable_transaction() = request.transactions(i);
+            grpc::ClientContext c;
+            withDeadline(c);
+            QVERIFY(stub_->Explain(&c, one, &single[static_cast<std::size_t>(i)]).ok());
+        }
+        grpc::ClientContext context;
+        withDeadline(context);
+        auto stream = stub_->ScoreStream(&context);
+        QVERIFY(stream->Write(request));
+        fraud::v1::ScoreBatchResult reply;
+        QVERIFY(stream->Read(&reply));
+        QVERIFY(stream->WritesDone());
+        QVERIFY(stream->Finish().ok());
+        QCOMPARE(reply.results_size(), 21);
+        for (int i = 0; i < 21; ++i) {
+            const auto& batched = reply.results(i).explanation();
+            const auto& alone = single[static_cast<std::size_t>(i)].explanation();
+            QCOMPARE(batched.contributions_size(), alone.contributions_size());
+            QCOMPARE(batched.margin(), alone.margin());
+            std::map<std::string, std::pair<double, double>> byFeature;
+            for (const auto& c : alone.contributions())
+                byFeature[c.feature()] = {c.value(), c.contribution()};
+            for (const auto& c : batched.contributions()) {
+                const auto [value, contribution] = byFeature.at(c.feature());
+                QCOMPARE(c.value(), value);
+                QVERIFY2(std::abs(c.contribution() - contribution) < 1e-9, c.feature().c_str());
+            }
+        }
     }
 
     void badInputIsRejected_data() {

@@ -1,8 +1,13 @@
 #pragma once
 
+#include <google/protobuf/repeated_ptr_field.h>
+
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <span>
+#include <utility>
+#include <vector>
 
 #include "features/CardHistoryStore.h"
 #include "features/FeatureExtractor.h"
@@ -41,7 +46,23 @@ public:
     std::optional<FieldError> score(const v1::Transaction& tx, bool explain, bool record,
                                     v1::ScoreResult* out) const;
 
+    // A batch, recorded, on one serving set; the explanations (if asked) computed together.
+    // `results` must hold one result per transaction; `errors` gets (index, error) of the
+    // invalid ones, whose results are left for the caller to fill.
+    struct BatchResults {
+        std::vector<v1::ScoreResult*> results;
+        std::vector<std::pair<std::size_t, FieldError>> errors;
+    };
+    void scoreBatch(const google::protobuf::RepeatedPtrField<v1::Transaction>& batch, bool explain,
+                    BatchResults& out) const;
+
 private:
+    std::optional<FieldError> scoreWith(const ServingSet& set, const v1::Transaction& tx,
+                                        bool record, std::vector<float>& features,
+                                        v1::ScoreResult* out) const;
+    static void writeExplanation(const LoadedModel& model, std::span<const float> features,
+                                 std::span<const double> phi, v1::ScoreResult* out);
+
     CardHistoryStore& store_;
     ScorerMetrics& metrics_;
     ValidationLimits limits_;

@@ -41,21 +41,23 @@ public:
         const auto start = Clock::now();
         reply_.Clear();
         reply_.set_batch_id(batch_.batch_id());
-        double scored = 0, invalid = 0;
-        for (const auto& tx : batch_.transactions()) {
-            auto* result = reply_.add_results();
-            if (auto error = engine_.score(tx, batch_.explain(), true, result)) {
-                result->Clear();
-                result->set_transaction_id(tx.transaction_id());
-                auto* e = result->mutable_error();
-                e->set_code(grpc::StatusCode::INVALID_ARGUMENT);
-                e->set_field(error->field);
-                e->set_message(error->message);
-                ++invalid;
-            } else {
-                ++scored;
-            }
+        thread_local ScoringEngine::BatchResults outcome;
+        outcome.results.clear();
+        for (int i = 0; i < batch_.transactions_size(); ++i)
+            outcome.results.push_back(reply_.add_results());
+        engine_.scoreBatch(batch_.transactions(), batch_.explain(), outcome);
+        for (auto& [index, error] : outcome.errors) {
+            auto* result = outcome.results[index];
+            result->Clear();
+            result->set_transaction_id(
+                batch_.transactions(static_cast<int>(index)).transaction_id());
+            auto* e = result->mutable_error();
+            e->set_code(grpc::StatusCode::INVALID_ARGUMENT);
+            e->set_field(error.field);
+            e->set_message(error.message);
         }
+        const auto invalid = static_cast<double>(outcome.errors.size());
+        const double scored = batch_.transactions_size() - invalid;
         if (scored > 0)
             metrics_.countRequests(RpcMethod::ScoreStream, grpc::StatusCode::OK, scored);
         if (invalid > 0) {
