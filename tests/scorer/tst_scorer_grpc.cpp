@@ -443,13 +443,23 @@ private slots:
         stream->Finish();
     }
 
-    void controlPlaneIsNotYetImplemented() {
+    void controlStatusWithoutTokensIsReadable() {
+        // Without a tokens file reads are open and changes refused (tst_control_plane has the
+        // rest).
         auto control = fraud::v1::Control::NewStub(channelTo(*scorer_));
         grpc::ClientContext context;
         withDeadline(context);
         fraud::v1::ReplicaStatus status;
-        QCOMPARE(int(control->GetStatus(&context, {}, &status).error_code()),
-                 int(StatusCode::UNIMPLEMENTED));
+        QVERIFY(control->GetStatus(&context, {}, &status).ok());
+        QCOMPARE(status.stable_version(), std::string("v1"));
+        QVERIFY(status.converged());
+        grpc::ClientContext change;
+        withDeadline(change);
+        fraud::v1::ChangeRequest request;
+        request.set_reason("test");
+        fraud::v1::RolloutState state;
+        QCOMPARE(int(control->AbortCanary(&change, request, &state).error_code()),
+                 int(StatusCode::UNAUTHENTICATED));
     }
 
     void sigtermDrainsThenStops() {

@@ -1,5 +1,7 @@
 #include "common/Time.h"
 
+#include <google/protobuf/util/time_util.h>
+
 #include <cstdio>
 #include <ctime>
 
@@ -14,6 +16,13 @@ std::string formatRfc3339(EpochMillis ms) {
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
     return buf;
+}
+
+std::optional<EpochMillis> parseRfc3339(const std::string& text) {
+    google::protobuf::Timestamp ts;
+    if (text.empty() || !google::protobuf::util::TimeUtil::FromString(text, &ts))
+        return std::nullopt;
+    return toEpochMillis(ts);
 }
 
 }  // namespace fraud

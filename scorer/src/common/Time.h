@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace fraud {
@@ -29,5 +30,7 @@ inline EpochMillis wallClockMillis() {
 
 // RFC 3339 in UTC with milliseconds, e.g. 2026-11-22T09:24:13.123Z.
 std::string formatRfc3339(EpochMillis ms);
+// Parses what formatRfc3339 writes (any RFC 3339 time); nullopt if it is not one.
+std::optional<EpochMillis> parseRfc3339(const std::string& text);
 
 }  // namespace fraud

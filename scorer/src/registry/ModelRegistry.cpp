@@ -162,6 +162,41 @@ RolloutState ModelRegistry::commit(std::uint64_t expectedGeneration, std::string
     return next;
 }
 
+std::vector<nlohmann::json> ModelRegistry::readAudit() const {
+    std::vector<nlohmann::json> out;
+    if (!std::filesystem::exists(auditPath()))
+        return out;
+    const auto text = readFile(auditPath());
+    std::size_t start = 0;
+    while (start < text.size()) {
+        auto end = text.find('\n', start);
+        if (end == std::string::npos)
+            end = text.size();
+        auto j = nlohmann::json::parse(text.substr(start, end - start), nullptr, false);
+        if (!j.is_discarded() && j.is_object())
+            out.push_back(std::move(j));
+        start = end + 1;
+    }
+    return out;
+}
+
+std::optional<std::string> ModelRegistry::previousStable() const {
+    const auto current = readRollout();
+    if (!current)
+        return std::nullopt;
+    const auto audit = readAudit();
+    for (auto it = audit.rbegin(); it != audit.rend(); ++it) {
+        const auto& before = (*it)["before"];
+        const auto& after = (*it)["after"];
+        if (!before.is_object() || !after.is_object())
+            continue;
+        const auto was = before.value("stable", "");
+        if (after.value("stable", "") == current->stable && !was.empty() && was != current->stable)
+            return was;
+    }
+    return std::nullopt;
+}
+
 std::filesystem::path ModelRegistry::evalSetPath(const FeatureSchema& schema) const {
     std::string name = schema.id();
     std::replace(name.begin(), name.end(), '/', '_');

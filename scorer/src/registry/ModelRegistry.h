@@ -54,6 +54,12 @@ public:
                         std::string_view who, std::string_view why,
                         const std::function<void(RolloutState&)>& change);
 
+    // audit.jsonl, oldest first (a torn last line, from a crash mid-append, is skipped).
+    std::vector<nlohmann::json> readAudit() const;
+    // The stable version before the current one, from the audit history: the `before` of the
+    // newest change that made the current stable version stable.
+    std::optional<std::string> previousStable() const;
+
     std::filesystem::path evalSetPath(const FeatureSchema& schema) const;
     std::filesystem::path auditPath() const { return root_ / "audit.jsonl"; }
     std::filesystem::path rolloutPath() const { return root_ / "rollout.json"; }

@@ -58,7 +58,21 @@ ScorerMetrics::ScorerMetrics(prometheus::Registry& registry)
       modelInfoFamily_(prometheus::BuildGauge()
                            .Name("fraud_scorer_model_info")
                            .Help("The model serving each variant (always 1).")
-                           .Register(registry)) {
+                           .Register(registry)),
+      flipsFamily_(prometheus::BuildCounter()
+                       .Name("fraud_scorer_shadow_decision_flips_total")
+                       .Help("Shadow mode: transactions the canary would have decided "
+                             "differently from the stable model.")
+                       .Register(registry)),
+      loadFailuresFamily_(prometheus::BuildCounter()
+                              .Name("fraud_scorer_model_load_failures_total")
+                              .Help("Model versions that failed to load or validate, by version; "
+                                    "the replica kept serving what it served.")
+                              .Register(registry)),
+      controlFamily_(prometheus::BuildCounter()
+                         .Name("fraud_scorer_control_requests_total")
+                         .Help("Control calls by method and status code.")
+                         .Register(registry)) {
     for (std::size_t m = 0; m < kRpcMethodCount; ++m) {
         for (std::size_t c = 0; c < kGrpcCodeCount; ++c) {
             requests_[m][c] =
@@ -79,6 +93,50 @@ ScorerMetrics::ScorerMetrics(prometheus::Registry& registry)
                        .Help("Generation of the registry's rollout state this replica serves.")
                        .Register(registry)
                        .Add({});
+    generationSeen_ = &prometheus::BuildGauge()
+                           .Name("fraud_scorer_rollout_generation_seen")
+                           .Help("Newest generation of the rollout state in the registry.")
+                           .Register(registry)
+                           .Add({});
+    converged_ = &prometheus::BuildGauge()
+                      .Name("fraud_scorer_converged")
+                      .Help("1 when this replica serves the registry's newest generation.")
+                      .Register(registry)
+                      .Add({});
+    watchDropped_ = &prometheus::BuildCounter()
+                         .Name("fraud_scorer_watch_events_dropped_total")
+                         .Help("Live decisions dropped because a watcher's queue was full.")
+                         .Register(registry)
+                         .Add({});
+    watchers_ = &prometheus::BuildGauge()
+                     .Name("fraud_scorer_watchers")
+                     .Help("Open WatchDecisions streams.")
+                     .Register(registry)
+                     .Add({});
+}
+
+void ScorerMetrics::clearModelInfo(v1::Variant variant) {
+    std::lock_guard lock(modelInfoMutex_);
+    if (auto it = modelInfo_.find(variant); it != modelInfo_.end()) {
+        modelInfoFamily_.Remove(it->second);
+        modelInfo_.erase(it);
+    }
+}
+
+prometheus::Counter& ScorerMetrics::flipsFor(const std::string& stableVersion,
+                                             const std::string& canaryVersion) {
+    return flipsFamily_.Add({{"stable_version", stableVersion}, {"canary_version", canaryVersion}});
+}
+
+void ScorerMetrics::countLoadFailure(const std::string& version) {
+    loadFailuresFamily_.Add({{"model_version", version}}).Increment();
+}
+
+void ScorerMetrics::countControl(const std::string& method, int grpcCode) {
+    controlFamily_
+        .Add({{"method", method},
+              {"code", label(kCodes[static_cast<std::size_t>(grpcCode) % kGrpcCodeCount])}})
+        .Increment();
 }
 
 void ScorerMetrics::countInvalid(std::string_view field) {
@@ -95,7 +153,7 @@ ScorerMetrics::ModelCounters ScorerMetrics::countersFor(v1::Variant variant,
             {{"variant", v}, {"model_version", version}, {"decision", label(kDecisions[d])}});
     }
     c.decisions[0] = c.decisions[1];
-    c.score = &scoreFamily_.Add({{"variant", v}}, kScoreBuckets);
+    c.score = &scoreFamily_.Add({{"variant", v}, {"model_version", version}}, kScoreBuckets);
     return c;
 }
 

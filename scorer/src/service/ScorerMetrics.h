@@ -46,8 +46,19 @@ public:
     ModelCounters countersFor(v1::Variant variant, const std::string& version);
     void setModelInfo(v1::Variant variant, const std::string& version, const std::string& schema,
                       const std::string& sha256);
+    void clearModelInfo(v1::Variant variant);
+    // Shadow mode: transactions on which stable and canary decided differently.
+    prometheus::Counter& flipsFor(const std::string& stableVersion,
+                                  const std::string& canaryVersion);
     void setCardsTracked(double n) { cardsTracked_->Set(n); }
     void setGeneration(double g) { generation_->Set(g); }
+    void setGenerationSeen(double g) { generationSeen_->Set(g); }
+    void setConverged(bool yes) { converged_->Set(yes ? 1 : 0); }
+    void countLoadFailure(const std::string& version);
+    prometheus::Counter& watchDropped() { return *watchDropped_; }
+    prometheus::Gauge& watchers() { return *watchers_; }
+    // Control calls by method and status code (authentication failures included).
+    void countControl(const std::string& method, int grpcCode);
 
     static std::string_view variantLabel(v1::Variant v);
 
@@ -58,12 +69,19 @@ private:
     prometheus::Family<prometheus::Histogram>& scoreFamily_;
     prometheus::Family<prometheus::Counter>& invalidFamily_;
     prometheus::Family<prometheus::Gauge>& modelInfoFamily_;
+    prometheus::Family<prometheus::Counter>& flipsFamily_;
+    prometheus::Family<prometheus::Counter>& loadFailuresFamily_;
+    prometheus::Family<prometheus::Counter>& controlFamily_;
     std::array<std::array<prometheus::Counter*, kGrpcCodeCount>, kRpcMethodCount> requests_{};
     std::array<prometheus::Histogram*, kRpcMethodCount> durations_{};
     std::map<std::string, prometheus::Counter*, std::less<>> invalid_;
     prometheus::Counter* invalidOther_ = nullptr;
     prometheus::Gauge* cardsTracked_ = nullptr;
     prometheus::Gauge* generation_ = nullptr;
+    prometheus::Gauge* generationSeen_ = nullptr;
+    prometheus::Gauge* converged_ = nullptr;
+    prometheus::Counter* watchDropped_ = nullptr;
+    prometheus::Gauge* watchers_ = nullptr;
     std::mutex modelInfoMutex_;
     std::map<v1::Variant, prometheus::Gauge*> modelInfo_;
 };

@@ -2,21 +2,42 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <unistd.h>
 
+#include <iostream>
 #include <stdexcept>
 
+#include "common/FileIo.h"
 #include "registry/ModelRegistry.h"
 
 namespace fraud {
+namespace {
+
+std::string hostName() {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0)
+        return "localhost";
+    return name;
+}
+
+}  // namespace
 
 ScorerServer::ScorerServer(ScorerConfig config)
     : config_(std::move(config)),
       metricsRegistry_(std::make_shared<prometheus::Registry>()),
       processCollector_(std::make_shared<ProcessCollector>()),
+      driftCollector_(std::make_shared<DriftCollector>(config_.driftWindow)),
       metrics_(*metricsRegistry_),
       cards_(config_.cards),
       engine_(cards_, metrics_, config_.limits),
-      scoring_(engine_, metrics_, config_.serviceLimits) {}
+      access_(config_.tokensFile),
+      feed_(config_.replica, metrics_.watchDropped(), metrics_.watchers()),
+      follower_(ModelRegistry(config_.registry), engine_, metrics_, *driftCollector_,
+                config_.registryPoll),
+      scoring_(engine_, metrics_, access_, feed_, config_.serviceLimits),
+      control_(ModelRegistry(config_.registry), follower_, access_, metrics_, config_.replica) {
+    engine_.setDecisionFeed(&feed_);
+}
 
 ScorerServer::~ScorerServer() {
     maintenance_.request_stop();
@@ -26,20 +47,27 @@ ScorerServer::~ScorerServer() {
     }
 }
 
+std::shared_ptr<grpc::ServerCredentials> ScorerServer::credentials() const {
+    if (config_.tlsCert.empty() && config_.tlsKey.empty())
+        return grpc::InsecureServerCredentials();
+    if (config_.tlsCert.empty() || config_.tlsKey.empty())
+        throw std::runtime_error("TLS needs both a certificate and a key");
+    grpc::SslServerCredentialsOptions options(
+        config_.tlsClientCa.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                    : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    if (!config_.tlsClientCa.empty())
+        options.pem_root_certs = readFile(config_.tlsClientCa);
+    options.pem_key_cert_pairs.push_back({readFile(config_.tlsKey), readFile(config_.tlsCert)});
+    return grpc::SslServerCredentials(options);
+}
+
 void ScorerServer::start() {
-    ModelRegistry registry(config_.registry);
-    const auto rollout = registry.readRollout();
-    if (!rollout) {
-        throw std::runtime_error("the registry " + config_.registry.string() +
-                                 " has no rollout.json: train a model into it first "
-                                 "(fraud-train synthetic --registry " +
-                                 config_.registry.string() + ")");
-    }
-    engine_.serve(LoadedModel::load(registry, rollout->stable), rollout->generation);
+    follower_.start();
 
     exposer_ = std::make_unique<prometheus::Exposer>(config_.metricsListen, 2);
     exposer_->RegisterCollectable(metricsRegistry_);
     exposer_->RegisterCollectable(processCollector_);
+    exposer_->RegisterCollectable(driftCollector_);
     const auto metricsPorts = exposer_->GetListeningPorts();
     if (metricsPorts.empty())
         throw std::runtime_error("metrics: cannot listen on " + config_.metricsListen);
@@ -51,12 +79,16 @@ void ScorerServer::start() {
     // gRPC sets SO_REUSEPORT by default, so a second replica on a taken port would share
     // it silently instead of failing.
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-    builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(), &grpcPort_);
+    builder.AddListeningPort(config_.listen, credentials(), &grpcPort_);
     builder.RegisterService(&scoring_);
     builder.RegisterService(&control_);
     server_ = builder.BuildAndStart();
     if (!server_ || grpcPort_ == 0)
         throw std::runtime_error("gRPC: cannot listen on " + config_.listen);
+    replica_ =
+        config_.replica.empty() ? hostName() + ":" + std::to_string(grpcPort_) : config_.replica;
+    feed_.setReplica(replica_);
+    control_.setReplica(replica_);
     server_->GetHealthCheckService()->SetServingStatus(true);
 
     maintenance_ = std::jthread([this](std::stop_token stop) { maintain(stop); });
@@ -64,15 +96,28 @@ void ScorerServer::start() {
 
 void ScorerServer::maintain(std::stop_token stop) {
     using namespace std::chrono_literals;
-    auto lastEviction = std::chrono::steady_clock::now();
+    using Clock = std::chrono::steady_clock;
+    // The drift windows move in thirtieths of their length, at least once a second.
+    const auto driftStep = std::max<std::chrono::milliseconds>(1s, config_.driftWindow / 30);
+    auto lastEviction = Clock::now(), lastDrift = Clock::now(), lastTokens = Clock::now();
     std::unique_lock lock(maintenanceMutex_);
     while (!stop.stop_requested()) {
+        const auto now = Clock::now();
         metrics_.setCardsTracked(static_cast<double>(cards_.size()));
-        if (std::chrono::steady_clock::now() - lastEviction > 60s) {
-            cards_.evictIdle();
-            lastEviction = std::chrono::steady_clock::now();
+        if (now - lastDrift >= driftStep) {
+            driftCollector_->tick();
+            lastDrift = now;
         }
-        maintenanceWake_.wait_for(lock, stop, 5s, [] { return false; });
+        if (now - lastTokens >= 5s) {
+            if (auto error = access_.refresh())
+                std::cerr << "fraud-scorer: tokens file not reloaded: " << *error << std::endl;
+            lastTokens = now;
+        }
+        if (now - lastEviction > 60s) {
+            cards_.evictIdle();
+            lastEviction = now;
+        }
+        maintenanceWake_.wait_for(lock, stop, 1s, [] { return false; });
     }
 }
 

@@ -9,12 +9,17 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "features/CardHistoryStore.h"
-#include "fraud/v1/control.grpc.pb.h"
+#include "service/AccessPolicy.h"
+#include "service/ControlService.h"
+#include "service/DecisionFeed.h"
+#include "service/DriftCollector.h"
 #include "service/ProcessCollector.h"
+#include "service/RolloutFollower.h"
 #include "service/ScorerMetrics.h"
 #include "service/ScoringEngine.h"
 #include "service/ScoringService.h"
@@ -25,24 +30,30 @@ struct ScorerConfig {
     std::filesystem::path registry;
     std::string listen = "127.0.0.1:50051";
     std::string metricsListen = "127.0.0.1:9464";
+    std::string replica;  // empty: host:port
     ValidationLimits limits;
     ScoringService::Limits serviceLimits;
     CardHistoryStore::Options cards;
+    std::chrono::milliseconds registryPoll{200};
+    std::chrono::seconds driftWindow{300};
+    std::optional<std::filesystem::path> tokensFile;
+    std::filesystem::path tlsCert, tlsKey, tlsClientCa;  // TLS when cert and key are given
 };
 
-// One scorer replica: loads the registry's stable model, serves Scoring (and, for now, an
-// unimplemented Control), health and reflection over gRPC, and metrics over HTTP.
+// One scorer replica: follows the registry's rollout (stable and canary side by side), serves
+// Scoring and Control, health and reflection over gRPC, and metrics over HTTP.
 class ScorerServer {
 public:
     explicit ScorerServer(ScorerConfig config);
     ~ScorerServer();
 
-    // Loads the model and binds both ports; throws std::runtime_error with the reason.
+    // Loads the rollout's models and binds both ports; throws std::runtime_error with the
+    // reason.
     void start();
     int grpcPort() const { return grpcPort_; }
     int metricsPort() const { return metricsPort_; }
-    const LoadedModel& stableModel() const { return *engine_.serving()->stable; }
-    std::uint64_t generation() const { return engine_.serving()->generation; }
+    const std::string& replica() const { return replica_; }
+    std::shared_ptr<const ServingSet> serving() const { return engine_.serving(); }
 
     // First step of a graceful stop: health turns NOT_SERVING so load balancers stop
     // sending, while calls keep being served.
@@ -52,17 +63,23 @@ public:
 
 private:
     void maintain(std::stop_token stop);
+    std::shared_ptr<grpc::ServerCredentials> credentials() const;
 
     ScorerConfig config_;
     std::shared_ptr<prometheus::Registry> metricsRegistry_;
     std::shared_ptr<ProcessCollector> processCollector_;
+    std::shared_ptr<DriftCollector> driftCollector_;
     ScorerMetrics metrics_;
     CardHistoryStore cards_;
     ScoringEngine engine_;
+    AccessPolicy access_;
+    DecisionFeed feed_;
+    RolloutFollower follower_;
     ScoringService scoring_;
-    v1::Control::CallbackService control_;  // every method UNIMPLEMENTED until the control plane
+    ControlService control_;
     std::unique_ptr<prometheus::Exposer> exposer_;
     std::unique_ptr<grpc::Server> server_;
+    std::string replica_;
     int grpcPort_ = 0;
     int metricsPort_ = 0;
     std::mutex maintenanceMutex_;

@@ -6,22 +6,71 @@
 #include <vector>
 
 #include "fraud/v1/transaction.pb.h"
+#include "service/CanaryRouter.h"
+#include "service/DecisionFeed.h"
+#include "service/FeatureDrift.h"
 
 namespace fraud {
+namespace {
+
+v1::Decision decide(const LoadedModel& model, double score) {
+    const auto& thresholds = model.manifest().thresholds;
+    return score >= thresholds.decline  ? v1::DECISION_DECLINE
+           : score >= thresholds.review ? v1::DECISION_REVIEW
+                                        : v1::DECISION_APPROVE;
+}
+
+// The card a transaction belongs to, for routing; a vector-schema transaction may have none.
+std::string_view routingKey(const v1::Transaction& tx) {
+    return tx.card_id().empty() ? std::string_view(tx.transaction_id())
+                                : std::string_view(tx.card_id());
+}
+
+}  // namespace
 
 ScoringEngine::ScoringEngine(CardHistoryStore& store, ScorerMetrics& metrics,
                              ValidationLimits limits)
     : store_(store), metrics_(metrics), limits_(limits) {}
 
-void ScoringEngine::serve(std::shared_ptr<const LoadedModel> stable, std::uint64_t generation) {
+std::shared_ptr<const ServingSet> ScoringEngine::prepare(
+    const RolloutState& rollout, std::shared_ptr<const LoadedModel> stable,
+    std::shared_ptr<const LoadedModel> canary, std::shared_ptr<FeatureDrift> stableDrift,
+    std::shared_ptr<FeatureDrift> canaryDrift) {
     auto set = std::make_shared<ServingSet>();
-    set->extractor = makeFeatureExtractor(stable->manifest().schema, store_);
-    set->counters = metrics_.countersFor(v1::VARIANT_STABLE, stable->version());
-    set->generation = generation;
-    metrics_.setModelInfo(v1::VARIANT_STABLE, stable->version(), stable->manifest().schema.id(),
-                          stable->manifest().modelSha256);
-    metrics_.setGeneration(static_cast<double>(generation));
-    set->stable = std::move(stable);
+    set->rollout = rollout;
+    set->traffic = FeatureColumns::trafficSchema(stable->manifest().schema);
+    set->extractor = makeFeatureExtractor(set->traffic, store_);
+    set->stable.columns = FeatureColumns(set->traffic, stable->manifest().schema);
+    set->stable.variant = v1::VARIANT_STABLE;
+    set->stable.counters = metrics_.countersFor(v1::VARIANT_STABLE, stable->version());
+    set->stable.drift = std::move(stableDrift);
+    set->stable.model = std::move(stable);
+    if (canary) {
+        ServedModel c;
+        c.columns = FeatureColumns(set->traffic, canary->manifest().schema);  // may throw
+        c.variant = v1::VARIANT_CANARY;
+        c.counters = metrics_.countersFor(v1::VARIANT_CANARY, canary->version());
+        c.drift = std::move(canaryDrift);
+        c.model = std::move(canary);
+        set->shadow = rollout.mode == "shadow";
+        if (set->shadow)
+            set->flips = &metrics_.flipsFor(set->stable.model->version(), c.model->version());
+        set->canary = std::move(c);
+    }
+    return set;
+}
+
+void ScoringEngine::serve(std::shared_ptr<const ServingSet> set) {
+    const auto info = [&](const ServedModel& m) {
+        metrics_.setModelInfo(m.variant, m.model->version(), m.model->manifest().schema.id(),
+                              m.model->manifest().modelSha256);
+    };
+    info(set->stable);
+    if (set->canary)
+        info(*set->canary);
+    else
+        metrics_.clearModelInfo(v1::VARIANT_CANARY);
+    metrics_.setGeneration(static_cast<double>(set->rollout.generation));
     serving_.store(std::move(set));
 }
 
@@ -29,82 +78,114 @@ std::optional<FieldError> ScoringEngine::score(const v1::Transaction& tx, bool e
                                                v1::ScoreResult* out) const {
     const auto set = serving_.load();
     // Reused per thread: the request path allocates no feature buffers.
-    thread_local std::vector<float> features;
-    if (auto error = scoreWith(*set, tx, record, features, out))
+    thread_local std::vector<float> features, selected;
+    const ServedModel* decided = nullptr;
+    if (auto error = scoreWith(*set, tx, record, features, decided, out))
         return error;
     if (explain) {
         thread_local std::vector<double> phi;
-        phi.resize(features.size());
-        set->stable->explainer().contributions(features, phi);
-        writeExplanation(*set->stable, features, phi, out);
+        const auto inputs = decided->columns.select(features, selected);
+        phi.resize(inputs.size());
+        decided->model->explainer().contributions(inputs, phi);
+        writeExplanation(*decided->model, inputs, phi, out);
     }
     return std::nullopt;
 }
 
 void ScoringEngine::scoreBatch(const google::protobuf::RepeatedPtrField<v1::Transaction>& batch,
                                bool explain, BatchResults& out) const {
-    const auto set = serving_.load();  // one model for the whole batch
-    const LoadedModel& model = *set->stable;
-    const std::size_t width = model.featureCount();
-    thread_local std::vector<float> features;
-    thread_local std::vector<float> explained;  // rows of the valid transactions, to explain
-    thread_local std::vector<v1::ScoreResult*> explainedResults;
-    explained.clear();
-    explainedResults.clear();
+    const auto set = serving_.load();  // one serving set for the whole batch
+    thread_local std::vector<float> features, selected;
+    // Rows to explain, per model that decided (stable, canary), explained together.
+    struct Pending {
+        std::vector<float> rows;
+        std::vector<v1::ScoreResult*> results;
+    };
+    thread_local std::array<Pending, 2> pending;
+    for (auto& p : pending) {
+        p.rows.clear();
+        p.results.clear();
+    }
     out.errors.clear();
     for (int i = 0; i < batch.size(); ++i) {
         v1::ScoreResult* result = out.results[static_cast<std::size_t>(i)];
-        if (auto error = scoreWith(*set, batch[i], true, features, result)) {
+        const ServedModel* decided = nullptr;
+        if (auto error = scoreWith(*set, batch[i], true, features, decided, result)) {
             out.errors.emplace_back(static_cast<std::size_t>(i), std::move(*error));
             continue;
         }
         if (explain) {
-            explained.insert(explained.end(), features.begin(), features.end());
-            explainedResults.push_back(result);
+            auto& p = pending[decided == &set->stable ? 0 : 1];
+            const auto inputs = decided->columns.select(features, selected);
+            p.rows.insert(p.rows.end(), inputs.begin(), inputs.end());
+            p.results.push_back(result);
         }
     }
-    if (explainedResults.empty())
-        return;
-    // All rows at once: the batched walk is several times cheaper per row (FastTreeShap.h).
-    thread_local std::vector<double> phi;
-    phi.resize(explained.size());
-    model.explainer().contributionsBatch(explained, phi);
-    for (std::size_t r = 0; r < explainedResults.size(); ++r) {
-        writeExplanation(model, std::span<const float>(explained).subspan(r * width, width),
-                         std::span<const double>(phi).subspan(r * width, width),
-                         explainedResults[r]);
+    for (std::size_t k = 0; k < pending.size(); ++k) {
+        auto& p = pending[k];
+        if (p.results.empty())
+            continue;
+        const LoadedModel& model = k == 0 ? *set->stable.model : *set->canary->model;
+        const std::size_t width = model.featureCount();
+        // All rows at once: the batched walk is several times cheaper per row (FastTreeShap.h).
+        thread_local std::vector<double> phi;
+        phi.resize(p.rows.size());
+        model.explainer().contributionsBatch(p.rows, phi);
+        for (std::size_t r = 0; r < p.results.size(); ++r) {
+            writeExplanation(model, std::span<const float>(p.rows).subspan(r * width, width),
+                             std::span<const double>(phi).subspan(r * width, width), p.results[r]);
+        }
     }
 }
 
 std::optional<FieldError> ScoringEngine::scoreWith(const ServingSet& set, const v1::Transaction& tx,
                                                    bool record, std::vector<float>& features,
+                                                   const ServedModel*& decided,
                                                    v1::ScoreResult* out) const {
-    const LoadedModel& model = *set.stable;
-    if (auto error = validateTransaction(tx, model.manifest().schema, limits_, wallClockMillis())) {
+    if (auto error = validateTransaction(tx, set.traffic, limits_, wallClockMillis())) {
         metrics_.countInvalid(error->metricLabel());
         return error;
     }
-    features.resize(model.featureCount());
+    features.resize(set.traffic.features.size());
     set.extractor->extract(tx, features, record);
 
-    const double margin = model.forest().margin(features);
-    const double score = sigmoid(margin);
-    const auto& thresholds = model.manifest().thresholds;
-    const v1::Decision decision = score >= thresholds.decline  ? v1::DECISION_DECLINE
-                                  : score >= thresholds.review ? v1::DECISION_REVIEW
-                                                               : v1::DECISION_APPROVE;
+    const bool toCanary =
+        set.canary && CanaryRouter::toCanary(routingKey(tx), set.rollout.canaryWeightBp);
+    thread_local std::vector<float> selected;
+    const auto run = [&](const ServedModel& m, v1::Decision& decision) {
+        const auto inputs = m.columns.select(features, selected);
+        const double score = sigmoid(m.model->forest().margin(inputs));
+        decision = decide(*m.model, score);
+        if (record) {
+            m.counters.decisions[decision]->Increment();
+            m.counters.score->Observe(score);
+            if (m.drift)
+                m.drift->observe(inputs, score);
+        }
+        return score;
+    };
+    decided = toCanary && !set.shadow ? &*set.canary : &set.stable;
+    v1::Decision decision{};
+    const double score = run(*decided, decision);
+    if (toCanary && set.shadow) {
+        // Shadow: the canary scores the same transaction for the record; stable decides.
+        v1::Decision shadowDecision{};
+        run(*set.canary, shadowDecision);
+        if (record && shadowDecision != decision)
+            set.flips->Increment();
+    }
     out->set_transaction_id(tx.transaction_id());
     out->set_score(score);
     out->set_decision(decision);
-    out->set_model_version(model.version());
-    out->set_variant(v1::VARIANT_STABLE);
-    set.counters.decisions[decision]->Increment();
-    set.counters.score->Observe(score);
+    out->set_model_version(decided->model->version());
+    out->set_variant(decided->variant);
+    if (record && feed_ != nullptr && feed_->watched())
+        feed_->offer(set, *decided, tx, *out, decided->columns.select(features, selected));
     return std::nullopt;
 }
 
-void ScoringEngine::writeExplanation(const LoadedModel& model, std::span<const float> features,
-                                     std::span<const double> phi, v1::ScoreResult* out) {
+void writeExplanation(const LoadedModel& model, std::span<const float> features,
+                      std::span<const double> phi, v1::ScoreResult* out) {
     thread_local std::vector<std::size_t> order;
     order.resize(phi.size());
     std::iota(order.begin(), order.end(), 0);

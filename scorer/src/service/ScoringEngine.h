@@ -10,8 +10,10 @@
 #include <vector>
 
 #include "features/CardHistoryStore.h"
+#include "features/FeatureColumns.h"
 #include "features/FeatureExtractor.h"
 #include "model/LoadedModel.h"
+#include "registry/RolloutState.h"
 #include "service/ScorerMetrics.h"
 #include "service/TransactionValidator.h"
 
@@ -22,27 +24,53 @@ class Transaction;
 
 namespace fraud {
 
-// What the engine serves right now: replaced whole, never edited, so a request keeps a
-// consistent view (model, extractor, counters) from start to finish.
-struct ServingSet {
-    std::shared_ptr<const LoadedModel> stable;
-    std::unique_ptr<FeatureExtractor> extractor;
+class DecisionFeed;
+class FeatureDrift;
+
+// One model as it serves: where its inputs sit in the traffic's feature vector, and the
+// counters and drift statistics of its variant, looked up once.
+struct ServedModel {
+    std::shared_ptr<const LoadedModel> model;
+    FeatureColumns columns;
+    v1::Variant variant = v1::VARIANT_STABLE;
     ScorerMetrics::ModelCounters counters;
-    std::uint64_t generation = 0;
+    std::shared_ptr<FeatureDrift> drift;
 };
 
-// Validates, featurizes, scores, decides and explains one transaction. Independent of
-// gRPC: the service turns its results into RPC replies. Thread-safe.
+// What the engine serves right now: replaced whole, never edited, so a request keeps a
+// consistent view (models, weight, extractor, counters) from start to finish, and requests in
+// flight finish on the set they started with.
+struct ServingSet {
+    RolloutState rollout;  // the registry state this set serves (its generation)
+    FeatureSchema traffic;
+    std::unique_ptr<FeatureExtractor> extractor;
+    ServedModel stable;
+    std::optional<ServedModel> canary;
+    bool shadow = false;
+    prometheus::Counter* flips = nullptr;  // shadow: stable and canary decided differently
+};
+
+// Validates, featurizes, routes (stable or canary by CanaryRouter), scores, decides and
+// explains transactions. Independent of gRPC: the service turns results into RPC replies.
+// Thread-safe; `serve` swaps the whole set atomically.
 class ScoringEngine {
 public:
     ScoringEngine(CardHistoryStore& store, ScorerMetrics& metrics, ValidationLimits limits);
 
-    void serve(std::shared_ptr<const LoadedModel> stable, std::uint64_t generation);
+    // A set for `rollout` with these loaded models (canary null when the rollout has none).
+    // Throws std::runtime_error if the canary's features cannot be computed for the traffic.
+    std::shared_ptr<const ServingSet> prepare(const RolloutState& rollout,
+                                              std::shared_ptr<const LoadedModel> stable,
+                                              std::shared_ptr<const LoadedModel> canary,
+                                              std::shared_ptr<FeatureDrift> stableDrift = {},
+                                              std::shared_ptr<FeatureDrift> canaryDrift = {});
+    void serve(std::shared_ptr<const ServingSet> set);
     std::shared_ptr<const ServingSet> serving() const { return serving_.load(); }
+    void setDecisionFeed(DecisionFeed* feed) { feed_ = feed; }
 
     // On success fills `out` and returns nothing; on bad input returns the field error
     // (and counts it) and leaves the card history untouched. `record` adds the
-    // transaction to its card's history (Score does, Explain does not).
+    // transaction to its card's history and to the statistics (Score does, Explain does not).
     std::optional<FieldError> score(const v1::Transaction& tx, bool explain, bool record,
                                     v1::ScoreResult* out) const;
 
@@ -57,16 +85,21 @@ public:
                     BatchResults& out) const;
 
 private:
+    // Validates, extracts into `features` (the traffic's vector), scores and decides; returns
+    // the model that decided.
     std::optional<FieldError> scoreWith(const ServingSet& set, const v1::Transaction& tx,
                                         bool record, std::vector<float>& features,
-                                        v1::ScoreResult* out) const;
-    static void writeExplanation(const LoadedModel& model, std::span<const float> features,
-                                 std::span<const double> phi, v1::ScoreResult* out);
+                                        const ServedModel*& decided, v1::ScoreResult* out) const;
 
     CardHistoryStore& store_;
     ScorerMetrics& metrics_;
     ValidationLimits limits_;
+    DecisionFeed* feed_ = nullptr;
     std::atomic<std::shared_ptr<const ServingSet>> serving_;
 };
+
+// Fills out->explanation from contributions `phi` of `model` for its inputs `features`.
+void writeExplanation(const LoadedModel& model, std::span<const float> features,
+                      std::span<const double> phi, v1::ScoreResult* out);
 
 }  // namespace fraud

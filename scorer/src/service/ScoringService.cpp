@@ -1,6 +1,8 @@
 #include "service/ScoringService.h"
 
 #include <chrono>
+#include <mutex>
+#include <vector>
 
 namespace fraud {
 namespace {
@@ -86,10 +88,69 @@ private:
     v1::ScoreBatchResult reply_;
 };
 
+// A stream refused before it starts (no or a bad token).
+template <typename Reactor>
+class RefusedStream final : public Reactor {
+public:
+    explicit RefusedStream(const grpc::Status& status) { this->Finish(status); }
+    void OnDone() override { delete this; }
+};
+
+// Streams live decisions from the feed to one watcher until it cancels. The feed's
+// dispatcher calls `send` with one event at a time; the explanation, if asked, is computed
+// here, on the dispatcher thread, never on the scoring path.
+class WatchDecisionsReactor final : public grpc::ServerWriteReactor<v1::LiveDecision> {
+public:
+    WatchDecisionsReactor(DecisionFeed& feed, DecisionFeed::Filter filter) : feed_(feed) {
+        watcher_ = feed_.subscribe(std::move(filter),
+                                   [this](DecisionFeed::Event&& e) { send(std::move(e)); });
+    }
+
+    void OnWriteDone(bool ok) override {
+        if (!ok) {
+            finishOnce(grpc::Status::CANCELLED);
+            return;
+        }
+        feed_.writeDone(watcher_);
+    }
+    void OnCancel() override { finishOnce(grpc::Status::CANCELLED); }
+    void OnDone() override {
+        feed_.unsubscribe(watcher_);
+        delete this;
+    }
+
+private:
+    void send(DecisionFeed::Event&& e) {
+        message_ = std::move(e.message);
+        if (e.model) {
+            std::vector<double> phi(e.inputs.size());
+            e.model->explainer().contributions(e.inputs, phi);
+            writeExplanation(*e.model, e.inputs, phi, message_.mutable_result());
+        }
+        std::lock_guard lock(mutex_);
+        if (!finished_)
+            StartWrite(&message_);
+    }
+    void finishOnce(const grpc::Status& status) {
+        std::lock_guard lock(mutex_);
+        if (finished_)
+            return;
+        finished_ = true;
+        Finish(status);
+    }
+
+    DecisionFeed& feed_;
+    std::shared_ptr<DecisionFeed::Watcher> watcher_;
+    v1::LiveDecision message_;
+    std::mutex mutex_;
+    bool finished_ = false;
+};
+
 }  // namespace
 
-ScoringService::ScoringService(ScoringEngine& engine, ScorerMetrics& metrics, Limits limits)
-    : engine_(engine), metrics_(metrics), limits_(limits) {}
+ScoringService::ScoringService(ScoringEngine& engine, ScorerMetrics& metrics, AccessPolicy& access,
+                               DecisionFeed& feed, Limits limits)
+    : engine_(engine), metrics_(metrics), access_(access), feed_(feed), limits_(limits) {}
 
 grpc::ServerUnaryReactor* ScoringService::scoreOne(RpcMethod method,
                                                    grpc::CallbackServerContext* context,
@@ -97,7 +158,12 @@ grpc::ServerUnaryReactor* ScoringService::scoreOne(RpcMethod method,
                                                    bool record, v1::ScoreResult* response) {
     const auto start = Clock::now();
     grpc::Status status;
-    if (tx == nullptr) {
+    if (limits_.requireToken) {
+        status = access_.authorize(context, AccessPolicy::Role::Viewer).status;
+    }
+    if (!status.ok()) {
+        // refused before any work
+    } else if (tx == nullptr) {
         metrics_.countInvalid("transaction");
         status = {grpc::StatusCode::INVALID_ARGUMENT, "transaction: is required"};
     } else if (auto error = engine_.score(*tx, explain, record, response)) {
@@ -128,8 +194,41 @@ grpc::ServerUnaryReactor* ScoringService::Explain(grpc::CallbackServerContext* c
 }
 
 grpc::ServerBidiReactor<v1::ScoreBatch, v1::ScoreBatchResult>* ScoringService::ScoreStream(
-    grpc::CallbackServerContext*) {
+    grpc::CallbackServerContext* context) {
+    if (limits_.requireToken) {
+        const auto decision = access_.authorize(context, AccessPolicy::Role::Viewer);
+        if (!decision.status.ok()) {
+            metrics_.countRequests(RpcMethod::ScoreStream, decision.status.error_code());
+            return new RefusedStream<grpc::ServerBidiReactor<v1::ScoreBatch, v1::ScoreBatchResult>>(
+                decision.status);
+        }
+    }
     return new ScoreStreamReactor(engine_, metrics_, limits_.maxBatch);
+}
+
+grpc::ServerWriteReactor<v1::LiveDecision>* ScoringService::WatchDecisions(
+    grpc::CallbackServerContext* context, const v1::WatchDecisionsRequest* request) {
+    const auto decision = access_.authorize(context, AccessPolicy::Role::Viewer);
+    if (!decision.status.ok())
+        return new RefusedStream<grpc::ServerWriteReactor<v1::LiveDecision>>(decision.status);
+    const double rate = request->max_per_second();
+    if (!(rate >= 0) || rate > limits_.maxWatchRate || !(request->min_score() >= 0) ||
+        request->min_score() > 1) {
+        return new RefusedStream<grpc::ServerWriteReactor<v1::LiveDecision>>(
+            {grpc::StatusCode::INVALID_ARGUMENT,
+             rate > limits_.maxWatchRate || !(rate >= 0)
+                 ? "max_per_second: must be in [0, " + std::to_string(limits_.maxWatchRate) + "]"
+                 : "min_score: must be in [0, 1]"});
+    }
+    DecisionFeed::Filter filter;
+    filter.minScore = request->min_score();
+    for (int d : request->decisions())
+        filter.decisions.push_back(static_cast<v1::Decision>(d));
+    for (int v : request->variants())
+        filter.variants.push_back(static_cast<v1::Variant>(v));
+    filter.maxPerSecond = rate > 0 ? rate : limits_.watchRate;
+    filter.explain = request->explain();
+    return new WatchDecisionsReactor(feed_, std::move(filter));
 }
 
 }  // namespace fraud

@@ -3,6 +3,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include "fraud/v1/scoring.grpc.pb.h"
+#include "service/AccessPolicy.h"
+#include "service/DecisionFeed.h"
 #include "service/ScoringEngine.h"
 
 namespace fraud {
@@ -13,10 +15,14 @@ namespace fraud {
 class ScoringService final : public v1::Scoring::CallbackService {
 public:
     struct Limits {
-        int maxBatch = 10'000;  // transactions in one ScoreStream message
+        int maxBatch = 10'000;      // transactions in one ScoreStream message
+        bool requireToken = false;  // scoring needs a viewer token too
+        double watchRate = 20;      // live decisions a second when the watcher names none
+        double maxWatchRate = 10'000;
     };
 
-    ScoringService(ScoringEngine& engine, ScorerMetrics& metrics, Limits limits);
+    ScoringService(ScoringEngine& engine, ScorerMetrics& metrics, AccessPolicy& access,
+                   DecisionFeed& feed, Limits limits);
 
     grpc::ServerUnaryReactor* Score(grpc::CallbackServerContext* context,
                                     const v1::ScoreRequest* request,
@@ -26,6 +32,8 @@ public:
                                       v1::ScoreResult* response) override;
     grpc::ServerBidiReactor<v1::ScoreBatch, v1::ScoreBatchResult>* ScoreStream(
         grpc::CallbackServerContext* context) override;
+    grpc::ServerWriteReactor<v1::LiveDecision>* WatchDecisions(
+        grpc::CallbackServerContext* context, const v1::WatchDecisionsRequest* request) override;
 
 private:
     grpc::ServerUnaryReactor* scoreOne(RpcMethod method, grpc::CallbackServerContext* context,
@@ -34,6 +42,8 @@ private:
 
     ScoringEngine& engine_;
     ScorerMetrics& metrics_;
+    AccessPolicy& access_;
+    DecisionFeed& feed_;
     Limits limits_;
 };
 

@@ -59,14 +59,29 @@ int main(int argc, char** argv) {
 
     fraud::CommandLine cli(
         "fraud-scorer",
-        "Scores card transactions over gRPC with the registry's stable model, explains each\n"
-        "score, and exports Prometheus metrics. Port 0 picks a free port; the ports in use are\n"
-        "printed as a JSON line on standard output (and written to --ready-file) once serving.",
+        "Scores card transactions over gRPC with the registry's stable model and its canary,\n"
+        "explains each score, follows the registry's rollout, serves the Control API, and\n"
+        "exports Prometheus metrics. Port 0 picks a free port; the ports in use are printed\n"
+        "as a JSON line on standard output (and written to --ready-file) once serving.",
         "FRAUD_SCORER");
     cli.option("registry", "", "model registry directory", true)
         .option("listen", "127.0.0.1:50051", "gRPC address to listen on (host:port)")
         .option("metrics-listen", "127.0.0.1:9464", "Prometheus /metrics address (host:port)")
         .option("ready-file", "", "write the ready line here too, atomically")
+        .option("replica-name", "",
+                "this replica's name in status and live decisions "
+                "(default: host:port)")
+        .option("registry-poll-ms", "200", "how often to check the registry's rollout.json")
+        .option("drift-window", "300", "seconds of the sliding window of the PSI gauges")
+        .option("tokens-file", "",
+                "JSON file of hashed bearer tokens with identities and roles (viewer, admin); "
+                "without it Control changes are refused")
+        .flag("require-token-for-scoring", "scoring calls need a viewer token too")
+        .option("tls-cert", "", "PEM certificate chain: serve gRPC over TLS (with --tls-key)")
+        .option("tls-key", "", "PEM private key of --tls-cert")
+        .option("tls-client-ca", "", "PEM CA bundle: require and verify client certificates")
+        .option("watch-rate", "20",
+                "live decisions a second per WatchDecisions stream that names no rate")
         .option("max-event-age", "604800",
                 "seconds an event may lie before the scorer's clock (older: INVALID_ARGUMENT)")
         .option("max-future-skew", "300", "seconds an event may lie after the scorer's clock")
@@ -97,6 +112,23 @@ int main(int argc, char** argv) {
         config.limits.maxIdLength =
             static_cast<std::size_t>(cli.integer("max-id-length", 1, 1 << 20));
         config.serviceLimits.maxBatch = static_cast<int>(cli.integer("max-batch", 1, 1'000'000));
+        config.serviceLimits.requireToken = cli.enabled("require-token-for-scoring");
+        config.serviceLimits.watchRate = cli.number("watch-rate", 0.01, 10'000);
+        config.replica = cli.get("replica-name");
+        config.registryPoll =
+            std::chrono::milliseconds(cli.integer("registry-poll-ms", 10, 600'000));
+        config.driftWindow = std::chrono::seconds(cli.integer("drift-window", 10, 86'400));
+        if (!cli.get("tokens-file").empty())
+            config.tokensFile = cli.get("tokens-file");
+        if (config.serviceLimits.requireToken && !config.tokensFile)
+            throw std::runtime_error("--require-token-for-scoring needs --tokens-file");
+        config.tlsCert = cli.get("tls-cert");
+        config.tlsKey = cli.get("tls-key");
+        config.tlsClientCa = cli.get("tls-client-ca");
+        if (config.tlsCert.empty() != config.tlsKey.empty())
+            throw std::runtime_error("--tls-cert and --tls-key go together");
+        if (!config.tlsClientCa.empty() && config.tlsCert.empty())
+            throw std::runtime_error("--tls-client-ca needs --tls-cert and --tls-key");
         config.cards.maxCards =
             static_cast<std::size_t>(cli.integer("card-capacity", 1, 1'000'000'000));
         config.cards.idleTtl = std::chrono::seconds(cli.integer("card-idle-ttl", 1, kTenYears));
@@ -109,22 +141,29 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    fraud::ScorerServer server(config);
+    std::unique_ptr<fraud::ScorerServer> owned;
     try {
-        server.start();
+        owned = std::make_unique<fraud::ScorerServer>(config);
+        owned->start();
     } catch (const std::exception& e) {
         log(std::string("cannot start: ") + e.what());
         return 1;
     }
 
-    const auto& model = server.stableModel();
-    const nlohmann::json ready{{"event", "ready"},
-                               {"pid", ::getpid()},
-                               {"grpc_port", server.grpcPort()},
-                               {"metrics_port", server.metricsPort()},
-                               {"model_version", model.version()},
-                               {"schema", model.manifest().schema.id()},
-                               {"generation", server.generation()}};
+    fraud::ScorerServer& server = *owned;
+    const auto serving = server.serving();
+    const auto& model = *serving->stable.model;
+    const nlohmann::json ready{
+        {"event", "ready"},
+        {"pid", ::getpid()},
+        {"grpc_port", server.grpcPort()},
+        {"metrics_port", server.metricsPort()},
+        {"replica", server.replica()},
+        {"model_version", model.version()},
+        {"canary_version", serving->canary ? serving->canary->model->version() : ""},
+        {"schema", model.manifest().schema.id()},
+        {"generation", serving->rollout.generation},
+        {"tls", !config.tlsCert.empty()}};
     std::cout << ready.dump() << std::endl;
     if (!cli.get("ready-file").empty()) {
         fraud::writeFileAtomically(cli.get("ready-file"), ready.dump() + "\n");

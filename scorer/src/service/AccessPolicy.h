@@ -1,0 +1,58 @@
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace fraud {
+
+// Who may do what, from a tokens file:
+//
+//   {"tokens": [{"sha256": "<hex of the token>", "identity": "alice", "role": "admin"},
+//               {"sha256": "...", "identity": "grafana", "role": "viewer"}]}
+//
+// Clients send `authorization: Bearer <token>`; the scorer hashes it and looks the hash up,
+// so the file never holds a usable token. `viewer` reads (status, models, audit, live
+// decisions; scoring when it requires a token), `admin` also changes the rollout. The file is
+// re-read when it changes (refresh). Without a tokens file every read is open and every
+// change refused, since a change needs an identity to record.
+class AccessPolicy {
+public:
+    enum class Role { Viewer = 1, Admin = 2 };
+    struct Identity {
+        std::string name;
+        Role role = Role::Viewer;
+    };
+
+    // Throws std::runtime_error if the file cannot be read or is malformed.
+    explicit AccessPolicy(std::optional<std::filesystem::path> tokensFile);
+
+    // Re-reads the tokens file if it changed; a malformed new version is reported (returned)
+    // and the previous tokens stay in force.
+    std::optional<std::string> refresh();
+
+    // The caller's identity if it may act with `needed`; otherwise the status to fail with
+    // (UNAUTHENTICATED without a valid token, PERMISSION_DENIED with a too-weak role).
+    struct Decision {
+        std::optional<Identity> identity;
+        grpc::Status status;
+    };
+    Decision authorize(const grpc::CallbackServerContext* context, Role needed) const;
+    bool hasTokens() const;
+
+    static std::string roleName(Role role);
+
+private:
+    void load();
+
+    std::optional<std::filesystem::path> file_;
+    mutable std::mutex mutex_;
+    std::map<std::string, Identity, std::less<>> byHash_;
+    std::string fileIdentity_;
+};
+
+}  // namespace fraud

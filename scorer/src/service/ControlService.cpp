@@ -1,0 +1,287 @@
+#include "service/ControlService.h"
+
+#include "common/Time.h"
+
+namespace fraud {
+namespace {
+
+void setTime(google::protobuf::Timestamp* ts, const std::string& rfc3339) {
+    if (const auto ms = parseRfc3339(rfc3339))
+        setEpochMillis(ts, *ms);
+}
+
+// Numbers of a manifest's metrics, flattened with dotted names ("test.roc_auc").
+void flatten(const nlohmann::json& j, const std::string& prefix,
+             google::protobuf::Map<std::string, double>* out) {
+    if (j.is_number()) {
+        (*out)[prefix] = j.get<double>();
+    } else if (j.is_object()) {
+        for (const auto& [key, value] : j.items())
+            flatten(value, prefix.empty() ? key : prefix + "." + key, out);
+    }
+}
+
+grpc::Status invalid(const std::string& message) {
+    return {grpc::StatusCode::INVALID_ARGUMENT, message};
+}
+
+}  // namespace
+
+ControlService::ControlService(ModelRegistry registry, RolloutFollower& follower,
+                               AccessPolicy& access, ScorerMetrics& metrics, std::string replica)
+    : registry_(std::move(registry)),
+      follower_(follower),
+      access_(access),
+      metrics_(metrics),
+      replica_(std::move(replica)) {}
+
+void ControlService::setReplica(std::string replica) {
+    std::lock_guard lock(replicaMutex_);
+    replica_ = std::move(replica);
+}
+
+void ControlService::toProto(const RolloutState& state, v1::RolloutState* out) {
+    out->set_generation(state.generation);
+    out->set_stable_version(state.stable);
+    out->set_canary_version(state.canary);
+    out->set_canary_weight_bp(state.canaryWeightBp);
+    out->set_mode(state.mode == "shadow" ? v1::ROLLOUT_MODE_SHADOW : v1::ROLLOUT_MODE_SPLIT);
+    out->set_who(state.who);
+    setTime(out->mutable_when(), state.when);
+    out->set_why(state.why);
+}
+
+template <typename Body>
+grpc::ServerUnaryReactor* ControlService::handle(const char* method,
+                                                 grpc::CallbackServerContext* context,
+                                                 AccessPolicy::Role role, Body&& body) {
+    auto* reactor = context->DefaultReactor();
+    const auto decision = access_.authorize(context, role);
+    grpc::Status status = decision.status;
+    if (decision.identity) {
+        try {
+            status = body(*decision.identity);
+        } catch (const std::exception& e) {
+            status = {grpc::StatusCode::INTERNAL, e.what()};
+        }
+    }
+    metrics_.countControl(method, status.error_code());
+    reactor->Finish(status);
+    return reactor;
+}
+
+grpc::ServerUnaryReactor* ControlService::GetStatus(grpc::CallbackServerContext* context,
+                                                    const v1::GetStatusRequest*,
+                                                    v1::ReplicaStatus* response) {
+    return handle("GetStatus", context, AccessPolicy::Role::Viewer, [&](const auto&) {
+        const auto s = follower_.status();
+        {
+            std::lock_guard lock(replicaMutex_);
+            response->set_replica(replica_);
+        }
+        response->set_generation_served(s.served.generation);
+        response->set_generation_seen(s.generationSeen);
+        response->set_converged(s.converged && s.served.generation == s.generationSeen);
+        response->set_stable_version(s.served.stable);
+        response->set_canary_version(s.served.canary);
+        for (const auto& f : s.failures) {
+            auto* failure = response->add_load_failures();
+            failure->set_version(f.version);
+            failure->set_reason(f.reason);
+            setEpochMillis(failure->mutable_when(), f.whenMillis);
+        }
+        response->set_uptime_seconds(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+        toProto(s.served, response->mutable_rollout());
+        return grpc::Status::OK;
+    });
+}
+
+grpc::ServerUnaryReactor* ControlService::ListModels(grpc::CallbackServerContext* context,
+                                                     const v1::ListModelsRequest*,
+                                                     v1::ListModelsResponse* response) {
+    return handle("ListModels", context, AccessPolicy::Role::Viewer, [&](const auto&) {
+        const auto rollout = registry_.readRollout().value_or(RolloutState{});
+        for (const auto& version : registry_.versions()) {
+            auto* info = response->add_models();
+            info->set_version(version);
+            info->set_role(version == rollout.stable   ? v1::MODEL_ROLE_STABLE
+                           : version == rollout.canary ? v1::MODEL_ROLE_CANARY
+                                                       : v1::MODEL_ROLE_ARCHIVED);
+            try {
+                const auto manifest = registry_.readManifest(version);
+                info->set_schema(manifest.schema.id());
+                flatten(manifest.metrics, "", info->mutable_metrics());
+                info->set_sha256(manifest.modelSha256);
+                setTime(info->mutable_created(), manifest.createdAt);
+                info->set_manifest_json(manifest.toJson().dump(2));
+            } catch (const std::exception& e) {
+                info->set_manifest_json(std::string("unreadable manifest: ") + e.what());
+            }
+        }
+        return grpc::Status::OK;
+    });
+}
+
+grpc::Status ControlService::commit(const AccessPolicy::Identity& who, const char* action,
+                                    const std::string& reason, std::uint64_t expectedGeneration,
+                                    const std::function<void(RolloutState&)>& change,
+                                    v1::RolloutState* response) {
+    if (reason.find_first_not_of(" \t\n") == std::string::npos)
+        return invalid("reason: every change needs a reason");
+    if (reason.size() > 2000)
+        return invalid("reason: at most 2000 characters");
+    try {
+        const auto next = registry_.commit(expectedGeneration, action, who.name, reason, change);
+        follower_.wake();
+        toProto(next, response);
+        return grpc::Status::OK;
+    } catch (const StaleGenerationError& e) {
+        v1::RolloutState current;
+        toProto(e.current(), &current);
+        return {grpc::StatusCode::FAILED_PRECONDITION,
+                std::string(e.what()) + "; the current state: " + e.current().toJson().dump(),
+                current.SerializeAsString()};
+    }
+}
+
+grpc::ServerUnaryReactor* ControlService::SetCanary(grpc::CallbackServerContext* context,
+                                                    const v1::SetCanaryRequest* request,
+                                                    v1::RolloutState* response) {
+    return handle("SetCanary", context, AccessPolicy::Role::Admin, [&](const auto& who) {
+        if (request->weight_bp() > 10'000)
+            return invalid("weight_bp: " + std::to_string(request->weight_bp()) +
+                           " is over 10000 (100 %)");
+        if (request->mode() != v1::ROLLOUT_MODE_UNSPECIFIED &&
+            request->mode() != v1::ROLLOUT_MODE_SPLIT && request->mode() != v1::ROLLOUT_MODE_SHADOW)
+            return invalid("mode: unknown");
+        const std::string& version = request->version();
+        try {
+            ModelRegistry::checkVersionName(version);
+        } catch (const std::exception& e) {
+            return invalid(std::string("version: ") + e.what());
+        }
+        if (!registry_.hasVersion(version))
+            return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                                "version: " + version + " is not in the registry");
+        if (request->reason().find_first_not_of(" \t\n") == std::string::npos)
+            return invalid("reason: every change needs a reason");
+        const auto current = registry_.readRollout();
+        if (!current)
+            return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                "the registry has no rollout");
+        if (version == current->stable)
+            return invalid("version: " + version + " is the stable version already");
+        // Loaded and validated before it is named: a version that cannot serve never
+        // reaches rollout.json through this call.
+        try {
+            follower_.loadCompatible(version, current->stable);
+        } catch (const std::exception& e) {
+            return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, e.what());
+        }
+        const std::string mode = request->mode() == v1::ROLLOUT_MODE_SHADOW ? "shadow" : "split";
+        return commit(
+            who, "set_canary", request->reason(), request->expected_generation(),
+            [&](RolloutState& s) {
+                if (s.stable == version)  // promoted meanwhile: the generation check catches it
+                    throw std::runtime_error("version is the stable version");
+                s.canary = version;
+                s.canaryWeightBp = request->weight_bp();
+                s.mode = mode;
+            },
+            response);
+    });
+}
+
+grpc::ServerUnaryReactor* ControlService::Promote(grpc::CallbackServerContext* context,
+                                                  const v1::ChangeRequest* request,
+                                                  v1::RolloutState* response) {
+    return handle("Promote", context, AccessPolicy::Role::Admin, [&](const auto& who) {
+        const auto current = registry_.readRollout();
+        if (!current || current->canary.empty())
+            return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                "there is no canary to promote");
+        return commit(
+            who, "promote", request->reason(), request->expected_generation(),
+            [](RolloutState& s) {
+                if (s.canary.empty())
+                    throw std::runtime_error("there is no canary to promote");
+                s.stable = s.canary;
+                s.canary.clear();
+                s.canaryWeightBp = 0;
+                s.mode = "split";
+            },
+            response);
+    });
+}
+
+grpc::ServerUnaryReactor* ControlService::Rollback(grpc::CallbackServerContext* context,
+                                                   const v1::ChangeRequest* request,
+                                                   v1::RolloutState* response) {
+    return handle("Rollback", context, AccessPolicy::Role::Admin, [&](const auto& who) {
+        const auto previous = registry_.previousStable();
+        if (!previous) {
+            return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                "the audit log names no earlier stable version to roll back to");
+        }
+        try {
+            follower_.loadCompatible(*previous, *previous);
+        } catch (const std::exception& e) {
+            return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, e.what());
+        }
+        return commit(
+            who, "rollback", request->reason(), request->expected_generation(),
+            [&](RolloutState& s) {
+                s.stable = *previous;
+                s.canary.clear();
+                s.canaryWeightBp = 0;
+                s.mode = "split";
+            },
+            response);
+    });
+}
+
+grpc::ServerUnaryReactor* ControlService::AbortCanary(grpc::CallbackServerContext* context,
+                                                      const v1::ChangeRequest* request,
+                                                      v1::RolloutState* response) {
+    return handle("AbortCanary", context, AccessPolicy::Role::Admin, [&](const auto& who) {
+        const auto current = registry_.readRollout();
+        if (!current || current->canary.empty())
+            return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                "there is no canary to abort");
+        return commit(
+            who, "abort_canary", request->reason(), request->expected_generation(),
+            [](RolloutState& s) {
+                s.canary.clear();
+                s.canaryWeightBp = 0;
+                s.mode = "split";
+            },
+            response);
+    });
+}
+
+grpc::ServerUnaryReactor* ControlService::GetAuditLog(grpc::CallbackServerContext* context,
+                                                      const v1::GetAuditLogRequest* request,
+                                                      v1::AuditLog* response) {
+    return handle("GetAuditLog", context, AccessPolicy::Role::Viewer, [&](const auto&) {
+        const auto audit = registry_.readAudit();
+        for (auto it = audit.rbegin(); it != audit.rend(); ++it) {
+            if (request->limit() > 0 &&
+                response->entries_size() >= static_cast<int>(request->limit()))
+                break;
+            auto* entry = response->add_entries();
+            setTime(entry->mutable_when(), it->value("when", ""));
+            entry->set_who(it->value("who", ""));
+            entry->set_action(it->value("action", ""));
+            entry->set_why(it->value("why", ""));
+            for (const auto& [key, out] : {std::pair{"before", entry->mutable_before()},
+                                           {"after", entry->mutable_after()}}) {
+                if (it->contains(key) && (*it)[key].is_object())
+                    toProto(RolloutState::fromJson((*it)[key]), out);
+            }
+        }
+        return grpc::Status::OK;
+    });
+}
+
+}  // namespace fraud

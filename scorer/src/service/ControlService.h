@@ -1,0 +1,73 @@
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <mutex>
+#include <string>
+
+#include "fraud/v1/control.grpc.pb.h"
+#include "registry/ModelRegistry.h"
+#include "service/AccessPolicy.h"
+#include "service/RolloutFollower.h"
+
+namespace fraud {
+
+// The Control gRPC service: this replica's status, the registry's models and audit log, and
+// the release actions (SetCanary, Promote, Rollback, AbortCanary). Every change names the
+// generation it expects and a reason, is made in the registry under its lock and recorded in
+// the audit log with the identity of the caller's token, and reaches every replica through
+// its RolloutFollower (this one is woken at once). A stale generation fails with
+// FAILED_PRECONDITION, with the current state in the message and, serialized, in the
+// status details.
+class ControlService final : public v1::Control::CallbackService {
+public:
+    ControlService(ModelRegistry registry, RolloutFollower& follower, AccessPolicy& access,
+                   ScorerMetrics& metrics, std::string replica);
+
+    grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
+                                        const v1::GetStatusRequest* request,
+                                        v1::ReplicaStatus* response) override;
+    grpc::ServerUnaryReactor* ListModels(grpc::CallbackServerContext* context,
+                                         const v1::ListModelsRequest* request,
+                                         v1::ListModelsResponse* response) override;
+    grpc::ServerUnaryReactor* SetCanary(grpc::CallbackServerContext* context,
+                                        const v1::SetCanaryRequest* request,
+                                        v1::RolloutState* response) override;
+    grpc::ServerUnaryReactor* Promote(grpc::CallbackServerContext* context,
+                                      const v1::ChangeRequest* request,
+                                      v1::RolloutState* response) override;
+    grpc::ServerUnaryReactor* Rollback(grpc::CallbackServerContext* context,
+                                       const v1::ChangeRequest* request,
+                                       v1::RolloutState* response) override;
+    grpc::ServerUnaryReactor* AbortCanary(grpc::CallbackServerContext* context,
+                                          const v1::ChangeRequest* request,
+                                          v1::RolloutState* response) override;
+    grpc::ServerUnaryReactor* GetAuditLog(grpc::CallbackServerContext* context,
+                                          const v1::GetAuditLogRequest* request,
+                                          v1::AuditLog* response) override;
+
+    static void toProto(const RolloutState& state, v1::RolloutState* out);
+    void setReplica(std::string replica);
+
+private:
+    // Runs `body` if the caller has `role`, then finishes the call with its status.
+    template <typename Body>
+    grpc::ServerUnaryReactor* handle(const char* method, grpc::CallbackServerContext* context,
+                                     AccessPolicy::Role role, Body&& body);
+    // Commits a change after the common checks (reason given), mapping registry errors.
+    grpc::Status commit(const AccessPolicy::Identity& who, const char* action,
+                        const std::string& reason, std::uint64_t expectedGeneration,
+                        const std::function<void(RolloutState&)>& change,
+                        v1::RolloutState* response);
+
+    ModelRegistry registry_;
+    RolloutFollower& follower_;
+    AccessPolicy& access_;
+    ScorerMetrics& metrics_;
+    mutable std::mutex replicaMutex_;
+    std::string replica_;
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace fraud

@@ -1,0 +1,154 @@
+#include "service/DriftCollector.h"
+
+#include <limits>
+
+namespace fraud {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+std::vector<ClientMetric::Label> labels(const FeatureDrift& d, const std::string& feature = {}) {
+    std::vector<ClientMetric::Label> out{{"model_version", d.version()}, {"variant", d.variant()}};
+    if (!feature.empty())
+        out.push_back({"feature", feature});
+    return out;
+}
+
+// The baseline's share of each bin, missing values last, as the counters are laid out.
+std::vector<double> baselineShares(const FeatureDrift::Series& s) {
+    std::vector<double> shares;
+    const double present = 1 - s.baseline.missingFraction;
+    for (double f : s.baseline.fractions)
+        shares.push_back(f * present);
+    shares.resize(s.bins(), 0.0);
+    shares.push_back(s.baseline.missingFraction);
+    return shares;
+}
+
+std::span<const std::uint64_t> countsOf(const FeatureDrift::Series& s,
+                                        const std::vector<std::uint64_t>& counts) {
+    return std::span<const std::uint64_t>(counts).subspan(s.offset, s.bins() + 1);
+}
+
+}  // namespace
+
+void DriftCollector::track(std::shared_ptr<FeatureDrift> stable,
+                           std::shared_ptr<FeatureDrift> canary) {
+    std::lock_guard lock(mutex_);
+    stable_ = std::move(stable);
+    canary_ = std::move(canary);
+}
+
+void DriftCollector::tick() {
+    std::shared_ptr<FeatureDrift> stable, canary;
+    {
+        std::lock_guard lock(mutex_);
+        stable = stable_;
+        canary = canary_;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (stable)
+        stable->tick(now, window_);
+    if (canary)
+        canary->tick(now, window_);
+}
+
+std::vector<MetricFamily> DriftCollector::Collect() const {
+    std::shared_ptr<FeatureDrift> stable, canary;
+    {
+        std::lock_guard lock(mutex_);
+        stable = stable_;
+        canary = canary_;
+    }
+    MetricFamily bins{"fraud_scorer_feature_baseline_bins",
+                      "Model inputs and scores in the bins of the model's training baseline.",
+                      MetricType::Histogram,
+                      {}};
+    MetricFamily missing{"fraud_scorer_feature_missing_total",
+                         "Missing input values, by feature.",
+                         MetricType::Counter,
+                         {}};
+    MetricFamily psi{"fraud_scorer_psi",
+                     "Population stability index over the drift window, against the training "
+                     "baseline or (canary) against the stable model's inputs in the same window.",
+                     MetricType::Gauge,
+                     {}};
+    MetricFamily samples{"fraud_scorer_drift_window_samples",
+                         "Scores inside the drift window that the PSI values are computed from.",
+                         MetricType::Gauge,
+                         {}};
+    MetricFamily windowSeconds{"fraud_scorer_drift_window_seconds",
+                               "Length of the sliding window of the PSI values.",
+                               MetricType::Gauge,
+                               {}};
+    ClientMetric w;
+    w.gauge.value = static_cast<double>(window_.count());
+    windowSeconds.metric.push_back(w);
+
+    FeatureDrift::Window stableWindow;
+    if (stable)
+        stableWindow = stable->window();
+    for (const auto* drift : {stable.get(), canary.get()}) {
+        if (drift == nullptr)
+            continue;
+        const auto total = drift->snapshot();
+        const auto window = drift == stable.get() ? stableWindow : drift->window();
+        for (std::size_t k = 0; k < drift->series().size(); ++k) {
+            const auto& s = drift->series()[k];
+            ClientMetric h;
+            h.label = labels(*drift, s.name);
+            std::uint64_t cumulative = 0;
+            for (std::size_t b = 0; b < s.bins(); ++b) {
+                cumulative += total.counts[s.offset + b];
+                h.histogram.bucket.push_back(
+                    {cumulative, b < s.baseline.edges.size()
+                                     ? s.baseline.edges[b]
+                                     : std::numeric_limits<double>::infinity()});
+            }
+            h.histogram.sample_count = cumulative;
+            h.histogram.sample_sum = total.sums[k];
+            bins.metric.push_back(std::move(h));
+
+            ClientMetric m;
+            m.label = labels(*drift, s.name);
+            m.counter.value = static_cast<double>(total.counts[s.offset + s.bins()]);
+            missing.metric.push_back(std::move(m));
+
+            ClientMetric p;
+            p.label = labels(*drift, s.name);
+            p.label.push_back({"reference", "baseline"});
+            p.gauge.value = populationStabilityIndex(baselineShares(s), countsOf(s, window.counts));
+            psi.metric.push_back(std::move(p));
+        }
+        if (drift == canary.get() && stable && stableWindow.samples > 0) {
+            // The canary's inputs on the stable's bins against the stable's own.
+            for (const auto& r : drift->referenceSeries()) {
+                for (const auto& s : stable->series()) {
+                    if (s.name != r.name)
+                        continue;
+                    const auto expected = countsOf(s, stableWindow.counts);
+                    std::vector<double> shares(expected.size());
+                    for (std::size_t b = 0; b < expected.size(); ++b) {
+                        shares[b] = static_cast<double>(expected[b]) /
+                                    static_cast<double>(stableWindow.samples);
+                    }
+                    ClientMetric p;
+                    p.label = labels(*drift, r.name);
+                    p.label.push_back({"reference", "stable"});
+                    p.gauge.value = populationStabilityIndex(shares, countsOf(r, window.counts));
+                    psi.metric.push_back(std::move(p));
+                }
+            }
+        }
+        ClientMetric n;
+        n.label = labels(*drift);
+        n.gauge.value = static_cast<double>(window.samples);
+        samples.metric.push_back(std::move(n));
+    }
+    return {std::move(bins), std::move(missing), std::move(psi), std::move(samples),
+            std::move(windowSeconds)};
+}
+
+}  // namespace fraud

@@ -1,0 +1,98 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "registry/ModelManifest.h"
+#include "training/Histogram.h"
+
+namespace fraud {
+
+// What one served model sees, binned by its training baseline: per input feature and for the
+// score, a count per baseline bin (and of missing values), cumulative since the model started
+// serving in this variant. The drift window (PSI over the last few minutes) is the difference
+// of two snapshots, so the request path only increments counters: relaxed atomics in one of
+// several cache-line-separated shards, picked per thread, so cores do not contend.
+//
+// A canary's drift also bins its inputs and score on the stable model's baseline bins, so that
+// canary and stable can be compared on the same bins.
+class FeatureDrift {
+public:
+    struct Series {
+        std::string name;  // the feature, or "score"
+        Histogram baseline;
+        std::size_t offset = 0;  // first counter: bins, then one for missing values
+        std::size_t bins() const { return baseline.edges.size() + 1; }
+        std::size_t input = 0;  // index in the model's inputs (unused for the score)
+        bool isScore = false;
+    };
+    // Counts per counter, summed over the shards, with the moment they were read.
+    struct Snapshot {
+        std::chrono::steady_clock::time_point when;
+        std::vector<std::uint64_t> counts;
+        std::vector<double> sums;  // per series: sum of the finite values
+        std::uint64_t samples = 0;
+    };
+
+    // `reference`: the stable model's manifest, for a canary; null for the stable itself.
+    FeatureDrift(std::string variant, const ModelManifest& manifest,
+                 const ModelManifest* reference);
+    ~FeatureDrift();
+    FeatureDrift(const FeatureDrift&) = delete;
+    FeatureDrift& operator=(const FeatureDrift&) = delete;
+
+    void observe(std::span<const float> inputs, double score);
+
+    const std::string& variant() const { return variant_; }
+    const std::string& version() const { return version_; }
+    const std::vector<Series>& series() const { return series_; }
+    // The same series on the stable model's bins (a canary's only; else empty).
+    const std::vector<Series>& referenceSeries() const { return referenceSeries_; }
+    Snapshot snapshot() const;
+
+    // The window: keeps snapshots, taken by `tick`, for `window`; `windowCounts` are the counts
+    // since the oldest snapshot still inside it (or since serving started).
+    void tick(std::chrono::steady_clock::time_point now, std::chrono::seconds window);
+    struct Window {
+        std::vector<std::uint64_t> counts;
+        std::uint64_t samples = 0;
+    };
+    Window window() const;
+
+private:
+    void addSeries(std::vector<Series>& to, const std::string& name, const nlohmann::json& hist,
+                   std::size_t input, bool isScore);
+    static constexpr std::size_t kShards = 8;
+    struct alignas(64) Shard {
+        std::unique_ptr<std::atomic<std::uint64_t>[]> counts;
+        std::unique_ptr<std::atomic<double>[]> sums;
+    };
+
+    std::string variant_;
+    std::string version_;
+    std::vector<Series> series_;
+    std::vector<Series> referenceSeries_;
+    std::size_t counterCount_ = 0;
+    std::array<Shard, kShards> shards_;
+    std::atomic<std::uint64_t> samples_{0};
+
+    mutable std::mutex windowMutex_;
+    std::deque<Snapshot> history_;
+    Window window_;
+};
+
+// Population stability index of `live` against `expected`, both counts per bin. Each bin's
+// share is floored at kPsiFloor so that an empty bin adds a large but finite term.
+inline constexpr double kPsiFloor = 1e-4;
+double populationStabilityIndex(std::span<const double> expectedShares,
+                                std::span<const std::uint64_t> live);
+
+}  // namespace fraud

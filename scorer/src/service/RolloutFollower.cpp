@@ -1,0 +1,231 @@
+#include "service/RolloutFollower.h"
+
+#include <sys/stat.h>
+
+#include "common/Time.h"
+
+namespace fraud {
+namespace {
+
+// A version that could not be loaded, and why.
+struct VersionError : std::runtime_error {
+    VersionError(std::string v, const std::string& why)
+        : std::runtime_error(why), version(std::move(v)) {}
+    std::string version;
+};
+
+// What identifies one write of rollout.json: it is replaced by rename, so the inode changes.
+std::string fileIdentity(const std::filesystem::path& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return {};
+    return std::to_string(st.st_ino) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+           std::to_string(st.st_mtim.tv_nsec) + ":" + std::to_string(st.st_size);
+}
+
+constexpr auto kRetryAfter = std::chrono::seconds(30);
+
+}  // namespace
+
+RolloutFollower::RolloutFollower(ModelRegistry registry, ScoringEngine& engine,
+                                 ScorerMetrics& metrics, DriftCollector& drift,
+                                 std::chrono::milliseconds poll)
+    : registry_(std::move(registry)),
+      engine_(engine),
+      metrics_(metrics),
+      drift_(drift),
+      poll_(poll) {}
+
+RolloutFollower::~RolloutFollower() {
+    thread_.request_stop();
+    wakeup_.notify_all();
+}
+
+void RolloutFollower::start() {
+    const auto identity = fileIdentity(registry_.rolloutPath());
+    const auto rollout = registry_.readRollout();
+    if (!rollout) {
+        throw std::runtime_error("the registry " + registry_.root().string() +
+                                 " has no rollout.json: train a model into it first "
+                                 "(fraud-train synthetic --registry " +
+                                 registry_.root().string() + ")");
+    }
+    {
+        std::lock_guard lock(mutex_);
+        fileIdentity_ = identity;
+        status_.generationSeen = rollout->generation;
+    }
+    metrics_.setGenerationSeen(static_cast<double>(rollout->generation));
+    try {
+        apply(*rollout, true);
+    } catch (const VersionError& e) {
+        throw std::runtime_error("model " + e.version + ": " + e.what());
+    }
+    thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
+}
+
+void RolloutFollower::wake() {
+    {
+        std::lock_guard lock(mutex_);
+        woken_ = true;
+    }
+    wakeup_.notify_all();
+}
+
+RolloutFollower::Status RolloutFollower::status() const {
+    std::lock_guard lock(mutex_);
+    return status_;
+}
+
+void RolloutFollower::run(std::stop_token stop) {
+    while (!stop.stop_requested()) {
+        follow();
+        std::unique_lock lock(mutex_);
+        wakeup_.wait_for(lock, stop, poll_, [&] { return woken_; });
+        woken_ = false;
+    }
+}
+
+void RolloutFollower::follow() {
+    const auto identity = fileIdentity(registry_.rolloutPath());
+    {
+        std::lock_guard lock(mutex_);
+        const bool retryDue =
+            failedGeneration_ != 0 && std::chrono::steady_clock::now() - failedAt_ > kRetryAfter;
+        if (identity == fileIdentity_ && !retryDue)
+            return;
+        fileIdentity_ = identity;
+    }
+    std::optional<RolloutState> next;
+    try {
+        next = registry_.readRollout();
+    } catch (const std::exception& e) {
+        recordFailure(RolloutState{}, "", e.what());
+        return;
+    }
+    if (!next)
+        return;
+    std::uint64_t served = 0;
+    {
+        std::lock_guard lock(mutex_);
+        status_.generationSeen = next->generation;
+        served = status_.converged ? status_.served.generation : 0;
+    }
+    metrics_.setGenerationSeen(static_cast<double>(next->generation));
+    if (next->generation == served) {
+        metrics_.setConverged(true);
+        return;
+    }
+    try {
+        apply(*next, false);
+    } catch (const VersionError& e) {
+        recordFailure(*next, e.version, e.what());
+    } catch (const std::exception& e) {
+        recordFailure(*next, next->canary.empty() ? next->stable : next->canary, e.what());
+    }
+}
+
+std::shared_ptr<const LoadedModel> RolloutFollower::load(const std::string& version) {
+    {
+        std::lock_guard lock(mutex_);
+        if (auto it = models_.find(version); it != models_.end())
+            return it->second;
+    }
+    try {
+        auto model = LoadedModel::load(registry_, version);
+        std::lock_guard lock(mutex_);
+        models_[version] = model;
+        return model;
+    } catch (const std::exception& e) {
+        throw VersionError(version, e.what());
+    }
+}
+
+std::shared_ptr<const LoadedModel> RolloutFollower::loadCompatible(
+    const std::string& version, const std::string& stableVersion) {
+    std::lock_guard serialize(loadMutex_);
+    try {
+        auto model = load(version);
+        const auto stable = load(stableVersion);
+        FeatureColumns(FeatureColumns::trafficSchema(stable->manifest().schema),
+                       model->manifest().schema);
+        return model;
+    } catch (const VersionError& e) {
+        throw std::runtime_error("version " + e.version + " cannot serve: " + e.what());
+    } catch (const std::exception& e) {
+        throw std::runtime_error("version " + version + " cannot serve: " + e.what());
+    }
+}
+
+std::shared_ptr<FeatureDrift> RolloutFollower::driftFor(const std::string& variant,
+                                                        const LoadedModel& model,
+                                                        const LoadedModel* reference) {
+    const std::string key =
+        variant + "/" + model.version() + "/" + (reference ? reference->version() : "");
+    std::lock_guard lock(mutex_);
+    auto& d = drifts_[key];
+    if (!d) {
+        d = std::make_shared<FeatureDrift>(variant, model.manifest(),
+                                           reference ? &reference->manifest() : nullptr);
+    }
+    return d;
+}
+
+void RolloutFollower::apply(const RolloutState& next, bool allowWithoutCanary) {
+    std::lock_guard serialize(loadMutex_);
+    auto stable = load(next.stable);
+    std::shared_ptr<const LoadedModel> canary;
+    bool partial = false;
+    if (!next.canary.empty()) {
+        try {
+            canary = load(next.canary);
+            FeatureColumns(FeatureColumns::trafficSchema(stable->manifest().schema),
+                           canary->manifest().schema);
+        } catch (const std::exception& e) {
+            if (!allowWithoutCanary)
+                throw VersionError(next.canary, e.what());
+            recordFailure(next, next.canary, e.what());
+            canary.reset();
+            partial = true;
+        }
+    }
+    auto stableDrift = driftFor("stable", *stable, nullptr);
+    auto canaryDrift = canary ? driftFor("canary", *canary, stable.get()) : nullptr;
+    auto set = engine_.prepare(next, stable, canary, stableDrift, canaryDrift);
+    engine_.serve(std::move(set));
+    drift_.track(stableDrift, canaryDrift);
+    {
+        std::lock_guard lock(mutex_);
+        status_.served = next;
+        if (partial)
+            status_.served.canary.clear();
+        status_.converged = !partial;
+        failedGeneration_ = partial ? next.generation : 0;
+        failedAt_ = std::chrono::steady_clock::now();
+        // Keep only what serves: the old models go when their last request finishes.
+        std::erase_if(models_, [&](const auto& kv) {
+            return kv.first != next.stable && (!canary || kv.first != next.canary);
+        });
+        std::erase_if(drifts_, [&](const auto& kv) {
+            return kv.second != stableDrift && kv.second != canaryDrift;
+        });
+    }
+    metrics_.setConverged(!partial);
+}
+
+void RolloutFollower::recordFailure(const RolloutState& next, const std::string& version,
+                                    const std::string& reason) {
+    {
+        std::lock_guard lock(mutex_);
+        status_.failures.push_back({version, reason, wallClockMillis(), next.generation});
+        while (status_.failures.size() > kFailuresKept)
+            status_.failures.pop_front();
+        status_.converged = false;
+        failedGeneration_ = next.generation == 0 ? 1 : next.generation;
+        failedAt_ = std::chrono::steady_clock::now();
+    }
+    metrics_.countLoadFailure(version.empty() ? "rollout.json" : version);
+    metrics_.setConverged(false);
+}
+
+}  // namespace fraud
