@@ -12,24 +12,21 @@ FeatureSchema FeatureColumns::trafficSchema(const FeatureSchema& stable) {
 }
 
 FeatureColumns::FeatureColumns(const FeatureSchema& traffic, const FeatureSchema& model) {
-    if (traffic.kind != model.kind) {
-        throw std::runtime_error("schema " + model.id() + " cannot be computed from traffic of " +
-                                 traffic.id() + " (a different kind of input)");
-    }
-    if (traffic.features == model.features)
+    if (traffic.kind == model.kind && traffic.features == model.features)
         return;
     std::string missing;
     for (const auto& name : model.features) {
         const auto it = std::find(traffic.features.begin(), traffic.features.end(), name);
-        if (it == traffic.features.end()) {
+        if (it == traffic.features.end() || traffic.kind != model.kind) {
             missing += (missing.empty() ? "" : ", ") + name;
             continue;
         }
         columns_.push_back(static_cast<std::uint32_t>(it - traffic.features.begin()));
     }
     if (!missing.empty()) {
-        throw std::runtime_error("features the scorer cannot compute for " + traffic.id() +
-                                 " traffic: " + missing);
+        throw std::runtime_error("schema " + model.id() + " cannot be computed from " +
+                                 traffic.id() +
+                                 " traffic; features the scorer cannot compute: " + missing);
     }
 }
 

@@ -89,6 +89,7 @@ grpc::ServerUnaryReactor* ControlService::GetStatus(grpc::CallbackServerContext*
             failure->set_version(f.version);
             failure->set_reason(f.reason);
             setEpochMillis(failure->mutable_when(), f.whenMillis);
+            failure->set_generation(f.generation);
         }
         response->set_uptime_seconds(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());

@@ -151,10 +151,23 @@ std::shared_ptr<const LoadedModel> RolloutFollower::loadCompatible(
                        model->manifest().schema);
         return model;
     } catch (const VersionError& e) {
+        noteFailure(e.version, e.what(), 0);
         throw std::runtime_error("version " + e.version + " cannot serve: " + e.what());
     } catch (const std::exception& e) {
+        noteFailure(version, e.what(), 0);
         throw std::runtime_error("version " + version + " cannot serve: " + e.what());
     }
+}
+
+void RolloutFollower::noteFailure(const std::string& version, const std::string& reason,
+                                  std::uint64_t generation) {
+    {
+        std::lock_guard lock(mutex_);
+        status_.failures.push_back({version, reason, wallClockMillis(), generation});
+        while (status_.failures.size() > kFailuresKept)
+            status_.failures.pop_front();
+    }
+    metrics_.countLoadFailure(version.empty() ? "rollout.json" : version);
 }
 
 std::shared_ptr<FeatureDrift> RolloutFollower::driftFor(const std::string& variant,
@@ -215,16 +228,13 @@ void RolloutFollower::apply(const RolloutState& next, bool allowWithoutCanary) {
 
 void RolloutFollower::recordFailure(const RolloutState& next, const std::string& version,
                                     const std::string& reason) {
+    noteFailure(version, reason, next.generation);
     {
         std::lock_guard lock(mutex_);
-        status_.failures.push_back({version, reason, wallClockMillis(), next.generation});
-        while (status_.failures.size() > kFailuresKept)
-            status_.failures.pop_front();
         status_.converged = false;
         failedGeneration_ = next.generation == 0 ? 1 : next.generation;
         failedAt_ = std::chrono::steady_clock::now();
     }
-    metrics_.countLoadFailure(version.empty() ? "rollout.json" : version);
     metrics_.setConverged(false);
 }
 

@@ -60,8 +60,12 @@ private:
     void follow();
     std::shared_ptr<const LoadedModel> load(const std::string& version);
     void apply(const RolloutState& next, bool allowWithoutCanary);
+    // A failure to serve `next`: recorded, and the replica is not converged.
     void recordFailure(const RolloutState& next, const std::string& version,
                        const std::string& reason);
+    // Only recorded (status and metric): a version refused before it was named.
+    void noteFailure(const std::string& version, const std::string& reason,
+                     std::uint64_t generation);
     std::shared_ptr<FeatureDrift> driftFor(const std::string& variant, const LoadedModel& model,
                                            const LoadedModel* reference);
 
