@@ -16,20 +16,35 @@ std::vector<ClientMetric::Label> labels(const FeatureDrift& d, const std::string
     return out;
 }
 
-// The baseline's share of each bin, missing values last, as the counters are laid out.
+// PSI compares the distributions of the values that are present; how many are missing is
+// exported apart (fraud_scorer_feature_missing_share). In this domain a missing history
+// feature mostly means a card's first transaction, so its share follows the population's
+// mix of new and old cards (a short training period is full of first transactions, warm
+// live traffic has few) rather than the data, and mixing it into PSI would flag every
+// history feature of every warm replica as drifted.
 std::vector<double> baselineShares(const FeatureDrift::Series& s) {
     std::vector<double> shares;
-    const double present = 1 - s.baseline.missingFraction;
+    double sum = 0;
     for (double f : s.baseline.fractions)
-        shares.push_back(f * present);
+        sum += f;
+    for (double f : s.baseline.fractions)
+        shares.push_back(sum > 0 ? f / sum : 0);
     shares.resize(s.bins(), 0.0);
-    shares.push_back(s.baseline.missingFraction);
     return shares;
 }
 
+// The value bins of a series (without its missing-value counter).
 std::span<const std::uint64_t> countsOf(const FeatureDrift::Series& s,
                                         const std::vector<std::uint64_t>& counts) {
-    return std::span<const std::uint64_t>(counts).subspan(s.offset, s.bins() + 1);
+    return std::span<const std::uint64_t>(counts).subspan(s.offset, s.bins());
+}
+
+double missingShare(const FeatureDrift::Series& s, const std::vector<std::uint64_t>& counts) {
+    double present = 0;
+    for (auto n : countsOf(s, counts))
+        present += static_cast<double>(n);
+    const auto missing = static_cast<double>(counts[s.offset + s.bins()]);
+    return present + missing > 0 ? missing / (present + missing) : 0;
 }
 
 }  // namespace
@@ -75,6 +90,12 @@ std::vector<MetricFamily> DriftCollector::Collect() const {
                      "baseline or (canary) against the stable model's inputs in the same window.",
                      MetricType::Gauge,
                      {}};
+    MetricFamily missingShares{
+        "fraud_scorer_feature_missing_share",
+        "Share of missing values over the drift window (window=\"live\") and in the training "
+        "baseline (window=\"baseline\").",
+        MetricType::Gauge,
+        {}};
     MetricFamily samples{"fraud_scorer_drift_window_samples",
                          "Scores inside the drift window that the PSI values are computed from.",
                          MetricType::Gauge,
@@ -121,6 +142,15 @@ std::vector<MetricFamily> DriftCollector::Collect() const {
             p.label.push_back({"reference", "baseline"});
             p.gauge.value = populationStabilityIndex(baselineShares(s), countsOf(s, window.counts));
             psi.metric.push_back(std::move(p));
+
+            for (const bool live : {true, false}) {
+                ClientMetric share;
+                share.label = labels(*drift, s.name);
+                share.label.push_back({"window", live ? "live" : "baseline"});
+                share.gauge.value =
+                    live ? missingShare(s, window.counts) : s.baseline.missingFraction;
+                missingShares.metric.push_back(std::move(share));
+            }
         }
         if (drift == canary.get() && stable && stableWindow.samples > 0) {
             // The canary's inputs on the stable's bins against the stable's own.
@@ -129,11 +159,14 @@ std::vector<MetricFamily> DriftCollector::Collect() const {
                     if (s.name != r.name)
                         continue;
                     const auto expected = countsOf(s, stableWindow.counts);
+                    double present = 0;
+                    for (auto n : expected)
+                        present += static_cast<double>(n);
+                    if (present <= 0)
+                        continue;
                     std::vector<double> shares(expected.size());
-                    for (std::size_t b = 0; b < expected.size(); ++b) {
-                        shares[b] = static_cast<double>(expected[b]) /
-                                    static_cast<double>(stableWindow.samples);
-                    }
+                    for (std::size_t b = 0; b < expected.size(); ++b)
+                        shares[b] = static_cast<double>(expected[b]) / present;
                     ClientMetric p;
                     p.label = labels(*drift, r.name);
                     p.label.push_back({"reference", "stable"});
@@ -147,8 +180,8 @@ std::vector<MetricFamily> DriftCollector::Collect() const {
         n.gauge.value = static_cast<double>(window.samples);
         samples.metric.push_back(std::move(n));
     }
-    return {std::move(bins), std::move(missing), std::move(psi), std::move(samples),
-            std::move(windowSeconds)};
+    return {std::move(bins),          std::move(missing), std::move(psi),
+            std::move(missingShares), std::move(samples), std::move(windowSeconds)};
 }
 
 }  // namespace fraud

@@ -18,9 +18,12 @@ namespace fraud {
 //    cumulative, so that PSI over any range and any set of replicas can be computed in PromQL
 //    or by the console from increase() of the buckets;
 //  - fraud_scorer_feature_missing_total: missing values, which the buckets do not hold;
-//  - fraud_scorer_psi{variant,model_version,feature,reference}: PSI over the sliding window
-//    against the baseline (reference="baseline") and, for a canary, against what the stable
-//    model saw in the same window on the stable's bins (reference="stable");
+//  - fraud_scorer_psi{variant,model_version,feature,reference}: PSI of the present values over
+//    the sliding window against the baseline (reference="baseline") and, for a canary,
+//    against what the stable model saw in the same window on the stable's bins
+//    (reference="stable"); empty bins are floored at kPsiFloor (1e-4) of the total;
+//  - fraud_scorer_feature_missing_share{...,window="live"|"baseline"}: missing values apart
+//    (why: DriftCollector.cpp);
 //  - fraud_scorer_drift_window_samples{variant,model_version} beside it, and the window length.
 class DriftCollector final : public prometheus::Collectable {
 public:

@@ -13,8 +13,9 @@ namespace fraud {
 // bins as a Prometheus histogram whose `le` bounds are these edges. Missing values are
 // counted apart.
 struct Histogram {
-    std::vector<double> edges;      // ascending, distinct
-    std::vector<double> fractions;  // edges.size() + 1 bins, summing to 1 (when count > 0)
+    std::vector<double> edges;  // ascending, distinct
+    // edges.size() + 1 bins: shares of all values, so with missingFraction they sum to 1.
+    std::vector<double> fractions;
     double missingFraction = 0;
     std::uint64_t count = 0;
 
