@@ -13,8 +13,9 @@ packages=(
   xgboost
   # backend, fraudctl and the tests (QtCore, QtNetwork, QtTest)
   qt6-base-dev
-  # tests: a real Prometheus server and promtool
-  prometheus
+  # tests: a real Prometheus server and promtool; XGBoost's Python package (a model trained
+  # the way data scientists do, imported with fraud-train import); openssl for TLS certificates
+  prometheus python3-xgboost python3-numpy openssl
 )
 
 missing=()

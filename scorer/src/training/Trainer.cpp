@@ -21,8 +21,6 @@
 namespace fraud {
 namespace {
 
-constexpr int kBaselineBins = 10;
-
 LabelledRows slice(const LabelledRows& all, const std::vector<std::size_t>& indices) {
     LabelledRows out;
     out.x.rows = indices.size();
@@ -44,29 +42,6 @@ std::vector<std::size_t> range(std::size_t begin, std::size_t end) {
     return v;
 }
 
-std::vector<float> probabilities(const XGBoostBooster& booster, const DenseMatrix& x) {
-    auto margins = booster.predictMargin(x);
-    for (float& m : margins)
-        m = static_cast<float>(sigmoid(m));
-    return margins;
-}
-
-nlohmann::json describe(const std::vector<float>& scores, const LabelledRows& rows,
-                        const DecisionThresholds& thresholds) {
-    auto j = evaluateScores(scores, rows.labels, rows.evalWeights).toJson();
-    for (const auto& [name, t] :
-         {std::pair{"review", thresholds.review}, std::pair{"decline", thresholds.decline}}) {
-        const auto m = metricsAtThreshold(scores, rows.labels, rows.evalWeights, t);
-        j[std::string("at_") + name] = {{"threshold", m.threshold},
-                                        {"precision", m.precision},
-                                        {"recall", m.recall},
-                                        {"false_positive_rate", m.falsePositiveRate}};
-    }
-    j["population_weighted"] = std::any_of(rows.evalWeights.begin(), rows.evalWeights.end(),
-                                           [](float w) { return w != 1.0f; });
-    return j;
-}
-
 CsvTable toCsv(const FeatureSchema& schema, const LabelledRows& rows) {
     CsvTable t;
     t.columns = schema.features;
@@ -82,7 +57,32 @@ CsvTable toCsv(const FeatureSchema& schema, const LabelledRows& rows) {
     return t;
 }
 
-LabelledRows fromCsv(const FeatureSchema& schema, const CsvTable& t) {
+}  // namespace
+
+std::vector<float> probabilities(const XGBoostBooster& booster, const DenseMatrix& x) {
+    auto margins = booster.predictMargin(x);
+    for (float& m : margins)
+        m = static_cast<float>(sigmoid(m));
+    return margins;
+}
+
+nlohmann::json describeScores(const std::vector<float>& scores, const LabelledRows& rows,
+                              const DecisionThresholds& thresholds) {
+    auto j = evaluateScores(scores, rows.labels, rows.evalWeights).toJson();
+    for (const auto& [name, t] :
+         {std::pair{"review", thresholds.review}, std::pair{"decline", thresholds.decline}}) {
+        const auto m = metricsAtThreshold(scores, rows.labels, rows.evalWeights, t);
+        j[std::string("at_") + name] = {{"threshold", m.threshold},
+                                        {"precision", m.precision},
+                                        {"recall", m.recall},
+                                        {"false_positive_rate", m.falsePositiveRate}};
+    }
+    j["population_weighted"] = std::any_of(rows.evalWeights.begin(), rows.evalWeights.end(),
+                                           [](float w) { return w != 1.0f; });
+    return j;
+}
+
+LabelledRows labelledRowsFromCsv(const FeatureSchema& schema, const CsvTable& t) {
     LabelledRows rows;
     rows.x.cols = schema.features.size();
     std::vector<std::size_t> cols;
@@ -100,7 +100,16 @@ LabelledRows fromCsv(const FeatureSchema& schema, const CsvTable& t) {
     return rows;
 }
 
-}  // namespace
+nlohmann::json featureBaselines(const FeatureSchema& schema, const DenseMatrix& x) {
+    nlohmann::json features = nlohmann::json::object();
+    std::vector<float> column(x.rows);
+    for (std::size_t f = 0; f < schema.features.size(); ++f) {
+        for (std::size_t r = 0; r < x.rows; ++r)
+            column[r] = x.row(r)[f];
+        features[schema.features[f]] = Histogram::fromQuantiles(column, kBaselineBins).toJson();
+    }
+    return features;
+}
 
 LabelledRows synthesizeRows(const GeneratorConfig& config, std::size_t count) {
     TransactionGenerator generator(config);
@@ -164,7 +173,7 @@ TrainingOutcome trainModel(const TrainingRequest& request, ModelRegistry& regist
                {"max_depth", trees.maxDepth()},
                {"nodes", trees.nodeCount()}};
 
-    m.metrics["holdout"] = describe(holdoutScores, holdout, thresholds);
+    m.metrics["holdout"] = describeScores(holdoutScores, holdout, thresholds);
     m.metrics["split"] = {{"method", "time-ordered"},
                           {"train_rows", train.x.rows},
                           {"validation_rows", validation.x.rows},
@@ -174,14 +183,14 @@ TrainingOutcome trainModel(const TrainingRequest& request, ModelRegistry& regist
     const auto evalPath = registry.evalSetPath(request.schema);
     LabelledRows evalSet;
     if (std::filesystem::exists(evalPath)) {
-        evalSet = fromCsv(request.schema, CsvTable::read(evalPath));
+        evalSet = labelledRowsFromCsv(request.schema, CsvTable::read(evalPath));
     } else {
         evalSet = holdout;
         if (evalSet.evalWeights.empty())
             evalSet.evalWeights.assign(evalSet.x.rows, 1.0f);
         toCsv(request.schema, evalSet).writeAtomically(evalPath);
     }
-    auto evalJson = describe(probabilities(booster, evalSet.x), evalSet, thresholds);
+    auto evalJson = describeScores(probabilities(booster, evalSet.x), evalSet, thresholds);
     evalJson["file"] = std::filesystem::relative(evalPath, registry.root()).string();
     m.metrics["registry_eval"] = evalJson;
 
@@ -216,15 +225,7 @@ TrainingOutcome trainModel(const TrainingRequest& request, ModelRegistry& regist
 
     // Baselines for drift: every feature over the training rows, the score over the hold-out
     // (out-of-sample, as live traffic will be).
-    nlohmann::json features = nlohmann::json::object();
-    std::vector<float> column(train.x.rows);
-    for (std::size_t f = 0; f < request.schema.features.size(); ++f) {
-        for (std::size_t r = 0; r < train.x.rows; ++r)
-            column[r] = train.x.row(r)[f];
-        features[request.schema.features[f]] =
-            Histogram::fromQuantiles(column, kBaselineBins).toJson();
-    }
-    m.baseline = {{"features", features},
+    m.baseline = {{"features", featureBaselines(request.schema, train.x)},
                   {"score", Histogram::fromQuantiles(holdoutScores, kBaselineBins).toJson()}};
 
     const auto& p = request.params;

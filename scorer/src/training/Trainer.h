@@ -7,6 +7,7 @@
 #include "features/FeatureSchema.h"
 #include "model/XGBoostBooster.h"
 #include "registry/ModelManifest.h"
+#include "training/CsvTable.h"
 
 namespace fraud {
 
@@ -46,6 +47,17 @@ struct TrainingOutcome {
 // future). Also evaluates on the registry's fixed evaluation set for the schema, creating
 // it from this hold-out if it has none, so every version's metrics are comparable.
 TrainingOutcome trainModel(const TrainingRequest& request, ModelRegistry& registry);
+
+// Shared by training and import.
+inline constexpr int kBaselineBins = 10;
+std::vector<float> probabilities(const XGBoostBooster& booster, const DenseMatrix& x);
+// Metrics of `scores` against the rows' labels, at each decision threshold too.
+nlohmann::json describeScores(const std::vector<float>& scores, const LabelledRows& rows,
+                              const DecisionThresholds& thresholds);
+// A registry evaluation set (columns: the schema's features, label, weight).
+LabelledRows labelledRowsFromCsv(const FeatureSchema& schema, const CsvTable& t);
+// Quantile-binned baselines of every feature of `x`, for drift.
+nlohmann::json featureBaselines(const FeatureSchema& schema, const DenseMatrix& x);
 
 // Synthetic transactions featurized in event time by the scorer's own extractor.
 LabelledRows synthesizeRows(const GeneratorConfig& config, std::size_t count);

@@ -15,6 +15,7 @@
 #include "synth/SimulatedClock.h"
 #include "synth/TransactionGenerator.h"
 #include "training/CsvTable.h"
+#include "training/ModelImport.h"
 #include "training/Trainer.h"
 
 namespace {
@@ -24,7 +25,8 @@ constexpr const char* kUsage =
     "Commands:\n"
     "  synthetic   generate transactions, featurize them in event time, train a version\n"
     "  csv         train a vector-schema version from a CSV of named numeric features\n"
-    "  generate    print synthetic transactions as JSON lines (for fraudctl score, replay)\n\n"
+    "  generate    print synthetic transactions as JSON lines (for fraudctl score, replay)\n"
+    "  import      add a model trained elsewhere (XGBoost JSON) as a registry version\n\n"
     "Run fraud-train COMMAND --help for a command's flags.\n";
 
 void addTrainingFlags(fraud::CommandLine& cli) {
@@ -48,6 +50,21 @@ fraud::XGBoostBooster::TrainingParams trainingParams(const fraud::CommandLine& c
     p.seed = static_cast<int>(cli.integer("seed"));
     p.threads = static_cast<int>(cli.integer("threads"));
     return p;
+}
+
+void makeStableIfAsked(fraud::ModelRegistry& registry, const std::string& version,
+                       const std::string& setStable, const std::string& who,
+                       const std::string& why) {
+    const auto rollout = registry.readRollout();
+    if (setStable == "yes" || (setStable == "auto" && !rollout)) {
+        const auto state = registry.commit(rollout ? rollout->generation : 0, "set-stable", who,
+                                           why, [&](fraud::RolloutState& s) {
+                                               s.stable = version;
+                                               if (s.canary == version)
+                                                   s.canary.clear();
+                                           });
+        std::cerr << version << " is stable (generation " << state.generation << ")\n";
+    }
 }
 
 int publish(const fraud::CommandLine& cli, fraud::ModelRegistry& registry,
@@ -285,6 +302,75 @@ int generate(int argc, char** argv) {
     return 0;
 }
 
+int import(int argc, char** argv) {
+    fraud::CommandLine cli(
+        "fraud-train import",
+        "Adds an XGBoost model trained elsewhere (its JSON, e.g. Booster.save_model('m.json') in\n"
+        "Python) as a registry version: schema from its feature names (the built-in transaction\n"
+        "schema if the scorer computes them all), baselines from a reference CSV with those\n"
+        "columns, thresholds chosen on the reference rows when labelled, metrics on them and on\n"
+        "the registry's evaluation set. The scorer's checks run before it is added.",
+        "FRAUD_TRAIN");
+    cli.option("registry", "", "model registry directory", true)
+        .option("model", "", "the XGBoost JSON model file", true)
+        .option("reference", "", "CSV of reference rows (the model's features as columns)", true)
+        .option("label", "label", "label column of the reference (1 = fraud), if it has one")
+        .option("features", "", "comma-separated feature names (default: the model's own)")
+        .option("schema-name", "", "vector schema name, for models of non-transaction features")
+        .option("version", "", "version name (default: the next vN)")
+        .option("review-threshold", "", "score from which to review (default: 1 % FPR)")
+        .option("decline-threshold", "", "score from which to decline (default: 0.1 % FPR)")
+        .option("set-stable", "no", "make it stable: yes, no, or auto (only if nothing is)")
+        .option("who", "fraud-train", "identity recorded in the audit log");
+    if (!cli.parse(argc, argv, 2, std::cout, std::cerr))
+        return cli.exitCode();
+    fraud::ModelRegistry registry(cli.get("registry"));
+    fraud::ImportRequest request;
+    request.version = cli.get("version").empty() ? registry.nextVersion() : cli.get("version");
+    fraud::ModelRegistry::checkVersionName(request.version);
+    if (registry.hasVersion(request.version)) {
+        std::cerr << "fraud-train: version " << request.version << " already exists\n";
+        return 1;
+    }
+    request.modelJson = fraud::readFile(cli.get("model"));
+    request.source = std::filesystem::path(cli.get("model")).filename().string();
+    for (std::size_t p = 0, q; p < cli.get("features").size(); p = q + 1) {
+        q = cli.get("features").find(',', p);
+        if (q == std::string::npos)
+            q = cli.get("features").size();
+        if (q > p)
+            request.features.push_back(cli.get("features").substr(p, q - p));
+    }
+    request.vectorSchemaName = cli.get("schema-name");
+    request.reference = fraud::CsvTable::read(cli.get("reference"));
+    request.labelColumn = cli.get("label");
+    if (!cli.get("review-threshold").empty() || !cli.get("decline-threshold").empty()) {
+        fraud::DecisionThresholds t;
+        t.review = cli.number("review-threshold", 0, 1);
+        t.decline = cli.number("decline-threshold", 0, 1);
+        request.thresholds = t;
+    }
+    const auto setStable = cli.get("set-stable");
+    if (setStable != "yes" && setStable != "no" && setStable != "auto") {
+        std::cerr << "fraud-train: --set-stable takes yes, no or auto\n";
+        return 2;
+    }
+    const auto outcome = fraud::importModel(request, registry);
+    registry.addVersion(outcome.manifest, outcome.modelJson);
+    makeStableIfAsked(registry, request.version, setStable, cli.get("who"),
+                      "imported by fraud-train");
+    std::cout << nlohmann::json{{"version", request.version},
+                                {"schema", outcome.manifest.schema.id()},
+                                {"path", registry.versionDir(request.version).string()},
+                                {"thresholds",
+                                 {{"review", outcome.manifest.thresholds.review},
+                                  {"decline", outcome.manifest.thresholds.decline}}},
+                                {"metrics", outcome.manifest.metrics}}
+                     .dump()
+              << std::endl;
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -296,6 +382,8 @@ int main(int argc, char** argv) {
             return csv(argc, argv);
         if (command == "generate")
             return generate(argc, argv);
+        if (command == "import")
+            return import(argc, argv);
         if (command == "--help" || command == "-h" || command == "help") {
             std::cout << kUsage;
             return 0;
