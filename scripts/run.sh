@@ -19,9 +19,20 @@ if [ ! -f "$registry/rollout.json" ]; then
     --category-shift 0.05 --set-stable no
 fi
 
+# A local admin token (made once): the Control API needs one for changes. The tokens file holds
+# only its sha256.
+if [ ! -f var/admin-token ]; then
+  mkdir -p var
+  (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' > var/admin-token)
+  printf '{"tokens":[{"sha256":"%s","identity":"local-admin","role":"admin"}]}\n' \
+    "$(tr -d '\n' < var/admin-token | sha256sum | cut -d' ' -f1)" > var/tokens.json
+fi
+export FRAUDOPS_TOKEN=$(cat var/admin-token)
+
 run_dir=$(mktemp -d)
 build/scorer/fraud-scorer --registry "$registry" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
-  --ready-file "$run_dir/ready.json" --drain-seconds 0 > /dev/null 2> "$run_dir/scorer.log" &
+  --tokens-file var/tokens.json --ready-file "$run_dir/ready.json" --drain-seconds 0 \
+  > /dev/null 2> "$run_dir/scorer.log" &
 scorer=$!
 trap 'kill "$scorer" 2> /dev/null || true; wait "$scorer" 2> /dev/null || true; rm -rf "$run_dir"' EXIT
 
@@ -44,3 +55,23 @@ echo "== scoring 2,000 synthetic transactions of 300 cards (2 % fraud); the flag
 build/scorer/fraud-train generate --count 2000 --cards 300 --fraud-rate 0.02 --hours-ago 30 \
   --txns-per-card-per-day 6 \
   | build/app/fraudctl score --endpoint "127.0.0.1:$grpc_port" --explain --top 4 --show flagged
+
+endpoint="127.0.0.1:$grpc_port"
+echo
+echo "== the registry (fraudctl models):"
+build/app/fraudctl models --endpoint "$endpoint"
+echo "== v2 as a shadow canary for 20 % of cards: both score, v1 decides"
+build/app/fraudctl canary --endpoint "$endpoint" --version v2 --weight 20 --mode shadow \
+  --reason "run.sh: compare v2 with v1 on live traffic"
+until build/app/fraudctl status --endpoint "$endpoint" | grep -q "canary v2.*(converged)"; do sleep 0.1; done
+build/scorer/fraud-train generate --count 2000 --cards 300 --fraud-rate 0.02 --hours-ago 30 \
+  --txns-per-card-per-day 6 --seed 8 \
+  | build/app/fraudctl score --endpoint "$endpoint" --show flagged > /dev/null || true
+flips=$(curl -s "http://127.0.0.1:$metrics_port/metrics" \
+  | awk '/^fraud_scorer_shadow_decision_flips_total/ {s += $NF} END {print s + 0}')
+shadowed=$(curl -s "http://127.0.0.1:$metrics_port/metrics" \
+  | awk '/^fraud_scorer_decisions_total.*variant="shadow"/ {s += $NF} END {print s + 0}')
+echo "   v2 scored $shadowed transactions in the shadow and would have decided $flips of them differently"
+build/app/fraudctl abort --endpoint "$endpoint" --reason "run.sh: end of the comparison" > /dev/null
+echo "== the audit log (fraudctl audit --limit 3):"
+build/app/fraudctl audit --endpoint "$endpoint" --limit 3

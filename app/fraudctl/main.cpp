@@ -4,6 +4,7 @@
 #include <map>
 
 #include "DecisionPrinter.h"
+#include "ReleaseCommands.h"
 #include "common/CommandLine.h"
 #include "scoring/ScoringClient.h"
 #include "scoring/TransactionJson.h"
@@ -14,7 +15,15 @@ constexpr const char* kUsage =
     "Usage: fraudctl COMMAND [flags]\n\n"
     "Commands:\n"
     "  score     score transactions read as JSON lines (a file, or standard input)\n"
-    "  explain   like score, but explain each without recording it in the card's history\n\n"
+    "  explain   like score, but explain each without recording it in the card's history\n"
+    "  status    a replica's rollout, convergence and load failures\n"
+    "  models    the registry's versions, their roles and hold-out metrics\n"
+    "  audit     the newest changes to the rollout: who, what, why\n"
+    "  canary    serve a version to a share of cards (split) or beside stable (shadow)\n"
+    "  promote   make the canary stable\n"
+    "  rollback  return to the previous stable version\n"
+    "  abort     remove the canary\n"
+    "  watch     print live decisions as they are made\n\n"
     "Run fraudctl COMMAND --help for a command's flags.\n";
 
 int score(int argc, char** argv, bool explainOnly) {
@@ -75,10 +84,10 @@ int score(int argc, char** argv, bool explainOnly) {
             ++failures;
             continue;
         }
-        const auto decision = outcome.result->decision();
+        const auto decision = outcome.value->decision();
         ++decisions[decision];
         if (!flaggedOnly || decision != fraud::v1::DECISION_APPROVE) {
-            fraudops::printDecision(std::cout, *tx, *outcome.result, top);
+            fraudops::printDecision(std::cout, *tx, *outcome.value, top);
         }
     }
     std::cout << decisions[fraud::v1::DECISION_APPROVE] + decisions[fraud::v1::DECISION_REVIEW] +
@@ -98,6 +107,8 @@ int main(int argc, char** argv) {
             return score(argc, argv, false);
         if (command == "explain")
             return score(argc, argv, true);
+        if (fraudops::isReleaseCommand(command.c_str()))
+            return fraudops::releaseCommand(argc, argv);
         if (command == "--help" || command == "help") {
             std::cout << kUsage;
             return 0;

@@ -144,10 +144,10 @@ void ScorerMetrics::countInvalid(std::string_view field) {
     (it == invalid_.end() ? invalidOther_ : it->second)->Increment();
 }
 
-ScorerMetrics::ModelCounters ScorerMetrics::countersFor(v1::Variant variant,
+ScorerMetrics::ModelCounters ScorerMetrics::countersFor(std::string_view variant,
                                                         const std::string& version) {
     ModelCounters c;
-    const auto v = label(variantLabel(variant));
+    const auto v = label(variant);
     for (std::size_t d = 1; d < kDecisions.size(); ++d) {
         c.decisions[d] = &decisionsFamily_.Add(
             {{"variant", v}, {"model_version", version}, {"decision", label(kDecisions[d])}});

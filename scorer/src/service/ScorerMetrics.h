@@ -43,7 +43,9 @@ public:
     }
     void countInvalid(std::string_view field);
 
-    ModelCounters countersFor(v1::Variant variant, const std::string& version);
+    // `variant`: "stable", "canary", or "shadow" (a canary in shadow mode, whose decisions are
+    // recorded but not made).
+    ModelCounters countersFor(std::string_view variant, const std::string& version);
     void setModelInfo(v1::Variant variant, const std::string& version, const std::string& schema,
                       const std::string& sha256);
     void clearModelInfo(v1::Variant variant);

@@ -42,17 +42,17 @@ std::shared_ptr<const ServingSet> ScoringEngine::prepare(
     set->extractor = makeFeatureExtractor(set->traffic, store_);
     set->stable.columns = FeatureColumns(set->traffic, stable->manifest().schema);
     set->stable.variant = v1::VARIANT_STABLE;
-    set->stable.counters = metrics_.countersFor(v1::VARIANT_STABLE, stable->version());
+    set->stable.counters = metrics_.countersFor("stable", stable->version());
     set->stable.drift = std::move(stableDrift);
     set->stable.model = std::move(stable);
     if (canary) {
         ServedModel c;
         c.columns = FeatureColumns(set->traffic, canary->manifest().schema);  // may throw
         c.variant = v1::VARIANT_CANARY;
-        c.counters = metrics_.countersFor(v1::VARIANT_CANARY, canary->version());
+        set->shadow = rollout.mode == "shadow";
+        c.counters = metrics_.countersFor(set->shadow ? "shadow" : "canary", canary->version());
         c.drift = std::move(canaryDrift);
         c.model = std::move(canary);
-        set->shadow = rollout.mode == "shadow";
         if (set->shadow)
             set->flips = &metrics_.flipsFor(set->stable.model->version(), c.model->version());
         set->canary = std::move(c);

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "fraud/v1/control.grpc.pb.h"
+#include "scoring/ScorerChannel.h"
+
+namespace fraudops {
+
+// Blocking calls to one scorer's Control service over one channel, each with a deadline,
+// results and errors as values. Callers on a GUI thread must run these on a worker.
+class ControlClient {
+public:
+    explicit ControlClient(ScorerEndpoint endpoint);
+
+    Outcome<fraud::v1::ReplicaStatus> status();
+    Outcome<fraud::v1::ListModelsResponse> models();
+    Outcome<fraud::v1::AuditLog> audit(unsigned limit);
+    Outcome<fraud::v1::RolloutState> setCanary(const fraud::v1::SetCanaryRequest& request);
+    Outcome<fraud::v1::RolloutState> promote(const fraud::v1::ChangeRequest& request);
+    Outcome<fraud::v1::RolloutState> rollback(const fraud::v1::ChangeRequest& request);
+    Outcome<fraud::v1::RolloutState> abortCanary(const fraud::v1::ChangeRequest& request);
+
+private:
+    template <typename Request, typename Response, typename Call>
+    Outcome<Response> call(const Request& request, Call method);
+
+    ScorerEndpoint endpoint_;
+    std::shared_ptr<grpc::Channel> channel_;
+    std::unique_ptr<fraud::v1::Control::Stub> stub_;
+};
+
+}  // namespace fraudops
