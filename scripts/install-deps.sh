@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  build-essential cmake ninja-build ccache pkg-config clang-format curl
+  build-essential cmake ninja-build ccache pkg-config clang-format curl libcurl4-openssl-dev
   # scorer
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   prometheus-cpp-dev nlohmann-json3-dev libxgboost-dev libssl-dev

@@ -197,6 +197,31 @@ private slots:
         QVERIFY(models.models(0).metrics().count("holdout.roc_auc") == 1);
     }
 
+    void scoringCanRequireAToken() {
+        QString error;
+        auto scorer = ScorerProcess::start(registry_,
+                                           {"--tokens-file", dir_.filePath("tokens.json"),
+                                            "--require-token-for-scoring", "--drain-seconds", "0"},
+                                           &error);
+        QVERIFY2(scorer, qPrintable(error));
+        auto stub = fraud::v1::Scoring::NewStub(channelTo(scorer->grpcAddress()));
+        fraud::v1::ScoreRequest request;
+        *request.mutable_transaction() = validTransaction("t-token", "card-token");
+        fraud::v1::ScoreResult result;
+        auto none = callContext();
+        QCOMPARE(int(stub->Score(none.get(), request, &result).error_code()),
+                 int(StatusCode::UNAUTHENTICATED));
+        auto wrong = callContext("not-a-token");
+        QCOMPARE(int(stub->Score(wrong.get(), request, &result).error_code()),
+                 int(StatusCode::UNAUTHENTICATED));
+        auto viewer = callContext(kViewer);
+        const auto ok = stub->Score(viewer.get(), request, &result);
+        QVERIFY2(ok.ok(), ok.error_message().c_str());
+        auto stream = callContext();
+        auto refused = stub->ScoreStream(stream.get());
+        QCOMPARE(int(refused->Finish().error_code()), int(StatusCode::UNAUTHENTICATED));
+    }
+
     void incompatibleSchemaIsRefused() {
         // The ULB model reads V1..V28, which transaction traffic does not carry.
         const auto from = std::filesystem::path(vectorRegistry().toStdString()) / "models" / "v1";

@@ -225,6 +225,19 @@ private slots:
             QCOMPARE(e.result().variant(), fraud::v1::VARIANT_CANARY);
             QCOMPARE(e.result().model_version(), std::string("v2"));
         }
+        // The canary's inputs against the stable's on the stable's bins: the same traffic, split
+        // by card, so the inputs agree; every feature and the score are compared.
+        const auto metrics = scrape(*scorer);
+        static const QRegularExpression againstStable(
+            R"re(^fraud_scorer_psi\{(?=[^}]*feature="(\w+)")(?=[^}]*reference="stable")(?=[^}]*variant="canary")[^}]*\} (\S+)$)re");
+        std::map<QString, double> canaryPsi;
+        for (const auto& l : metrics.split('\n')) {
+            const auto m = againstStable.match(QString::fromUtf8(l));
+            if (m.hasMatch())
+                canaryPsi[m.captured(1)] = m.captured(2).toDouble();
+        }
+        QCOMPARE(canaryPsi.size(), std::size_t{13});
+        QVERIFY2(canaryPsi.at("amount") < 0.1, qPrintable(QString::number(canaryPsi.at("amount"))));
         // Five a second, with a burst of five.
         QVERIFY2(double(d.count()) <= 5 * seconds + 6, qPrintable(QString::number(d.count())));
         QVERIFY(d.count() >= 5);

@@ -19,6 +19,7 @@ public:
     static std::unique_ptr<PrometheusProcess> start(const QStringList& targets, QString* error);
 
     QString baseUrl() const { return QStringLiteral("http://127.0.0.1:%1").arg(port_); }
+    ChildProcess& child() { return child_; }
     // The `data.result` array of an instant query, or an empty array (and `error`) if the
     // query failed.
     QJsonArray query(const QString& promql, QString* error = nullptr) const;

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <QDateTime>
+#include <QObject>
+#include <QThreadPool>
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+#include "prometheus/PrometheusResult.h"
+
+namespace fraudops {
+
+// Prometheus's HTTP query API, off the caller's thread: each query runs on a worker of the
+// client's own pool (libcurl, with a total timeout, so a server that accepts and never
+// answers ends in a Timeout error) and its result, data or error, comes back as a value
+// through the queued signal `finished`. Destroying the client aborts transfers in flight.
+class PrometheusClient : public QObject {
+    Q_OBJECT
+public:
+    struct Options {
+        QString baseUrl;  // e.g. http://127.0.0.1:9090
+        QString bearerToken;
+        std::chrono::milliseconds timeout{10'000};
+        int workers = 4;
+    };
+    explicit PrometheusClient(Options options, QObject* parent = nullptr);
+    ~PrometheusClient() override;
+
+    using RequestId = quint64;
+    // An instant query at `at` (now if invalid).
+    RequestId query(const QString& expression, const QDateTime& at = {});
+    RequestId queryRange(const QString& expression, const QDateTime& start, const QDateTime& end,
+                         std::chrono::seconds step);
+    const Options& options() const { return options_; }
+
+signals:
+    void finished(fraudops::PrometheusClient::RequestId id, fraudops::PrometheusResult result);
+
+private:
+    RequestId submit(QString url);
+
+    Options options_;
+    QThreadPool pool_;
+    std::shared_ptr<std::atomic<bool>> alive_;
+    std::atomic<RequestId> nextId_{1};
+};
+
+}  // namespace fraudops

@@ -1,0 +1,113 @@
+#include "prometheus/PrometheusResponseParser.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <cmath>
+#include <limits>
+
+namespace fraudops {
+namespace {
+
+PrometheusResult failure(PrometheusError::Kind kind, int status, QString message,
+                         QString errorType = {}) {
+    PrometheusResult r;
+    r.error = PrometheusError{kind, status, std::move(errorType), std::move(message)};
+    return r;
+}
+
+// [ <unix time>, "<value>" ]
+bool sampleFrom(const QJsonValue& v, PrometheusSample& out) {
+    const auto pair = v.toArray();
+    if (pair.size() != 2 || !pair[0].isDouble() || !pair[1].isString())
+        return false;
+    out.time = pair[0].toDouble();
+    const QString text = pair[1].toString();
+    bool ok = true;
+    if (text == "NaN")
+        out.value = std::numeric_limits<double>::quiet_NaN();
+    else if (text == "+Inf")
+        out.value = std::numeric_limits<double>::infinity();
+    else if (text == "-Inf")
+        out.value = -std::numeric_limits<double>::infinity();
+    else
+        out.value = text.toDouble(&ok);
+    return ok;
+}
+
+}  // namespace
+
+PrometheusResult parsePrometheusResponse(int httpStatus, const QByteArray& body) {
+    QJsonParseError parseError;
+    const auto doc = QJsonDocument::fromJson(body, &parseError);
+    if (doc.isNull() || !doc.isObject()) {
+        if (httpStatus >= 400) {
+            return failure(PrometheusError::Kind::Http, httpStatus,
+                           QStringLiteral("HTTP %1: %2")
+                               .arg(httpStatus)
+                               .arg(QString::fromUtf8(body.left(200)).trimmed()));
+        }
+        return failure(PrometheusError::Kind::BadResponse, httpStatus,
+                       "not Prometheus's JSON: " + parseError.errorString());
+    }
+    const auto root = doc.object();
+    const QString status = root.value("status").toString();
+    if (status == "error") {
+        return failure(PrometheusError::Kind::Prometheus, httpStatus,
+                       root.value("error").toString(), root.value("errorType").toString());
+    }
+    if (status != "success")
+        return failure(PrometheusError::Kind::BadResponse, httpStatus, "no status in the answer");
+
+    PrometheusResult r;
+    for (const auto& w : root.value("warnings").toArray())
+        r.warnings.push_back(w.toString());
+    const auto data = root.value("data").toObject();
+    const QString type = data.value("resultType").toString();
+    const auto result = data.value("result");
+    if (type == "scalar" || type == "string") {
+        const auto pair = result.toArray();
+        if (type == "string") {
+            r.type = PrometheusResult::Type::String;
+            r.text = pair.size() == 2 ? pair[1].toString() : QString();
+            r.scalar.time = pair.size() == 2 ? pair[0].toDouble() : 0;
+            return r;
+        }
+        r.type = PrometheusResult::Type::Scalar;
+        if (!sampleFrom(result, r.scalar))
+            return failure(PrometheusError::Kind::BadResponse, httpStatus, "malformed scalar");
+        return r;
+    }
+    if (type != "vector" && type != "matrix") {
+        return failure(PrometheusError::Kind::BadResponse, httpStatus,
+                       "unknown result type '" + type + "'");
+    }
+    r.type = type == "vector" ? PrometheusResult::Type::Vector : PrometheusResult::Type::Matrix;
+    for (const auto& item : result.toArray()) {
+        const auto object = item.toObject();
+        PrometheusSeries series;
+        const auto metric = object.value("metric").toObject();
+        for (auto it = metric.begin(); it != metric.end(); ++it)
+            series.labels[it.key()] = it.value().toString();
+        if (r.type == PrometheusResult::Type::Vector) {
+            PrometheusSample s;
+            if (!sampleFrom(object.value("value"), s))
+                return failure(PrometheusError::Kind::BadResponse, httpStatus, "malformed sample");
+            series.samples.push_back(s);
+        } else {
+            const auto values = object.value("values").toArray();
+            series.samples.reserve(static_cast<std::size_t>(values.size()));
+            for (const auto& v : values) {
+                PrometheusSample s;
+                if (!sampleFrom(v, s))
+                    return failure(PrometheusError::Kind::BadResponse, httpStatus,
+                                   "malformed sample");
+                series.samples.push_back(s);
+            }
+        }
+        r.series.push_back(std::move(series));
+    }
+    return r;
+}
+
+}  // namespace fraudops
