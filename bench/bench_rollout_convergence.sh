@@ -41,7 +41,8 @@ generation_of() { ctl status --endpoint "127.0.0.1:$1" --json | $py -c 'import j
 
 # Makes `changes` changes; prints the milliseconds each took to reach all three replicas.
 run_changes() {
-  local stable=v1 next
+  local stable next
+  stable=$(ctl status --endpoint "127.0.0.1:${ports[0]}" --json | $py -c 'import json,sys;print(json.load(sys.stdin)["stableVersion"])')
   for i in $(seq "$changes"); do
     if [ $((i % 2)) -eq 1 ]; then
       next=$([ "$stable" = v1 ] && echo v2 || echo v1)

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <QDateTime>
+#include <QMetaType>
+#include <QString>
+#include <vector>
+
+namespace fraudops {
+
+// What the embedded local cluster looks like right now, as a value for views.
+struct LocalReplica {
+    enum class State { Starting, Up, WaitingToRestart, Stopping };
+    int index = 0;
+    QString name;     // local-<index>
+    QString address;  // 127.0.0.1:<gRPC port>, once known
+    int grpcPort = 0;
+    int metricsPort = 0;
+    qint64 pid = 0;
+    State state = State::Starting;
+    int restarts = 0;
+    QDateTime upSince;
+    QString lastExit;  // how the previous process ended
+};
+
+struct LocalClusterState {
+    enum class Phase { Idle, Training, Running, Stopping, Failed };
+    Phase phase = Phase::Idle;
+    QString message;  // training progress, or why it failed
+    int desiredReplicas = 0;
+    std::vector<LocalReplica> replicas;
+    QString prometheusUrl;  // empty until Prometheus listens
+    bool prometheusUp = false;
+    bool loadRunning = false;
+    double loadRate = 0;
+    int upCount() const {
+        int n = 0;
+        for (const auto& r : replicas)
+            n += r.state == LocalReplica::State::Up;
+        return n;
+    }
+};
+
+}  // namespace fraudops
+
+Q_DECLARE_METATYPE(fraudops::LocalClusterState)
