@@ -5,6 +5,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -70,12 +71,23 @@ LocalCluster::~LocalCluster() {
 }
 
 QProcess* LocalCluster::spawn(const QString& program, const QStringList& args,
-                              const QString& logName) {
+                              const QString& logName, bool mergeChannels) {
     auto* p = new QProcess(this);
+    if (mergeChannels) {
+        // Both streams into the log file.
+        p->setProcessChannelMode(QProcess::MergedChannels);
+        p->setStandardOutputFile(QDir(config_.workDir).filePath(logName), QIODevice::Append);
+    }
     // The child is killed when the console's thread that started it ends, even by SIGKILL.
     p->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
-    if (!logName.isEmpty())
+    if (!logName.isEmpty() && !mergeChannels)
         p->setStandardErrorFile(QDir(config_.workDir).filePath(logName), QIODevice::Append);
+    connect(p, &QProcess::errorOccurred, this, [this, program](QProcess::ProcessError e) {
+        if (e == QProcess::FailedToStart) {
+            state_.message = "cannot start " + program;
+            publish();
+        }
+    });
     p->start(program, args);
     return p;
 }
@@ -104,7 +116,7 @@ void LocalCluster::train(int step) {
                      "--txns-per-card-per-day",
                      QString::number(config_.txnsPerCardPerDay),
                      "--transactions",
-                     "300000",
+                     QString::number(config_.trainTransactions),
                      "--rounds",
                      "200",
                      "--seed",
@@ -295,35 +307,37 @@ void LocalCluster::startPrometheus() {
     const QString listen = state_.prometheusUrl.isEmpty()
                                ? QStringLiteral("127.0.0.1:0")
                                : QString(state_.prometheusUrl).remove("http://");
-    prometheusLog_.clear();
+    // Prometheus logs the address it bound ("Listening on"): read from its log as it grows.
+    const QString logPath = work.filePath("prometheus.log");
+    const qint64 logStart = QFileInfo(logPath).size();
     prometheus_ = spawn(
         config_.prometheusBinary,
         {"--config.file=" + configFile, "--storage.tsdb.path=" + work.filePath("prometheus-data"),
          "--storage.tsdb.retention.time=2d", "--web.listen-address=" + listen},
-        {});
-    prometheus_->setProcessChannelMode(QProcess::MergedChannels);
-    connect(prometheus_, &QProcess::readyRead, this, [this] {
-        const QByteArray chunk = prometheus_->readAll();
-        QFile log(QDir(config_.workDir).filePath("prometheus.log"));
-        if (log.open(QIODevice::Append))
-            log.write(chunk);
-        if (state_.prometheusUp)
+        "prometheus.log", true);
+    state_.prometheusPid = prometheus_->processId();
+    auto* poll = new QTimer(prometheus_);
+    connect(poll, &QTimer::timeout, this, [this, poll, logPath, logStart] {
+        QFile log(logPath);
+        if (!log.open(QIODevice::ReadOnly) || !log.seek(logStart))
             return;
-        prometheusLog_ += chunk;
         static const QRegularExpression listening(
             R"(msg="Listening on" address=(127\.0\.0\.1:\d+))");
-        const auto m = listening.match(QString::fromUtf8(prometheusLog_));
-        if (m.hasMatch()) {
-            state_.prometheusUrl = "http://" + m.captured(1);
-            state_.prometheusUp = true;
-            prometheusLog_.clear();
-            publish();
-        }
+        const auto m = listening.match(QString::fromUtf8(log.readAll()));
+        if (!m.hasMatch())
+            return;
+        poll->stop();
+        state_.prometheusUrl = "http://" + m.captured(1);
+        state_.prometheusUp = true;
+        publish();
     });
-    connect(prometheus_, &QProcess::finished, this, [this](int, QProcess::ExitStatus) {
+    poll->start(100);
+    connect(prometheus_, &QProcess::finished, this, [this](int code, QProcess::ExitStatus) {
+        Q_UNUSED(code);
         prometheus_->deleteLater();
         prometheus_ = nullptr;
         state_.prometheusUp = false;
+        state_.prometheusPid = 0;
         publish();
         if (stopping_) {
             if (!anyRunning(this))
@@ -350,10 +364,12 @@ void LocalCluster::startLoad() {
                    "--fraud-rate", "0.02"},
                   "loadgen.log");
     state_.loadRunning = true;
+    state_.loadPid = load_->processId();
     connect(load_, &QProcess::finished, this, [this](int, QProcess::ExitStatus) {
         load_->deleteLater();
         load_ = nullptr;
         state_.loadRunning = false;
+        state_.loadPid = 0;
         publish();
         if (stopping_) {
             if (!anyRunning(this))

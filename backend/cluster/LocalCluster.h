@@ -35,7 +35,8 @@ public:
         int replicas = 2;
         double loadRate = 50;  // transactions a second, open loop
         int loadCards = 20'000;
-        double txnsPerCardPerDay = 100;  // training and load alike, so the demo does not drift
+        double txnsPerCardPerDay = 100;   // training and load alike, so the demo does not drift
+        int trainTransactions = 300'000;  // per version, when the registry is empty
         std::chrono::seconds scrapeInterval{2};
     };
     explicit LocalCluster(Config config, QObject* parent = nullptr);
@@ -66,7 +67,8 @@ private:
     void startLoad();
     void writeTargets();
     void publish();
-    QProcess* spawn(const QString& program, const QStringList& args, const QString& logName);
+    QProcess* spawn(const QString& program, const QStringList& args, const QString& logName,
+                    bool mergeChannels = false);
     void fail(const QString& why);
 
     Config config_;
@@ -75,7 +77,6 @@ private:
     QProcess* trainer_ = nullptr;
     QProcess* prometheus_ = nullptr;
     QProcess* load_ = nullptr;
-    QByteArray prometheusLog_;
     bool stopping_ = false;
 };
 

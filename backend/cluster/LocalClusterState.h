@@ -30,7 +30,9 @@ struct LocalClusterState {
     std::vector<LocalReplica> replicas;
     QString prometheusUrl;  // empty until Prometheus listens
     bool prometheusUp = false;
+    qint64 prometheusPid = 0;
     bool loadRunning = false;
+    qint64 loadPid = 0;
     double loadRate = 0;
     int upCount() const {
         int n = 0;

@@ -7,11 +7,12 @@
 namespace fraud {
 namespace {
 
-// Each thread keeps to one shard.
-std::size_t shardOfThisThread(std::size_t shards) {
-    static std::atomic<std::size_t> next{0};
-    thread_local const std::size_t mine = next.fetch_add(1, std::memory_order_relaxed);
-    return mine % shards;
+std::atomic<std::uint64_t> nextDriftId{1};
+
+// A single writer's increment: no read-modify-write instruction needed.
+template <typename T>
+void add(std::atomic<T>& a, T v) {
+    a.store(a.load(std::memory_order_relaxed) + v, std::memory_order_relaxed);
 }
 
 std::size_t binOf(const Histogram& h, double x) {
@@ -21,9 +22,36 @@ std::size_t binOf(const Histogram& h, double x) {
 
 }  // namespace
 
+FeatureDrift::Shard::Shard(std::size_t counters, std::size_t series)
+    : counts(std::make_unique<std::atomic<std::uint64_t>[]>(counters)),
+      sums(std::make_unique<std::atomic<double>[]>(series)) {}
+
+FeatureDrift::Shard& FeatureDrift::shardOfThisThread() {
+    // A few (drift object, shard) pairs per thread: a thread serves the stable model and maybe
+    // a canary; an entry of an object that is gone is never matched again (ids are unique).
+    struct Entry {
+        std::uint64_t id = 0;
+        Shard* shard = nullptr;
+    };
+    thread_local std::array<Entry, 4> cache{};
+    thread_local std::size_t nextSlot = 0;
+    for (const auto& e : cache) {
+        if (e.id == id_)
+            return *e.shard;
+    }
+    Shard* shard = nullptr;
+    {
+        std::lock_guard lock(shardsMutex_);
+        shard = &shards_.emplace_back(counterCount_, series_.size() + referenceSeries_.size());
+    }
+    cache[nextSlot] = {id_, shard};
+    nextSlot = (nextSlot + 1) % cache.size();
+    return *shard;
+}
+
 FeatureDrift::FeatureDrift(std::string variant, const ModelManifest& manifest,
                            const ModelManifest* reference)
-    : variant_(std::move(variant)), version_(manifest.version) {
+    : variant_(std::move(variant)), version_(manifest.version), id_(nextDriftId.fetch_add(1)) {
     const auto& features = manifest.schema.features;
     const auto& baseline = manifest.baseline;
     for (std::size_t i = 0; i < features.size(); ++i) {
@@ -40,11 +68,6 @@ FeatureDrift::FeatureDrift(std::string variant, const ModelManifest& manifest,
         }
         if (ref.contains("score"))
             addSeries(referenceSeries_, "score", ref["score"], 0, true);
-    }
-    const std::size_t sums = series_.size() + referenceSeries_.size();
-    for (auto& shard : shards_) {
-        shard.counts = std::make_unique<std::atomic<std::uint64_t>[]>(counterCount_);
-        shard.sums = std::make_unique<std::atomic<double>[]>(sums);
     }
     window_.counts.assign(counterCount_, 0);
 }
@@ -64,7 +87,7 @@ void FeatureDrift::addSeries(std::vector<Series>& to, const std::string& name,
 }
 
 void FeatureDrift::observe(std::span<const float> inputs, double score) {
-    Shard& shard = shards_[shardOfThisThread(kShards)];
+    Shard& shard = shardOfThisThread();
     std::size_t sumIndex = 0;
     const auto count = [&](const std::vector<Series>& all) {
         for (const Series& s : all) {
@@ -81,16 +104,17 @@ void FeatureDrift::observe(std::span<const float> inputs, double score) {
     };
     count(series_);
     count(referenceSeries_);
-    samples_.fetch_add(1, std::memory_order_relaxed);
+    add<std::uint64_t>(shard.samples, 1);
 }
 
 FeatureDrift::Snapshot FeatureDrift::snapshot() const {
     Snapshot s;
     s.when = std::chrono::steady_clock::now();
-    s.samples = samples_.load(std::memory_order_relaxed);
     s.counts.assign(counterCount_, 0);
     s.sums.assign(series_.size() + referenceSeries_.size(), 0.0);
+    std::lock_guard lock(shardsMutex_);
     for (const auto& shard : shards_) {
+        s.samples += shard.samples.load(std::memory_order_relaxed);
         for (std::size_t i = 0; i < counterCount_; ++i)
             s.counts[i] += shard.counts[i].load(std::memory_order_relaxed);
         for (std::size_t i = 0; i < s.sums.size(); ++i)

@@ -19,8 +19,9 @@ namespace fraud {
 // What one served model sees, binned by its training baseline: per input feature and for the
 // score, a count per baseline bin (and of missing values), cumulative since the model started
 // serving in this variant. The drift window (PSI over the last few minutes) is the difference
-// of two snapshots, so the request path only increments counters: relaxed atomics in one of
-// several cache-line-separated shards, picked per thread, so cores do not contend.
+// of two snapshots, so the request path only increments counters, in a shard of its own
+// thread: one writer per shard, so an increment is a plain relaxed load and store (no locked
+// instruction, no shared cache line), and readers sum the shards.
 //
 // A canary's drift also bins its inputs and score on the stable model's baseline bins, so that
 // canary and stable can be compared on the same bins.
@@ -70,19 +71,23 @@ public:
 private:
     void addSeries(std::vector<Series>& to, const std::string& name, const nlohmann::json& hist,
                    std::size_t input, bool isScore);
-    static constexpr std::size_t kShards = 8;
-    struct alignas(64) Shard {
+    // One per thread that has observed; written by that thread only.
+    struct Shard {
+        explicit Shard(std::size_t counters, std::size_t series);
         std::unique_ptr<std::atomic<std::uint64_t>[]> counts;
         std::unique_ptr<std::atomic<double>[]> sums;
+        std::atomic<std::uint64_t> samples{0};
     };
+    Shard& shardOfThisThread();
 
     std::string variant_;
     std::string version_;
     std::vector<Series> series_;
     std::vector<Series> referenceSeries_;
     std::size_t counterCount_ = 0;
-    std::array<Shard, kShards> shards_;
-    std::atomic<std::uint64_t> samples_{0};
+    const std::uint64_t id_;  // tells this object from one at the same address later
+    mutable std::mutex shardsMutex_;
+    std::deque<Shard> shards_;  // deque: a new shard never moves the others
 
     mutable std::mutex windowMutex_;
     std::deque<Snapshot> history_;

@@ -1,0 +1,148 @@
+// LocalCluster with real processes: it trains an empty registry, starts two replicas, a real
+// Prometheus on file_sd targets and demo traffic; keeps the desired count when a replica is
+// SIGKILLed (counting the restart); scales up (the new replica gets traffic and appears in
+// Prometheus) and down; and leaves no process behind when stopped.
+#include <signal.h>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <cerrno>
+
+#include "HttpGet.h"
+#include "TestEnvironment.h"
+#include "cluster/LocalCluster.h"
+
+using fraudops::LocalCluster;
+using fraudops::LocalClusterState;
+using fraudops::LocalReplica;
+using namespace fraudops::test;
+
+namespace {
+
+bool processExists(qint64 pid) {
+    return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH);
+}
+
+// fraud_scorer_requests_total{code="OK"} summed over methods, from a replica's /metrics.
+double scoredBy(const LocalReplica& r) {
+    const auto body =
+        httpGet(QStringLiteral("http://127.0.0.1:%1/metrics").arg(r.metricsPort)).body;
+    double total = 0;
+    static const QRegularExpression line(
+        R"(^fraud_scorer_requests_total\{[^}]*code="OK"[^}]*\} (\S+)$)");
+    for (const auto& l : body.split('\n')) {
+        const auto m = line.match(QString::fromUtf8(l));
+        if (m.hasMatch())
+            total += m.captured(1).toDouble();
+    }
+    return total;
+}
+
+// How many scorer targets Prometheus reports up.
+int targetsUp(const QString& prometheusUrl) {
+    const auto body =
+        httpGet(prometheusUrl + "/api/v1/query?query=sum(up%7Bjob%3D%22fraud-scorer%22%7D)").body;
+    const auto result =
+        QJsonDocument::fromJson(body).object()["data"].toObject()["result"].toArray();
+    return result.isEmpty() ? 0 : result[0].toObject()["value"].toArray()[1].toString().toInt();
+}
+
+}  // namespace
+
+class LocalClusterTest : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    std::unique_ptr<LocalCluster> cluster_;
+
+    const LocalClusterState& state() const { return cluster_->state(); }
+    const LocalReplica* replica(int index) const {
+        for (const auto& r : state().replicas) {
+            if (r.index == index)
+                return &r;
+        }
+        return nullptr;
+    }
+
+private slots:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        LocalCluster::Config config;
+        config.binDir = QFileInfo(scorerBinary()).absolutePath();
+        config.registry = dir_.filePath("registry");  // empty: trained first
+        config.workDir = dir_.filePath("work");
+        config.replicas = 2;
+        config.loadRate = 200;
+        config.loadCards = 2000;
+        config.trainTransactions = 20'000;
+        config.scrapeInterval = std::chrono::seconds(1);
+        cluster_ = std::make_unique<LocalCluster>(config);
+    }
+
+    void trainsAnEmptyRegistryThenServes() {
+        QSignalSpy changes(cluster_.get(), &LocalCluster::changed);
+        cluster_->start();
+        QCOMPARE(state().phase, LocalClusterState::Phase::Training);
+        QVERIFY(state().message.contains("training v1"));
+        QTRY_VERIFY_WITH_TIMEOUT(state().phase != LocalClusterState::Phase::Training, 300'000);
+        QCOMPARE(state().phase, LocalClusterState::Phase::Running);
+        QVERIFY(QFile::exists(dir_.filePath("registry/models/v2/manifest.json")));
+        QTRY_COMPARE_WITH_TIMEOUT(state().upCount(), 2, 120'000);
+        QTRY_VERIFY_WITH_TIMEOUT(state().prometheusUp, 60'000);
+        QTRY_VERIFY_WITH_TIMEOUT(state().loadRunning, 60'000);
+        QVERIFY(changes.count() > 3);
+        // Prometheus scrapes both (file_sd), and both get traffic.
+        QTRY_COMPARE_WITH_TIMEOUT(targetsUp(state().prometheusUrl), 2, 60'000);
+        QTRY_VERIFY_WITH_TIMEOUT(scoredBy(*replica(0)) > 0 && scoredBy(*replica(1)) > 0, 60'000);
+    }
+
+    void aKilledReplicaIsRestartedAndCounted() {
+        const qint64 pid = replica(0)->pid;
+        QVERIFY(pid > 0);
+        ::kill(static_cast<pid_t>(pid), SIGKILL);
+        QTRY_COMPARE_WITH_TIMEOUT(replica(0)->restarts, 1, 30'000);
+        QTRY_VERIFY_WITH_TIMEOUT(replica(0)->state == LocalReplica::State::Up, 60'000);
+        QVERIFY(replica(0)->pid != pid);
+        QCOMPARE(replica(0)->lastExit, QString("killed by a signal"));
+        QCOMPARE(replica(1)->restarts, 0);
+        QTRY_COMPARE_WITH_TIMEOUT(targetsUp(state().prometheusUrl), 2, 60'000);
+    }
+
+    void scalingUpAddsAReplicaThatGetsTraffic() {
+        cluster_->scaleTo(3);
+        QCOMPARE(state().desiredReplicas, 3);
+        QTRY_COMPARE_WITH_TIMEOUT(state().upCount(), 3, 60'000);
+        QTRY_COMPARE_WITH_TIMEOUT(targetsUp(state().prometheusUrl), 3, 60'000);
+        QTRY_VERIFY_WITH_TIMEOUT(scoredBy(*replica(2)) > 0, 60'000);
+    }
+
+    void scalingDownStopsReplicas() {
+        const qint64 gone = replica(2)->pid;
+        cluster_->scaleTo(1);
+        QTRY_COMPARE_WITH_TIMEOUT(int(state().replicas.size()), 1, 30'000);
+        QCOMPARE(state().replicas[0].index, 0);
+        QTRY_VERIFY_WITH_TIMEOUT(!processExists(gone), 30'000);
+        QTRY_COMPARE_WITH_TIMEOUT(targetsUp(state().prometheusUrl), 1, 60'000);
+    }
+
+    void stoppingLeavesNoProcessBehind() {
+        std::vector<qint64> pids{state().prometheusPid, state().loadPid};
+        for (const auto& r : state().replicas)
+            pids.push_back(r.pid);
+        for (qint64 pid : pids)
+            QVERIFY(processExists(pid));
+        QSignalSpy stopped(cluster_.get(), &LocalCluster::stopped);
+        cluster_->stop();
+        QVERIFY(stopped.wait(30'000));
+        for (qint64 pid : pids)
+            QVERIFY2(!processExists(pid), qPrintable(QString::number(pid)));
+    }
+};
+
+QTEST_GUILESS_MAIN(LocalClusterTest)
+#include "tst_local_cluster.moc"
