@@ -12,7 +12,7 @@ packages=(
   # XGBoost's CMake config refers to /usr/bin/xgboost: without the CLI package it fails.
   xgboost
   # backend, fraudctl and the tests (QtCore, QtNetwork, QtTest)
-  qt6-base-dev
+  qt6-base-dev qt6-charts-dev libqt6opengl6-dev
   # tests: a real Prometheus server and promtool; XGBoost's Python package (a model trained
   # the way data scientists do, imported with fraud-train import); openssl for TLS certificates
   prometheus python3-xgboost python3-numpy openssl

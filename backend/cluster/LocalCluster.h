@@ -34,7 +34,10 @@ public:
         QString tokensFile;  // passed to the scorers if set
         int replicas = 2;
         double loadRate = 50;  // transactions a second, open loop
-        int loadCards = 20'000;
+        // Few cards at a high per-card rate: the training data then spans days of simulated
+        // time (hour of day, 24-hour velocities) in a few hundred thousand rows, and the demo
+        // traffic keeps the same per-card rate.
+        int loadCards = 2'000;
         double txnsPerCardPerDay = 100;   // training and load alike, so the demo does not drift
         int trainTransactions = 300'000;  // per version, when the registry is empty
         std::chrono::seconds scrapeInterval{2};

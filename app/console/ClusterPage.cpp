@@ -1,0 +1,243 @@
+#include "ClusterPage.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QSpinBox>
+#include <QTableView>
+#include <QThreadPool>
+#include <QVBoxLayout>
+#include <cmath>
+
+#include "cluster/LocalCluster.h"
+#include "control/ControlClient.h"
+
+namespace fraudops {
+namespace {
+
+enum Metric { Scores, P99, Cpu, Memory };
+const char* kQueries[] = {
+    "sum by (replica) (rate(fraud_scorer_requests_total{code=\"OK\"}[1m]))",
+    "1000 * histogram_quantile(0.99, sum by (replica, le) "
+    "(rate(fraud_scorer_request_duration_seconds_bucket{method=\"Score\"}[1m])))",
+    "100 * sum by (replica) (rate(process_cpu_seconds_total{job=\"fraud-scorer\"}[1m]))",
+    "sum by (replica) (process_resident_memory_bytes{job=\"fraud-scorer\"}) / 1e6"};
+
+QString healthOf(LocalReplica::State s) {
+    switch (s) {
+        case LocalReplica::State::Up:
+            return "Up";
+        case LocalReplica::State::Starting:
+            return "Starting";
+        case LocalReplica::State::WaitingToRestart:
+            return "Restarting";
+        case LocalReplica::State::Stopping:
+            return "Stopping";
+    }
+    return "?";
+}
+
+}  // namespace
+
+ClusterPage::ClusterPage(QWidget* parent)
+    : QWidget(parent),
+      table_(new QTableView(this)),
+      summary_(new QLabel(this)),
+      start_(new QPushButton("Start", this)),
+      stop_(new QPushButton("Stop", this)),
+      scale_(new QSpinBox(this)),
+      restart_(new QPushButton("Restart selected", this)) {
+    auto* proxy = new QSortFilterProxyModel(this);
+    proxy->setSourceModel(&model_);
+    proxy->setSortRole(Qt::UserRole);
+    table_->setModel(proxy);
+    table_->setSortingEnabled(true);
+    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table_->setSelectionMode(QAbstractItemView::SingleSelection);
+    table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    table_->horizontalHeader()->setStretchLastSection(true);
+    table_->verticalHeader()->hide();
+    scale_->setRange(0, 16);
+    scale_->setPrefix("replicas: ");
+    auto* controls = new QHBoxLayout;
+    controls->addWidget(summary_, 1);
+    for (QWidget* w : std::initializer_list<QWidget*>{start_, stop_, scale_, restart_})
+        controls->addWidget(w);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(controls);
+    layout->addWidget(table_, 1);
+    for (QWidget* w : std::initializer_list<QWidget*>{start_, stop_, scale_, restart_})
+        w->setEnabled(false);
+
+    connect(start_, &QPushButton::clicked, this, [this] {
+        if (cluster_)
+            cluster_->start();
+    });
+    connect(stop_, &QPushButton::clicked, this, [this] {
+        if (cluster_)
+            cluster_->stop();
+    });
+    connect(scale_, &QSpinBox::editingFinished, this, [this] {
+        if (cluster_)
+            cluster_->scaleTo(scale_->value());
+    });
+    connect(restart_, &QPushButton::clicked, this, [this, proxy] {
+        const auto rows = table_->selectionModel()->selectedRows();
+        if (!cluster_ || rows.isEmpty())
+            return;
+        const auto source = proxy->mapToSource(rows.first());
+        const QString name = model_.rows()[static_cast<std::size_t>(source.row())].name;
+        cluster_->restartReplica(name.section('-', -1).toInt());
+    });
+}
+
+void ClusterPage::setLocalCluster(LocalCluster* cluster) {
+    cluster_ = cluster;
+    for (QWidget* w : std::initializer_list<QWidget*>{start_, stop_, scale_, restart_})
+        w->setEnabled(cluster != nullptr);
+    if (cluster) {
+        connect(cluster, &LocalCluster::changed, this, &ClusterPage::onLocalState);
+        onLocalState(cluster->state());
+    }
+}
+
+void ClusterPage::setEndpoints(const QStringList& addresses, const QString& token) {
+    token_ = token;
+    if (cluster_)
+        return;  // the local cluster names its own replicas
+    replicas_.clear();
+    for (const auto& a : addresses) {
+        Known k;
+        k.row.name = a;
+        k.row.address = a;
+        k.row.health = "?";
+        replicas_[a] = k;
+    }
+    publish();
+}
+
+void ClusterPage::setClient(PrometheusClient* client) {
+    if (client_)
+        disconnect(client_, nullptr, this, nullptr);
+    client_ = client;
+    queries_.clear();
+    if (client_)
+        connect(client_, &PrometheusClient::finished, this, &ClusterPage::onPrometheus);
+}
+
+void ClusterPage::onLocalState(const LocalClusterState& state) {
+    std::map<QString, Known> next;
+    for (const auto& r : state.replicas) {
+        Known k = replicas_.count(r.name) ? replicas_[r.name] : Known{};
+        k.row.name = r.name;
+        k.row.address = r.address;
+        k.row.health = healthOf(r.state);
+        k.row.restarts = r.restarts;
+        if (!r.lastExit.isEmpty() && r.state != LocalReplica::State::Up)
+            k.row.note = "last exit: " + r.lastExit;
+        next[r.name] = k;
+    }
+    replicas_ = std::move(next);
+    if (!scale_->hasFocus())
+        scale_->setValue(state.desiredReplicas);
+    summary_->setText(QStringLiteral("Local cluster: %1 of %2 replicas up · Prometheus %3 · "
+                                     "load %4/s%5")
+                          .arg(state.upCount())
+                          .arg(state.desiredReplicas)
+                          .arg(state.prometheusUp ? "up" : "down")
+                          .arg(state.loadRunning ? state.loadRate : 0)
+                          .arg(state.message.isEmpty() ? QString() : " · " + state.message));
+    publish();
+}
+
+void ClusterPage::refresh() {
+    // Control status of each replica, on workers; the answers come back queued.
+    for (const auto& [name, k] : replicas_) {
+        if (k.row.address.isEmpty())
+            continue;
+        ScorerEndpoint endpoint;
+        endpoint.address = k.row.address.toStdString();
+        endpoint.bearerToken = token_.toStdString();
+        endpoint.deadline = std::chrono::milliseconds(3000);
+        QPointer<ClusterPage> self(this);
+        const QString replica = name;
+        QThreadPool::globalInstance()->start([self, endpoint, replica] {
+            auto status = ControlClient(endpoint).status();
+            QMetaObject::invokeMethod(
+                self,
+                [self, replica, status = std::move(status)] {
+                    if (!self || !self->replicas_.count(replica))
+                        return;
+                    Known& known = self->replicas_[replica];
+                    ReplicaRow& row = known.row;
+                    if (status.ok()) {
+                        const auto& s = *status.value;
+                        known.statusSeen = true;
+                        row.generation = s.generation_served();
+                        row.converged = s.converged();
+                        row.stableVersion = QString::fromStdString(s.stable_version());
+                        row.canaryVersion = QString::fromStdString(s.canary_version());
+                        row.uptimeSeconds = s.uptime_seconds();
+                        if (s.load_failures_size() > 0) {
+                            const auto& f = s.load_failures(s.load_failures_size() - 1);
+                            row.note = QString::fromStdString("load failure: " + f.version() +
+                                                              ": " + f.reason());
+                        }
+                        if (row.health == "?")
+                            row.health = "Up";
+                    } else {
+                        row.note = QString::fromStdString(status.error->message);
+                        if (row.health == "?" || row.health == "Up")
+                            row.health = "Down";
+                    }
+                    self->publish();
+                },
+                Qt::QueuedConnection);
+        });
+    }
+    if (client_) {
+        for (int m = Scores; m <= Memory; ++m)
+            queries_[client_->query(kQueries[m])] = m;
+    }
+}
+
+void ClusterPage::onPrometheus(PrometheusClient::RequestId id, const PrometheusResult& result) {
+    const auto it = queries_.find(id);
+    if (it == queries_.end())
+        return;
+    const int metric = it->second;
+    queries_.erase(it);
+    if (!result.ok())
+        return;
+    prometheusSeen_ = true;
+    for (const auto& s : result.series) {
+        const auto label = s.labels.find("replica");
+        if (label == s.labels.end() || s.samples.empty() || !replicas_.count(label->second))
+            continue;
+        ReplicaRow& row = replicas_[label->second].row;
+        const double v = s.samples[0].value;
+        (metric == Scores ? row.scoresPerSecond
+         : metric == P99  ? row.p99Ms
+         : metric == Cpu  ? row.cpuPercent
+                          : row.memoryMb) =
+            std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
+    }
+    publish();
+}
+
+bool ClusterPage::hasData() const {
+    return !replicas_.empty() && prometheusSeen_ &&
+           std::all_of(replicas_.begin(), replicas_.end(),
+                       [](const auto& kv) { return kv.second.statusSeen; });
+}
+
+void ClusterPage::publish() {
+    std::vector<ReplicaRow> rows;
+    for (const auto& [name, k] : replicas_)
+        rows.push_back(k.row);
+    model_.setRows(std::move(rows));
+}
+
+}  // namespace fraudops

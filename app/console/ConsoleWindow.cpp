@@ -1,0 +1,216 @@
+#include "ConsoleWindow.h"
+
+#include <QComboBox>
+#include <QDateTime>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+#include "ClusterPage.h"
+#include "OverviewPage.h"
+#include "cluster/LocalCluster.h"
+#include "prometheus/PrometheusClient.h"
+
+namespace fraudops {
+namespace {
+
+QWidget* laterPage(const QString& name, const QString& what, QWidget* parent) {
+    auto* page = new QWidget(parent);
+    auto* label = new QLabel(
+        QStringLiteral("<h2>%1</h2><p>%2</p><p><i>This page is built by a later issue; the "
+                       "scorer already serves what it will show.</i></p>")
+            .arg(name, what),
+        page);
+    label->setWordWrap(true);
+    label->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    auto* layout = new QVBoxLayout(page);
+    layout->addWidget(label);
+    layout->addStretch();
+    return page;
+}
+
+}  // namespace
+
+const QStringList& ConsoleWindow::pageNames() {
+    static const QStringList names{"Overview", "Decisions", "Drift",
+                                   "Release",  "Cluster",   "Alerts"};
+    return names;
+}
+
+ConsoleWindow::ConsoleWindow(ConnectionProfile profile, LocalCluster* local, QWidget* parent)
+    : QMainWindow(parent),
+      profile_(std::move(profile)),
+      local_(local),
+      pages_(new QListWidget(this)),
+      stack_(new QStackedWidget(this)),
+      profiles_(new QComboBox(this)),
+      range_(new QComboBox(this)),
+      refreshEvery_(new QComboBox(this)),
+      updated_(new QLabel("not updated yet", this)),
+      prometheusState_(new QLabel(this)),
+      scorerState_(new QLabel(this)),
+      overview_(new OverviewPage(this)),
+      cluster_(new ClusterPage(this)) {
+    setWindowTitle("FraudOps console");
+    resize(1440, 900);
+
+    auto* toolbar = addToolBar("Connection");
+    toolbar->setMovable(false);
+    toolbar->addWidget(new QLabel(" Profile ", this));
+    for (const auto& p : ProfileStore().all())
+        profiles_->addItem(p.name);
+    profiles_->setCurrentText(profile_.name);
+    toolbar->addWidget(profiles_);
+    toolbar->addSeparator();
+    toolbar->addWidget(new QLabel(" Range ", this));
+    for (const auto& [label, seconds] :
+         std::initializer_list<std::pair<const char*, int>>{{"5 m", 300},
+                                                            {"15 m", 900},
+                                                            {"1 h", 3600},
+                                                            {"6 h", 21600},
+                                                            {"24 h", 86400},
+                                                            {"7 d", 604800}})
+        range_->addItem(label, seconds);
+    range_->setCurrentIndex(1);
+    toolbar->addWidget(range_);
+    toolbar->addWidget(new QLabel(" Refresh ", this));
+    for (const auto& [label, ms] : std::initializer_list<std::pair<const char*, int>>{
+             {"off", 0}, {"5 s", 5000}, {"10 s", 10000}, {"30 s", 30000}, {"1 m", 60000}})
+        refreshEvery_->addItem(label, ms);
+    refreshEvery_->setCurrentIndex(1);
+    toolbar->addWidget(refreshEvery_);
+    auto* spacer = new QWidget(this);
+    spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    toolbar->addWidget(spacer);
+    toolbar->addWidget(updated_);
+
+    const QStringList later{
+        "Live decisions with their explanations, filtered by score, decision and variant.",
+        "PSI of every feature and the score against the training baseline, per variant.",
+        "Canary weight, shadow mode, promotion and rollback, with the audit log.", "",
+        "Alert rules and their state."};
+    for (const auto& name : pageNames()) {
+        pages_->addItem(name);
+        if (name == "Overview")
+            stack_->addWidget(overview_);
+        else if (name == "Cluster")
+            stack_->addWidget(cluster_);
+        else
+            stack_->addWidget(laterPage(name, later[pageNames().indexOf(name) - 1], this));
+    }
+    pages_->setFixedWidth(140);
+    pages_->setCurrentRow(0);
+    auto* central = new QWidget(this);
+    auto* layout = new QHBoxLayout(central);
+    layout->addWidget(pages_);
+    layout->addWidget(stack_, 1);
+    setCentralWidget(central);
+    statusBar()->addWidget(prometheusState_);
+    statusBar()->addWidget(scorerState_);
+
+    connect(pages_, &QListWidget::currentRowChanged, stack_, &QStackedWidget::setCurrentIndex);
+    connect(range_, &QComboBox::currentIndexChanged, this, [this] { refreshNow(); });
+    connect(refreshEvery_, &QComboBox::currentIndexChanged, this, [this] {
+        const int ms = refreshEvery_->currentData().toInt();
+        if (ms > 0)
+            timer_.start(ms);
+        else
+            timer_.stop();
+    });
+    connect(profiles_, &QComboBox::currentTextChanged, this, [this](const QString& name) {
+        if (const auto p = ProfileStore().find(name))
+            applyProfile(*p);
+    });
+    connect(&timer_, &QTimer::timeout, this, &ConsoleWindow::refreshNow);
+    connect(&overview_->panels(), &PrometheusPanels::refreshed, this,
+            [this](bool ok, const QString& error) {
+                updated_->setText("updated " + QTime::currentTime().toString("HH:mm:ss"));
+                prometheusState_->setText(ok ? "Prometheus: up" : "Prometheus: " + error);
+                prometheusState_->setStyleSheet(ok ? "color: #2e7d32;" : "color: #c62828;");
+            });
+    connect(&cluster_->model(), &QAbstractItemModel::dataChanged, this, [this] {
+        int up = 0;
+        for (const auto& r : cluster_->model().rows())
+            up += r.health == "Up";
+        scorerState_->setText(
+            QStringLiteral("Scorers: %1 of %2 up").arg(up).arg(cluster_->model().rows().size()));
+    });
+    if (local_) {
+        cluster_->setLocalCluster(local_);
+        connect(local_, &LocalCluster::changed, this, [this](const LocalClusterState& s) {
+            overview_->setDesiredReplicas(s.desiredReplicas);
+            if (s.prometheusUp && s.prometheusUrl != prometheusUrl_)
+                setPrometheusUrl(s.prometheusUrl);
+            if (!s.prometheusUp && !prometheusUrl_.isEmpty())
+                prometheusState_->setText("Prometheus: restarting");
+        });
+    }
+    applyProfile(profile_);
+    timer_.start(refreshEvery_->currentData().toInt());
+}
+
+ConsoleWindow::~ConsoleWindow() = default;
+
+std::chrono::seconds ConsoleWindow::range() const {
+    return std::chrono::seconds(range_->currentData().toInt());
+}
+
+void ConsoleWindow::applyProfile(const ConnectionProfile& profile) {
+    profile_ = profile;
+    overview_->setLatencySlo(profile.latencySloMs);
+    if (profile.isLocal() && local_) {
+        if (local_->state().prometheusUp)
+            setPrometheusUrl(local_->state().prometheusUrl);
+        cluster_->setEndpoints({}, profile.token());
+    } else {
+        setPrometheusUrl(profile.prometheusUrl);
+        cluster_->setEndpoints(profile.scorerEndpoints, profile.token());
+        overview_->setDesiredReplicas(static_cast<int>(profile.scorerEndpoints.size()));
+    }
+    refreshNow();
+}
+
+void ConsoleWindow::setPrometheusUrl(const QString& url) {
+    prometheusUrl_ = url;
+    overview_->setClient(nullptr);
+    cluster_->setClient(nullptr);
+    prometheus_.reset();
+    if (url.isEmpty()) {
+        prometheusState_->setText("Prometheus: not configured");
+        return;
+    }
+    PrometheusClient::Options options;
+    options.baseUrl = url;
+    options.timeout = std::chrono::seconds(5);
+    prometheus_ = std::make_unique<PrometheusClient>(options);
+    overview_->setClient(prometheus_.get());
+    cluster_->setClient(prometheus_.get());
+    refreshNow();
+}
+
+void ConsoleWindow::refreshNow() {
+    overview_->refresh(range());
+    cluster_->refresh();
+}
+
+bool ConsoleWindow::showPage(const QString& name) {
+    const int row = static_cast<int>(pageNames().indexOf(name));
+    if (row < 0)
+        return false;
+    pages_->setCurrentRow(row);
+    return true;
+}
+
+bool ConsoleWindow::pageHasData(const QString& name) const {
+    if (name == "Overview")
+        return overview_->hasData();
+    if (name == "Cluster")
+        return cluster_->hasData();
+    return true;
+}
+
+}  // namespace fraudops

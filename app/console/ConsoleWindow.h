@@ -1,0 +1,60 @@
+#pragma once
+
+#include <QMainWindow>
+#include <QTimer>
+#include <chrono>
+#include <memory>
+
+#include "ConnectionProfile.h"
+
+class QComboBox;
+class QLabel;
+class QListWidget;
+class QStackedWidget;
+
+namespace fraudops {
+
+class ClusterPage;
+class LocalCluster;
+class OverviewPage;
+class PrometheusClient;
+
+// The main window: a page list, the connection profile, one time range and one auto-refresh
+// interval for every panel, the last-updated time, and the state of each connection in the
+// status bar. Network work happens in the clients (worker threads); this only routes values.
+class ConsoleWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    static const QStringList& pageNames();
+
+    ConsoleWindow(ConnectionProfile profile, LocalCluster* local, QWidget* parent = nullptr);
+    ~ConsoleWindow() override;
+
+    bool showPage(const QString& name);
+    // The page has shown data from every source it reads.
+    bool pageHasData(const QString& name) const;
+    void refreshNow();
+
+private:
+    void applyProfile(const ConnectionProfile& profile);
+    void setPrometheusUrl(const QString& url);
+    std::chrono::seconds range() const;
+
+    ConnectionProfile profile_;
+    LocalCluster* local_;
+    QListWidget* pages_;
+    QStackedWidget* stack_;
+    QComboBox* profiles_;
+    QComboBox* range_;
+    QComboBox* refreshEvery_;
+    QLabel* updated_;
+    QLabel* prometheusState_;
+    QLabel* scorerState_;
+    OverviewPage* overview_;
+    ClusterPage* cluster_;
+    std::unique_ptr<PrometheusClient> prometheus_;
+    QString prometheusUrl_;
+    QTimer timer_;
+};
+
+}  // namespace fraudops

@@ -1,0 +1,156 @@
+#include "PrometheusPanels.h"
+
+#include <QDateTime>
+#include <algorithm>
+#include <cmath>
+
+#include "charts/TimeSeriesChart.h"
+#include "prometheus/QueryStep.h"
+#include "tiles/StatTile.h"
+
+namespace fraudops {
+namespace {
+
+QString describe(const PrometheusError& e) {
+    switch (e.kind) {
+        case PrometheusError::Kind::Refused:
+            return "Prometheus is down: " + e.message;
+        case PrometheusError::Kind::Timeout:
+            return "Prometheus does not answer: " + e.message;
+        default:
+            return e.message;
+    }
+}
+
+}  // namespace
+
+PrometheusPanels::PrometheusPanels(QObject* parent) : QObject(parent) {}
+
+void PrometheusPanels::setClient(PrometheusClient* client) {
+    if (client_)
+        disconnect(client_, nullptr, this, nullptr);
+    client_ = client;
+    pending_.clear();
+    if (client_)
+        connect(client_, &PrometheusClient::finished, this, &PrometheusPanels::onFinished);
+}
+
+void PrometheusPanels::addChartQuery(TimeSeriesChart* chart, QString expression,
+                                     QString seriesLabel, QString fixedName, double scale,
+                                     bool hideAllZero) {
+    charts_.push_back({chart, std::move(expression), std::move(seriesLabel), std::move(fixedName),
+                       scale, hideAllZero});
+    hadData_[chart] = false;
+}
+
+void PrometheusPanels::addTile(StatTile* tile, QString expression, double scale,
+                               TileFormatter format) {
+    tiles_.push_back({tile, std::move(expression), scale, std::move(format)});
+    hadData_[tile] = false;
+}
+
+bool PrometheusPanels::hadDataEverywhere() const {
+    return std::all_of(hadData_.begin(), hadData_.end(), [](const auto& kv) { return kv.second; });
+}
+
+void PrometheusPanels::refresh(std::chrono::seconds span) {
+    if (!client_ || busy())
+        return;
+    allOk_ = true;
+    firstError_.clear();
+    const QDateTime end = QDateTime::currentDateTimeUtc();
+    const QDateTime start = end.addSecs(-span.count());
+    for (const ChartQuery& q : charts_) {
+        q.chart->setTimeRange(start.toLocalTime(), end.toLocalTime());
+        const auto step = chooseStep(span, q.chart->width(), std::chrono::seconds(1));
+        const auto id = client_->queryRange(q.expression, start, end, step);
+        pending_[id] = [this, q](const PrometheusResult& r) {
+            if (!r.ok()) {
+                allOk_ = false;
+                if (firstError_.isEmpty())
+                    firstError_ = describe(*r.error);
+                q.chart->setOverlay(TimeSeriesChart::Overlay::Error, describe(*r.error));
+                return;
+            }
+            QStringList names;
+            for (const auto& s : r.series) {
+                if (q.hideAllZero &&
+                    std::all_of(s.samples.begin(), s.samples.end(),
+                                [](const PrometheusSample& p) { return p.value == 0; }))
+                    continue;
+                const auto it = s.labels.find(q.seriesLabel);
+                const QString name = !q.fixedName.isEmpty() ? q.fixedName
+                                     : it != s.labels.end() ? it->second
+                                                            : QStringLiteral("all");
+                std::vector<QPointF> points;
+                points.reserve(s.samples.size());
+                for (const auto& p : s.samples)
+                    points.emplace_back(p.time * 1000.0, p.value * q.scale);
+                q.chart->setSeries(name, std::move(points));
+                names << name;
+            }
+            if (q.fixedName.isEmpty()) {
+                // The label values that vanished from the range go; fixed names stay.
+                QStringList keep = names;
+                for (const auto& other : charts_) {
+                    if (other.chart == q.chart && !other.fixedName.isEmpty())
+                        keep << other.fixedName;
+                }
+                q.chart->keepOnly(keep);
+            }
+            const bool any = !r.series.empty();  // all-zero series are data too
+            if (any)
+                hadData_[q.chart] = true;
+            q.chart->setOverlay(any || hadData_[q.chart] ? TimeSeriesChart::Overlay::None
+                                                         : TimeSeriesChart::Overlay::NoData);
+        };
+    }
+    for (const TileQuery& q : tiles_) {
+        const auto id = client_->query(q.expression);
+        pending_[id] = [this, q](const PrometheusResult& r) {
+            std::optional<double> value;
+            if (!r.ok()) {
+                allOk_ = false;
+                if (firstError_.isEmpty())
+                    firstError_ = describe(*r.error);
+                q.tile->setValue(std::nullopt, {}, describe(*r.error));
+                return;
+            }
+            if (r.type == PrometheusResult::Type::Scalar)
+                value = r.scalar.value * q.scale;
+            else if (!r.series.empty() && !r.series[0].samples.empty())
+                value = r.series[0].samples[0].value * q.scale;
+            if (value && !std::isfinite(*value))
+                value.reset();
+            if (value)
+                hadData_[q.tile] = true;
+            if (q.format)
+                q.format(q.tile, value);
+            else
+                q.tile->setValue(value, {}, value ? QString() : QStringLiteral("no data yet"));
+        };
+        const auto step = chooseStep(span, 60, std::chrono::seconds(1));
+        const auto spark = client_->queryRange(q.expression, start, end, step);
+        pending_[spark] = [q](const PrometheusResult& r) {
+            std::vector<double> values;
+            if (r.ok() && !r.series.empty()) {
+                for (const auto& p : r.series[0].samples)
+                    values.push_back(p.value * q.scale);
+            }
+            q.tile->setSparkline(std::move(values));
+        };
+    }
+}
+
+void PrometheusPanels::onFinished(PrometheusClient::RequestId id, const PrometheusResult& result) {
+    const auto it = pending_.find(id);
+    if (it == pending_.end())
+        return;
+    auto handler = std::move(it->second);
+    pending_.erase(it);
+    handler(result);
+    if (pending_.empty())
+        emit refreshed(allOk_, firstError_);
+}
+
+}  // namespace fraudops

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <QObject>
+#include <QPointer>
+#include <chrono>
+#include <functional>
+#include <map>
+
+#include "prometheus/PrometheusClient.h"
+
+namespace fraudops {
+
+class TimeSeriesChart;
+class StatTile;
+
+// Binds PromQL to views: a chart whose series are a range query's series (named by a label,
+// or fixed), a tile whose value is an instant query and whose sparkline is a range query.
+// Each refresh sends every query at once; results arrive as values through the client's
+// queued signal and are drawn as they come; `refreshed` says when all are in.
+class PrometheusPanels : public QObject {
+    Q_OBJECT
+public:
+    explicit PrometheusPanels(QObject* parent = nullptr);
+
+    void setClient(PrometheusClient* client);
+    // A chart series per query; `seriesLabel` names each series by that label's value, or
+    // `fixedName` when empty. `scale` multiplies values (seconds to milliseconds, say).
+    // `hideAllZero`: series that are zero over the whole range are not drawn (error codes).
+    void addChartQuery(TimeSeriesChart* chart, QString expression, QString seriesLabel,
+                       QString fixedName = {}, double scale = 1, bool hideAllZero = false);
+    using TileFormatter = std::function<void(StatTile*, std::optional<double>)>;
+    void addTile(StatTile* tile, QString expression, double scale = 1, TileFormatter format = {});
+
+    void refresh(std::chrono::seconds span);
+    bool busy() const { return !pending_.empty(); }
+    // Every panel has shown data at least once.
+    bool hadDataEverywhere() const;
+
+signals:
+    void refreshed(bool allOk, QString firstError);
+
+private:
+    struct ChartQuery {
+        TimeSeriesChart* chart;
+        QString expression, seriesLabel, fixedName;
+        double scale;
+        bool hideAllZero;
+    };
+    struct TileQuery {
+        StatTile* tile;
+        QString expression;
+        double scale;
+        TileFormatter format;
+    };
+    void onFinished(PrometheusClient::RequestId id, const PrometheusResult& result);
+    void done(bool ok, const QString& error);
+
+    QPointer<PrometheusClient> client_;
+    std::vector<ChartQuery> charts_;
+    std::vector<TileQuery> tiles_;
+    std::map<PrometheusClient::RequestId, std::function<void(const PrometheusResult&)>> pending_;
+    std::map<const void*, bool> hadData_;
+    bool allOk_ = true;
+    QString firstError_;
+};
+
+}  // namespace fraudops

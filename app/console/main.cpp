@@ -1,0 +1,135 @@
+// fraudops-console: the operations console.
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QStandardPaths>
+#include <QTimer>
+#include <cstdio>
+
+#include "ConnectionProfile.h"
+#include "ConsoleWindow.h"
+#include "cluster/LocalCluster.h"
+
+namespace {
+
+// Where fraud-scorer and friends are: $FRAUDOPS_BIN_DIR, the build tree's scorer/ beside
+// app/, or this program's own directory (installed).
+QString findBinDir() {
+    if (qEnvironmentVariableIsSet("FRAUDOPS_BIN_DIR"))
+        return qEnvironmentVariable("FRAUDOPS_BIN_DIR");
+    const QDir here(QCoreApplication::applicationDirPath());
+    for (const QString& candidate : {here.filePath("../scorer"), here.path()}) {
+        if (QFileInfo::exists(QDir(candidate).filePath("fraud-scorer")))
+            return QDir(candidate).absolutePath();
+    }
+    return here.path();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("FraudOps");
+    QApplication::setApplicationName("fraudops-console");
+
+    QCommandLineParser cli;
+    cli.setApplicationDescription("The FraudOps operations console.");
+    cli.addHelpOption();
+    const QCommandLineOption profileOpt("profile", "connection profile to open", "NAME", "local");
+    const QCommandLineOption localOpt("local", "start the embedded local cluster");
+    const QCommandLineOption screenshotOpt(
+        "screenshot", "wait until --page has data, write it as a PNG, exit", "FILE");
+    const QCommandLineOption pageOpt("page", "page to show", "NAME", "Overview");
+    const QCommandLineOption registryOpt(
+        "registry", "the local cluster's registry (trained if empty)", "DIR",
+        QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/local-registry");
+    const QCommandLineOption workOpt(
+        "work-dir", "the local cluster's logs, targets and Prometheus data", "DIR",
+        QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/local-cluster");
+    const QCommandLineOption replicasOpt("replicas", "local cluster replicas", "N", "2");
+    const QCommandLineOption rateOpt("load-rate", "local demo traffic, transactions a second",
+                                     "RATE", "50");
+    const QCommandLineOption timeoutOpt("screenshot-timeout", "seconds to wait for data", "S",
+                                        "300");
+    const QCommandLineOption settleOpt(
+        "screenshot-settle", "once the page has data, seconds to let it accumulate", "S", "0");
+    for (const auto& o : {profileOpt, localOpt, screenshotOpt, pageOpt, registryOpt, workOpt,
+                          replicasOpt, rateOpt, timeoutOpt, settleOpt})
+        cli.addOption(o);
+    cli.process(app);
+
+    const auto profile = fraudops::ProfileStore().find(cli.value(profileOpt));
+    if (!profile) {
+        std::fprintf(stderr, "fraudops-console: no profile named %s\n",
+                     qPrintable(cli.value(profileOpt)));
+        return 2;
+    }
+    if (!fraudops::ConsoleWindow::pageNames().contains(cli.value(pageOpt))) {
+        std::fprintf(stderr, "fraudops-console: no page named %s (pages: %s)\n",
+                     qPrintable(cli.value(pageOpt)),
+                     qPrintable(fraudops::ConsoleWindow::pageNames().join(", ")));
+        return 2;
+    }
+
+    std::unique_ptr<fraudops::LocalCluster> local;
+    if (cli.isSet(localOpt) || (profile->isLocal() && cli.isSet(screenshotOpt))) {
+        fraudops::LocalCluster::Config config;
+        config.binDir = findBinDir();
+        config.registry = QDir(cli.value(registryOpt)).absolutePath();
+        config.workDir = QDir(cli.value(workOpt)).absolutePath();
+        config.replicas = cli.value(replicasOpt).toInt();
+        config.loadRate = cli.value(rateOpt).toDouble();
+        local = std::make_unique<fraudops::LocalCluster>(config);
+        local->start();
+    }
+
+    fraudops::ConsoleWindow window(*profile, local.get());
+    window.showPage(cli.value(pageOpt));
+    window.show();
+
+    int exitCode = 0;
+    if (cli.isSet(screenshotOpt)) {
+        const QString file = cli.value(screenshotOpt);
+        const QString page = cli.value(pageOpt);
+        auto* poll = new QTimer(&app);
+        QElapsedTimer waited;
+        waited.start();
+        const qint64 limit = cli.value(timeoutOpt).toLongLong() * 1000;
+        QObject::connect(poll, &QTimer::timeout, &app, [&, poll] {
+            if (window.pageHasData(page)) {
+                poll->stop();
+                // After the settle time, one more refresh so every panel shows the same
+                // moment, then the picture.
+                const int settleMs = cli.value(settleOpt).toInt() * 1000;
+                QTimer::singleShot(settleMs, &app, [&] { window.refreshNow(); });
+                QTimer::singleShot(settleMs + 2000, &app, [&] {
+                    const bool saved = window.grab().save(file, "PNG");
+                    std::fprintf(stderr, "fraudops-console: %s %s\n",
+                                 saved ? "wrote" : "could not write", qPrintable(file));
+                    exitCode = saved ? 0 : 1;
+                    app.quit();
+                });
+            } else if (waited.elapsed() > limit) {
+                poll->stop();
+                std::fprintf(stderr, "fraudops-console: %s had no data after %lld s\n",
+                             qPrintable(page), limit / 1000);
+                exitCode = 1;
+                app.quit();
+            }
+        });
+        poll->start(500);
+    }
+    const int rc = app.exec();
+    if (local) {
+        // Stop the children cleanly; PR_SET_PDEATHSIG covers the case where we cannot.
+        QEventLoop loop;
+        QObject::connect(local.get(), &fraudops::LocalCluster::stopped, &loop, &QEventLoop::quit);
+        QTimer::singleShot(8000, &loop, &QEventLoop::quit);
+        local->stop();
+        if (local->state().phase == fraudops::LocalClusterState::Phase::Stopping)
+            loop.exec();
+    }
+    return exitCode != 0 ? exitCode : rc;
+}

@@ -1,0 +1,210 @@
+#include "charts/TimeSeriesChart.h"
+
+#include <QChart>
+#include <QDateTimeAxis>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QResizeEvent>
+#include <QVBoxLayout>
+#include <QValueAxis>
+#include <algorithm>
+#include <cmath>
+
+#include "charts/SeriesDecimation.h"
+
+namespace fraudops {
+
+TimeSeriesChart::TimeSeriesChart(const QString& title, const QString& unit, QWidget* parent)
+    : QWidget(parent),
+      chart_(new QChart),
+      view_(new QChartView(chart_, this)),
+      time_(new QDateTimeAxis),
+      value_(new QValueAxis),
+      overlayLabel_(new QLabel(this)) {
+    chart_->setTitle(title);
+    chart_->legend()->setAlignment(Qt::AlignBottom);
+    chart_->setMargins(QMargins(4, 4, 4, 4));
+    time_->setFormat("HH:mm");
+    time_->setTickCount(6);
+    value_->setTitleText(unit);
+    value_->setLabelFormat("%.3g");
+    value_->setRange(0, 1);
+    chart_->addAxis(time_, Qt::AlignBottom);
+    chart_->addAxis(value_, Qt::AlignLeft);
+    view_->setRenderHint(QPainter::Antialiasing);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(view_);
+    overlayLabel_->setAlignment(Qt::AlignCenter);
+    overlayLabel_->setAttribute(Qt::WA_TransparentForMouseEvents);
+    overlayLabel_->setStyleSheet(
+        "QLabel { background: rgba(255,255,255,200); border-radius: 6px; padding: 8px;"
+        " font-weight: bold; }");
+    setOverlay(Overlay::Loading);
+    setMinimumSize(320, 200);
+}
+
+QLineSeries* TimeSeriesChart::addLine(const QString& name) {
+    auto* line = new QLineSeries;
+    line->setName(name);
+    chart_->addSeries(line);
+    line->attachAxis(time_);
+    line->attachAxis(value_);
+    // Clicking a legend entry hides or shows its series; the entry stays, greyed.
+    for (QLegendMarker* marker : chart_->legend()->markers(line)) {
+        connect(marker, &QLegendMarker::clicked, this,
+                [this, name] { setSeriesVisible(name, !isSeriesVisible(name)); });
+    }
+    return line;
+}
+
+void TimeSeriesChart::setSeries(const QString& name, std::vector<QPointF> points) {
+    auto it = series_.find(name);
+    if (it == series_.end())
+        it = series_.emplace(name, Entry{addLine(name), {}}).first;
+    it->second.points = std::move(points);
+    redraw(it->second);
+    rescaleValueAxis();
+}
+
+void TimeSeriesChart::keepOnly(const QStringList& names) {
+    for (auto it = series_.begin(); it != series_.end();) {
+        if (names.contains(it->first)) {
+            ++it;
+            continue;
+        }
+        chart_->removeSeries(it->second.series);
+        delete it->second.series;
+        it = series_.erase(it);
+    }
+    rescaleValueAxis();
+}
+
+void TimeSeriesChart::setTimeRange(const QDateTime& from, const QDateTime& to) {
+    from_ = static_cast<double>(from.toMSecsSinceEpoch());
+    to_ = static_cast<double>(to.toMSecsSinceEpoch());
+    time_->setRange(from, to);
+    time_->setFormat(from.secsTo(to) > 2 * 86400 ? "dd MMM HH:mm" : "HH:mm");
+    for (auto& [name, e] : series_)
+        redraw(e);
+    for (auto& [label, t] : thresholds_)
+        t.first->replace(QList<QPointF>{{from_, t.second}, {to_, t.second}});
+}
+
+void TimeSeriesChart::setThreshold(const QString& label, double value) {
+    auto it = thresholds_.find(label);
+    if (it == thresholds_.end()) {
+        auto* line = addLine(label);
+        QPen pen(QColor(200, 40, 40));
+        pen.setStyle(Qt::DashLine);
+        pen.setWidth(2);
+        line->setPen(pen);
+        it = thresholds_.emplace(label, std::pair{line, value}).first;
+    }
+    it->second.second = value;
+    it->second.first->replace(QList<QPointF>{{from_, value}, {to_, value}});
+    rescaleValueAxis();
+}
+
+void TimeSeriesChart::setOverlay(Overlay overlay, const QString& text) {
+    overlay_ = overlay;
+    static const char* kDefault[] = {"", "Loading…", "No data in this range", "Stale", "Error"};
+    const QString shown = text.isEmpty() ? QString(kDefault[static_cast<int>(overlay)]) : text;
+    overlayLabel_->setText(shown);
+    overlayLabel_->setVisible(overlay != Overlay::None);
+    const char* colour = overlay == Overlay::Error   ? "#b71c1c"
+                         : overlay == Overlay::Stale ? "#8d6e00"
+                                                     : "#424242";
+    overlayLabel_->setStyleSheet(
+        QStringLiteral("QLabel { background: rgba(255,255,255,215); border-radius: 6px;"
+                       " padding: 8px; font-weight: bold; color: %1; }")
+            .arg(colour));
+    overlayLabel_->adjustSize();
+    overlayLabel_->move((width() - overlayLabel_->width()) / 2,
+                        (height() - overlayLabel_->height()) / 2);
+    overlayLabel_->raise();
+}
+
+QStringList TimeSeriesChart::seriesNames() const {
+    QStringList names;
+    for (const auto& [name, e] : series_)
+        names << name;
+    return names;
+}
+
+bool TimeSeriesChart::isSeriesVisible(const QString& name) const {
+    const auto it = series_.find(name);
+    return it != series_.end() && it->second.series->isVisible();
+}
+
+void TimeSeriesChart::setSeriesVisible(const QString& name, bool visible) {
+    const auto it = series_.find(name);
+    if (it == series_.end())
+        return;
+    it->second.series->setVisible(visible);
+    // QtCharts hides the legend entry with the series: keep it, greyed, to click again.
+    for (QLegendMarker* marker : chart_->legend()->markers(it->second.series)) {
+        marker->setVisible(true);
+        QFont font = marker->font();
+        font.setStrikeOut(!visible);
+        marker->setFont(font);
+        QBrush brush = marker->labelBrush();
+        brush.setColor(visible ? QColor(Qt::black) : QColor(Qt::gray));
+        marker->setLabelBrush(brush);
+    }
+    rescaleValueAxis();
+}
+
+std::size_t TimeSeriesChart::drawnPointCount(const QString& name) const {
+    const auto it = series_.find(name);
+    return it == series_.end() ? 0 : static_cast<std::size_t>(it->second.series->count());
+}
+
+int TimeSeriesChart::plotWidth() const {
+    const int w = static_cast<int>(chart_->plotArea().width());
+    return w > 10 ? w : std::max(100, width() - 80);
+}
+
+void TimeSeriesChart::redraw(Entry& e) {
+    const double lo = from_ < to_ ? from_ : (e.points.empty() ? 0 : e.points.front().x());
+    const double hi = from_ < to_ ? to_ : (e.points.empty() ? 1 : e.points.back().x());
+    const auto drawn = decimateForColumns(e.points, lo, hi, plotWidth());
+    // One replace: a single repaint, however many points.
+    e.series->replace(QList<QPointF>(drawn.begin(), drawn.end()));
+}
+
+void TimeSeriesChart::rescaleValueAxis() {
+    double lo = INFINITY, hi = -INFINITY;
+    for (const auto& [name, e] : series_) {
+        if (!e.series->isVisible())
+            continue;
+        for (const auto& p : e.points) {
+            if (std::isfinite(p.y())) {
+                lo = std::min(lo, p.y());
+                hi = std::max(hi, p.y());
+            }
+        }
+    }
+    for (const auto& [label, t] : thresholds_) {
+        lo = std::min(lo, t.second);
+        hi = std::max(hi, t.second);
+    }
+    if (!std::isfinite(lo)) {
+        value_->setRange(0, 1);
+        return;
+    }
+    lo = std::min(lo, 0.0);  // rates and latencies read best from zero
+    if (hi <= lo)
+        hi = lo + 1;
+    value_->setRange(lo, hi + (hi - lo) * 0.08);
+    value_->applyNiceNumbers();
+}
+
+void TimeSeriesChart::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    for (auto& [name, e] : series_)
+        redraw(e);
+    setOverlay(overlay_, overlayLabel_->text());
+}
+
+}  // namespace fraudops

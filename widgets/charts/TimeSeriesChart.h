@@ -1,0 +1,68 @@
+#pragma once
+
+#include <QChartView>
+#include <QDateTime>
+#include <QLabel>
+#include <QWidget>
+#include <map>
+#include <vector>
+
+class QChart;
+class QDateTimeAxis;
+class QLineSeries;
+class QValueAxis;
+
+namespace fraudops {
+
+// Several series over time with a unit on the value axis, a legend whose entries hide and
+// show their series, horizontal threshold lines (SLOs), and an explicit overlay for
+// loading, no data, stale and error. setSeries replaces a series' points at once; what is
+// drawn is decimated to the plot's width (first/min/max/last per pixel column), and kept
+// whole so that a resize decimates again. Fed with plain values; never fetches anything.
+class TimeSeriesChart : public QWidget {
+    Q_OBJECT
+public:
+    enum class Overlay { None, Loading, NoData, Stale, Error };
+
+    TimeSeriesChart(const QString& title, const QString& unit, QWidget* parent = nullptr);
+
+    // Points: x in milliseconds since the epoch. An empty vector keeps the series, empty.
+    void setSeries(const QString& name, std::vector<QPointF> points);
+    // Removes the series whose names are not listed (a label value that disappeared).
+    void keepOnly(const QStringList& names);
+    void setTimeRange(const QDateTime& from, const QDateTime& to);
+    void setThreshold(const QString& label, double value);
+    void setOverlay(Overlay overlay, const QString& text = {});
+
+    Overlay overlay() const { return overlay_; }
+    QStringList seriesNames() const;
+    bool isSeriesVisible(const QString& name) const;
+    void setSeriesVisible(const QString& name, bool visible);
+    std::size_t drawnPointCount(const QString& name) const;
+    QChart* chart() const { return chart_; }
+
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
+private:
+    struct Entry {
+        QLineSeries* series = nullptr;
+        std::vector<QPointF> points;  // everything, undecimated
+    };
+    void redraw(Entry& e);
+    void rescaleValueAxis();
+    int plotWidth() const;
+    QLineSeries* addLine(const QString& name);
+
+    QChart* chart_;
+    QChartView* view_;
+    QDateTimeAxis* time_;
+    QValueAxis* value_;
+    QLabel* overlayLabel_;
+    Overlay overlay_ = Overlay::Loading;
+    std::map<QString, Entry> series_;
+    std::map<QString, std::pair<QLineSeries*, double>> thresholds_;
+    double from_ = 0, to_ = 0;  // ms
+};
+
+}  // namespace fraudops
