@@ -197,6 +197,11 @@ void ConsoleWindow::refreshNow() {
     cluster_->refresh();
 }
 
+void ConsoleWindow::setRefreshInterval(std::chrono::milliseconds interval) {
+    // The nearest preset, or exactly this one (tests refresh faster than any preset).
+    timer_.start(interval);
+}
+
 bool ConsoleWindow::showPage(const QString& name) {
     const int row = static_cast<int>(pageNames().indexOf(name));
     if (row < 0)

@@ -34,6 +34,9 @@ public:
     // The page has shown data from every source it reads.
     bool pageHasData(const QString& name) const;
     void refreshNow();
+    OverviewPage* overviewPage() const { return overview_; }
+    ClusterPage* clusterPage() const { return cluster_; }
+    void setRefreshInterval(std::chrono::milliseconds interval);
 
 private:
     void applyProfile(const ConnectionProfile& profile);

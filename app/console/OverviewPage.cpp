@@ -44,7 +44,7 @@ OverviewPage::OverviewPage(QWidget* parent) : QWidget(parent) {
                                   ",decision=\"decline\"}[1m])) / clamp_min(sum(rate(" + kDecided +
                                   "[1m])), 1e-9)");
     panels_.addTile(replicas, "sum(up{job=\"fraud-scorer\"})", 1,
-                    [this](StatTile* tile, std::optional<double> up) {
+                    [this](StatTile* tile, std::optional<double> up, const auto&) {
                         const int n = up ? static_cast<int>(std::lround(*up)) : 0;
                         const int want = desiredReplicas_ > 0 ? desiredReplicas_ : n;
                         tile->setValue(up, QStringLiteral("%1 / %2").arg(n).arg(want));
@@ -53,15 +53,20 @@ OverviewPage::OverviewPage(QWidget* parent) : QWidget(parent) {
                                        : n > 0     ? StatTile::Level::Warning
                                                    : StatTile::Level::Critical);
                     });
+    // The feature that moved most, over windows of at least 500 scores. hour_of_day is left
+    // out: a window shorter than a day never matches a whole-day baseline (docs/operations.md).
     panels_.addTile(drift,
-                    "max(fraud_scorer_psi{reference=\"baseline\",variant=\"stable\"} and on "
-                    "(instance) (fraud_scorer_drift_window_samples{variant=\"stable\"} > 500))",
-                    1, [](StatTile* tile, std::optional<double> psi) {
+                    "topk(1, max by (feature) (fraud_scorer_psi{reference=\"baseline\","
+                    "variant=\"stable\",feature!=\"hour_of_day\"} and on (instance) "
+                    "(fraud_scorer_drift_window_samples{variant=\"stable\"} > 500)))",
+                    1, [](StatTile* tile, std::optional<double> psi, const auto& labels) {
+                        const auto f = labels.find(QStringLiteral("feature"));
+                        const QString feature = f == labels.end() ? QString() : f->second + ": ";
                         tile->setValue(psi, {},
                                        !psi ? QStringLiteral("fewer than 500 scores in the window")
-                                       : *psi < 0.1  ? QStringLiteral("stable")
-                                       : *psi < 0.25 ? QStringLiteral("worth a look")
-                                                     : QStringLiteral("shifted"));
+                                       : *psi < 0.1  ? feature + QStringLiteral("stable")
+                                       : *psi < 0.25 ? feature + QStringLiteral("worth a look")
+                                                     : feature + QStringLiteral("shifted"));
                     });
     // Scores per CPU-second across the cluster; replicas (one core each) for the target at 70 %.
     panels_.addTile(
@@ -69,7 +74,7 @@ OverviewPage::OverviewPage(QWidget* parent) : QWidget(parent) {
         "sum(rate(fraud_scorer_requests_total{code=\"OK\"}[1m])) / "
         "clamp_min(sum(rate(process_cpu_seconds_total{job=\"fraud-scorer\"}[1m])), "
         "1e-9)",
-        1, [](StatTile* tile, std::optional<double> perCore) {
+        1, [](StatTile* tile, std::optional<double> perCore, const auto&) {
             if (!perCore || *perCore <= 0) {
                 tile->setValue(std::nullopt, {}, QStringLiteral("no load yet"));
                 return;

@@ -109,6 +109,7 @@ void PrometheusPanels::refresh(std::chrono::seconds span) {
         const auto id = client_->query(q.expression);
         pending_[id] = [this, q](const PrometheusResult& r) {
             std::optional<double> value;
+            std::map<QString, QString> labels;
             if (!r.ok()) {
                 allOk_ = false;
                 if (firstError_.isEmpty())
@@ -118,14 +119,16 @@ void PrometheusPanels::refresh(std::chrono::seconds span) {
             }
             if (r.type == PrometheusResult::Type::Scalar)
                 value = r.scalar.value * q.scale;
-            else if (!r.series.empty() && !r.series[0].samples.empty())
+            else if (!r.series.empty() && !r.series[0].samples.empty()) {
                 value = r.series[0].samples[0].value * q.scale;
+                labels = r.series[0].labels;
+            }
             if (value && !std::isfinite(*value))
                 value.reset();
             if (value)
                 hadData_[q.tile] = true;
             if (q.format)
-                q.format(q.tile, value);
+                q.format(q.tile, value, labels);
             else
                 q.tile->setValue(value, {}, value ? QString() : QStringLiteral("no data yet"));
         };

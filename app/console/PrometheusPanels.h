@@ -28,7 +28,9 @@ public:
     // `hideAllZero`: series that are zero over the whole range are not drawn (error codes).
     void addChartQuery(TimeSeriesChart* chart, QString expression, QString seriesLabel,
                        QString fixedName = {}, double scale = 1, bool hideAllZero = false);
-    using TileFormatter = std::function<void(StatTile*, std::optional<double>)>;
+    // The tile's value and the labels of the series it came from.
+    using TileFormatter = std::function<void(StatTile*, std::optional<double>,
+                                             const std::map<QString, QString>& labels)>;
     void addTile(StatTile* tile, QString expression, double scale = 1, TileFormatter format = {});
 
     void refresh(std::chrono::seconds span);

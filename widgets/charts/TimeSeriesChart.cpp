@@ -50,6 +50,11 @@ QLineSeries* TimeSeriesChart::addLine(const QString& name) {
     chart_->addSeries(line);
     line->attachAxis(time_);
     line->attachAxis(value_);
+    // QtCharts drops a date-time axis's labels when a series attaches after its range was
+    // set; setting the range again brings them back.
+    const auto from = time_->min(), to = time_->max();
+    time_->setRange(from.addMSecs(-1), to);
+    time_->setRange(from, to);
     // Clicking a legend entry hides or shows its series; the entry stays, greyed.
     for (QLegendMarker* marker : chart_->legend()->markers(line)) {
         connect(marker, &QLegendMarker::clicked, this,
