@@ -1,0 +1,55 @@
+// fraudops-console --local --screenshot FILE --page NAME waits until the page has data,
+// writes a PNG and exits: the pictures of Overview and Cluster are not blank.
+#include <QImage>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <set>
+
+#include "TestEnvironment.h"
+
+using namespace fraudops::test;
+
+class ConsoleScreenshotTest : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+
+private slots:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        QVERIFY(QProcess::execute("cp", {"-r", transactionRegistry(), dir_.filePath("registry")}) ==
+                0);
+    }
+
+    void pageIsPictured_data() {
+        QTest::addColumn<QString>("page");
+        QTest::newRow("Overview") << "Overview";
+        QTest::newRow("Cluster") << "Cluster";
+    }
+
+    void pageIsPictured() {
+        QFETCH(QString, page);
+        const QString console = QFileInfo(scorerBinary()).dir().filePath("../app/fraudops-console");
+        const QString png = dir_.filePath(page + ".png");
+        QProcess p;
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(console, {"--local", "--registry", dir_.filePath("registry"), "--work-dir",
+                          dir_.filePath("work-" + page), "--load-rate", "100", "--screenshot", png,
+                          "--page", page, "--screenshot-timeout", "240"});
+        QVERIFY(p.waitForFinished(300'000));
+        QVERIFY2(p.exitCode() == 0, p.readAll().constData());
+        const QImage image(png);
+        QVERIFY(!image.isNull());
+        QVERIFY(image.width() >= 800 && image.height() >= 500);
+        // Not blank: many distinct colours (text, lines, tiles), sampled on a grid.
+        std::set<QRgb> colours;
+        for (int y = 0; y < image.height(); y += 4) {
+            for (int x = 0; x < image.width(); x += 4)
+                colours.insert(image.pixel(x, y));
+        }
+        QVERIFY2(colours.size() > 50, qPrintable(QString::number(colours.size())));
+    }
+};
+
+QTEST_GUILESS_MAIN(ConsoleScreenshotTest)
+#include "tst_console_screenshot.moc"
