@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job: install what is missing, build, train two model versions into a local
-# registry (once), start a scorer on it, and score and explain a few transactions.
-# A second run reuses the build and the registry.
+# registry (once), start a scorer on it, score and explain a few transactions, try a shadow
+# canary, then open the console on its embedded local cluster (two replicas, Prometheus,
+# demo traffic; it trains its own registry the first time). Without a display it writes
+# screenshots of the console's pages instead. A second run reuses the build and registries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -75,3 +77,20 @@ echo "   v2 scored $shadowed transactions in the shadow and would have decided $
 build/app/fraudctl abort --endpoint "$endpoint" --reason "run.sh: end of the comparison" > /dev/null
 echo "== the audit log (fraudctl audit --limit 3):"
 build/app/fraudctl audit --endpoint "$endpoint" --limit 3
+
+kill "$scorer" 2> /dev/null || true
+wait "$scorer" 2> /dev/null || true
+echo
+console=(build/app/fraudops-console --local --registry var/local-registry --work-dir var/local-cluster)
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  echo "== opening the console on a local cluster (2 replicas, Prometheus, demo traffic)"
+  "${console[@]}"
+else
+  echo "== no display: the console runs offscreen on a local cluster and pictures its pages"
+  mkdir -p var/screenshots
+  for page in Overview Cluster; do
+    QT_QPA_PLATFORM=offscreen "${console[@]}" --page "$page" --screenshot-settle 30 \
+      --screenshot "var/screenshots/$page.png" 2> /dev/null \
+      && echo "   var/screenshots/$page.png"
+  done
+fi

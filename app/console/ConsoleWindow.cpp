@@ -202,6 +202,14 @@ void ConsoleWindow::setRefreshInterval(std::chrono::milliseconds interval) {
     timer_.start(interval);
 }
 
+bool ConsoleWindow::setRange(std::chrono::seconds span) {
+    const int i = range_->findData(static_cast<int>(span.count()));
+    if (i < 0)
+        return false;
+    range_->setCurrentIndex(i);
+    return true;
+}
+
 bool ConsoleWindow::showPage(const QString& name) {
     const int row = static_cast<int>(pageNames().indexOf(name));
     if (row < 0)

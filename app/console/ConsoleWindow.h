@@ -37,6 +37,8 @@ public:
     OverviewPage* overviewPage() const { return overview_; }
     ClusterPage* clusterPage() const { return cluster_; }
     void setRefreshInterval(std::chrono::milliseconds interval);
+    // Picks the time-range preset of this length; false if there is none.
+    bool setRange(std::chrono::seconds span);
 
 private:
     void applyProfile(const ConnectionProfile& profile);

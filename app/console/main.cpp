@@ -53,10 +53,12 @@ int main(int argc, char** argv) {
                                      "RATE", "50");
     const QCommandLineOption timeoutOpt("screenshot-timeout", "seconds to wait for data", "S",
                                         "300");
+    const QCommandLineOption rangeOpt(
+        "range", "time range in minutes (5, 15, 60, 360, 1440, 10080)", "MINUTES", "15");
     const QCommandLineOption settleOpt(
         "screenshot-settle", "once the page has data, seconds to let it accumulate", "S", "0");
     for (const auto& o : {profileOpt, localOpt, screenshotOpt, pageOpt, registryOpt, workOpt,
-                          replicasOpt, rateOpt, timeoutOpt, settleOpt})
+                          replicasOpt, rateOpt, timeoutOpt, settleOpt, rangeOpt})
         cli.addOption(o);
     cli.process(app);
 
@@ -87,6 +89,11 @@ int main(int argc, char** argv) {
 
     fraudops::ConsoleWindow window(*profile, local.get());
     window.showPage(cli.value(pageOpt));
+    if (!window.setRange(std::chrono::minutes(cli.value(rangeOpt).toInt()))) {
+        std::fprintf(stderr, "fraudops-console: no range preset of %s minutes\n",
+                     qPrintable(cli.value(rangeOpt)));
+        return 2;
+    }
     window.show();
 
     int exitCode = 0;

@@ -95,6 +95,9 @@ QProcess* LocalCluster::spawn(const QString& program, const QStringList& args,
 void LocalCluster::start() {
     QDir().mkpath(config_.workDir);
     stopping_ = false;
+    // Prometheus's data is this run's alone: series of an earlier run's replicas would count
+    // as up for five minutes (Prometheus's lookback) and mix with this one's.
+    QDir(QDir(config_.workDir).filePath("prometheus-data")).removeRecursively();
     if (QFile::exists(QDir(config_.registry).filePath("rollout.json"))) {
         startRunning();
         return;

@@ -31,6 +31,14 @@ TimeSeriesChart::TimeSeriesChart(const QString& title, const QString& unit, QWid
     value_->setRange(0, 1);
     chart_->addAxis(time_, Qt::AlignBottom);
     chart_->addAxis(value_, Qt::AlignLeft);
+    // QtCharts draws no labels on an axis that had no series when its range was set: an
+    // empty, unlisted series keeps the time axis labelled before the first data arrives.
+    auto* anchor = new QLineSeries;
+    chart_->addSeries(anchor);
+    anchor->attachAxis(time_);
+    anchor->attachAxis(value_);
+    for (QLegendMarker* marker : chart_->legend()->markers(anchor))
+        marker->setVisible(false);
     view_->setRenderHint(QPainter::Antialiasing);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -50,11 +58,7 @@ QLineSeries* TimeSeriesChart::addLine(const QString& name) {
     chart_->addSeries(line);
     line->attachAxis(time_);
     line->attachAxis(value_);
-    // QtCharts drops a date-time axis's labels when a series attaches after its range was
-    // set; setting the range again brings them back.
-    const auto from = time_->min(), to = time_->max();
-    time_->setRange(from.addMSecs(-1), to);
-    time_->setRange(from, to);
+
     // Clicking a legend entry hides or shows its series; the entry stays, greyed.
     for (QLegendMarker* marker : chart_->legend()->markers(line)) {
         connect(marker, &QLegendMarker::clicked, this,
