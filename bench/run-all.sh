@@ -23,6 +23,10 @@ cpu=$(sed -n 's/^model name\s*:\s*//p' /proc/cpuinfo | head -n 1)
   echo
   bash bench/bench_scoring_service.sh
   echo
+  echo "#### The console (bench_console, offscreen)"
+  echo
+  build/bench/bench_console --bin-dir build/scorer --registry "${FRAUDOPS_BENCH_REGISTRY:-var/registry}"
+  echo
   echo "#### Rollout convergence (bench_rollout_convergence.sh)"
   echo
   bash bench/bench_rollout_convergence.sh
