@@ -97,19 +97,20 @@ int main(int argc, char** argv) {
     window.show();
 
     int exitCode = 0;
+    // Used by the timers below while app.exec() runs: they live as long as main.
+    const QString file = cli.value(screenshotOpt);
+    const QString page = cli.value(pageOpt);
+    const qint64 limit = cli.value(timeoutOpt).toLongLong() * 1000;
+    const int settleMs = cli.value(settleOpt).toInt() * 1000;
+    QElapsedTimer waited;
+    waited.start();
     if (cli.isSet(screenshotOpt)) {
-        const QString file = cli.value(screenshotOpt);
-        const QString page = cli.value(pageOpt);
         auto* poll = new QTimer(&app);
-        QElapsedTimer waited;
-        waited.start();
-        const qint64 limit = cli.value(timeoutOpt).toLongLong() * 1000;
         QObject::connect(poll, &QTimer::timeout, &app, [&, poll] {
             if (window.pageHasData(page)) {
                 poll->stop();
                 // After the settle time, one more refresh so every panel shows the same
                 // moment, then the picture.
-                const int settleMs = cli.value(settleOpt).toInt() * 1000;
                 QTimer::singleShot(settleMs, &app, [&] { window.refreshNow(); });
                 QTimer::singleShot(settleMs + 2000, &app, [&] {
                     const bool saved = window.grab().save(file, "PNG");
