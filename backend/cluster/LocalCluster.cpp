@@ -335,22 +335,28 @@ void LocalCluster::startPrometheus() {
         publish();
     });
     poll->start(100);
-    connect(prometheus_, &QProcess::finished, this, [this](int code, QProcess::ExitStatus) {
-        Q_UNUSED(code);
+    connect(prometheus_, &QProcess::finished, this, [this](int, QProcess::ExitStatus) {
         prometheus_->deleteLater();
         prometheus_ = nullptr;
         state_.prometheusUp = false;
         state_.prometheusPid = 0;
-        publish();
-        if (stopping_) {
-            if (!anyRunning(this))
-                emit stopped();
-            return;
-        }
-        QTimer::singleShot(kFirstBackoff, this, [this] {
-            if (!stopping_ && !prometheus_)
+        afterServiceExit([this] {
+            if (!prometheus_)
                 startPrometheus();
         });
+    });
+}
+
+void LocalCluster::afterServiceExit(const std::function<void()>& restart) {
+    publish();
+    if (stopping_) {
+        if (!anyRunning(this))
+            emit stopped();
+        return;
+    }
+    QTimer::singleShot(kFirstBackoff, this, [this, restart] {
+        if (!stopping_)
+            restart();
     });
 }
 
@@ -373,14 +379,8 @@ void LocalCluster::startLoad() {
         load_ = nullptr;
         state_.loadRunning = false;
         state_.loadPid = 0;
-        publish();
-        if (stopping_) {
-            if (!anyRunning(this))
-                emit stopped();
-            return;
-        }
-        QTimer::singleShot(kFirstBackoff, this, [this] {
-            if (!stopping_ && !load_ && state_.upCount() > 0)
+        afterServiceExit([this] {
+            if (!load_ && state_.upCount() > 0)
                 startLoad();
         });
     });

@@ -5,6 +5,7 @@
 #include <QString>
 #include <QTimer>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -68,6 +69,9 @@ private:
     void onReplicaFinished(std::size_t slot, int exitCode, QProcess::ExitStatus status);
     void startPrometheus();
     void startLoad();
+    // After Prometheus or the load generator ended: tell, and restart it after a backoff
+    // unless the cluster is stopping (then say `stopped` once nothing runs).
+    void afterServiceExit(const std::function<void()>& restart);
     void writeTargets();
     void publish();
     QProcess* spawn(const QString& program, const QStringList& args, const QString& logName,
