@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "HttpGet.h"
+#include "ScorerClient.h"
 #include "ScorerProcess.h"
 #include "TestEnvironment.h"
 #include "common/Time.h"
@@ -38,20 +39,9 @@ void withDeadline(grpc::ClientContext& context, int seconds = 10) {
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
 }
 
+// The shared valid transaction, on this file's own card.
 fraud::v1::Transaction validTransaction(const std::string& id = "t-1") {
-    fraud::v1::Transaction tx;
-    tx.set_transaction_id(id);
-    tx.set_card_id("card-test-1");
-    tx.set_merchant_id("m-1");
-    tx.set_merchant_category("5411");
-    tx.set_amount(42.5);
-    tx.set_currency("EUR");
-    fraud::setEpochMillis(tx.mutable_timestamp(), fraud::wallClockMillis() - 60'000);
-    tx.set_channel(fraud::v1::CHANNEL_ECOM);
-    tx.set_country("NL");
-    tx.set_card_country("NL");
-    tx.set_device_id("dev-1");
-    return tx;
+    return fraudops::test::validTransaction(id, "card-test-1");
 }
 
 // Reads a health Watch stream on its own thread and hands the statuses over.
