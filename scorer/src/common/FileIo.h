@@ -20,6 +20,11 @@ void appendLineDurably(const std::filesystem::path& path, std::string_view line)
 // fsync of a directory, so that a rename inside it survives a crash.
 void syncDirectory(const std::filesystem::path& dir);
 
+// What tells one write of a file from the next (inode, modification time, size): files that
+// are replaced by rename get a new inode, so a change is seen even within one mtime tick.
+// Empty if the file does not exist.
+std::string fileIdentity(const std::filesystem::path& path);
+
 // An exclusive advisory lock (flock) on a lock file, held for the object's lifetime.
 class FileLock {
 public:

@@ -1,24 +1,11 @@
 #include "service/AccessPolicy.h"
 
-#include <sys/stat.h>
-
 #include <nlohmann/json.hpp>
 
 #include "common/FileIo.h"
 #include "common/Sha256.h"
 
 namespace fraud {
-namespace {
-
-std::string fileIdentity(const std::filesystem::path& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0)
-        return {};
-    return std::to_string(st.st_ino) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
-           std::to_string(st.st_mtim.tv_nsec) + ":" + std::to_string(st.st_size);
-}
-
-}  // namespace
 
 AccessPolicy::AccessPolicy(std::optional<std::filesystem::path> tokensFile)
     : file_(std::move(tokensFile)) {

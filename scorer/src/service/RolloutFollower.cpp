@@ -1,7 +1,6 @@
 #include "service/RolloutFollower.h"
 
-#include <sys/stat.h>
-
+#include "common/FileIo.h"
 #include "common/Time.h"
 
 namespace fraud {
@@ -13,15 +12,6 @@ struct VersionError : std::runtime_error {
         : std::runtime_error(why), version(std::move(v)) {}
     std::string version;
 };
-
-// What identifies one write of rollout.json: it is replaced by rename, so the inode changes.
-std::string fileIdentity(const std::filesystem::path& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0)
-        return {};
-    return std::to_string(st.st_ino) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
-           std::to_string(st.st_mtim.tv_nsec) + ":" + std::to_string(st.st_size);
-}
 
 constexpr auto kRetryAfter = std::chrono::seconds(30);
 
