@@ -22,8 +22,8 @@ const char* kQueries[] = {
     "sum by (replica) (rate(fraud_scorer_requests_total{code=\"OK\"}[1m]))",
     "1000 * histogram_quantile(0.99, sum by (replica, le) "
     "(rate(fraud_scorer_request_duration_seconds_bucket{method=\"Score\"}[1m])))",
-    "100 * sum by (replica) (rate(process_cpu_seconds_total{job=\"fraud-scorer\"}[1m]))",
-    "sum by (replica) (process_resident_memory_bytes{job=\"fraud-scorer\"}) / 1e6"};
+    "100 * sum by (replica) (rate(process_cpu_seconds_total{job=\"$job\"}[1m]))",
+    "sum by (replica) (process_resident_memory_bytes{job=\"$job\"}) / 1e6"};
 
 QString healthOf(LocalReplica::State s) {
     switch (s) {
@@ -103,12 +103,15 @@ void ClusterPage::setLocalCluster(LocalCluster* cluster) {
     }
 }
 
-void ClusterPage::setEndpoints(const QStringList& addresses, const QString& token) {
+void ClusterPage::setProfile(const ConnectionProfile& profile, const QString& token) {
+    profile_ = profile;
     token_ = token;
+    controlClients_.clear();  // a new token or TLS setting needs new channels
     if (cluster_)
         return;  // the local cluster names its own replicas
     replicas_.clear();
-    for (const auto& a : addresses) {
+    prometheusSeen_ = false;
+    for (const auto& a : profile.scorerEndpoints) {
         Known k;
         k.row.name = a;
         k.row.address = a;
@@ -153,18 +156,36 @@ void ClusterPage::onLocalState(const LocalClusterState& state) {
 }
 
 void ClusterPage::refresh() {
-    // Control status of each replica, on workers; the answers come back queued.
+    // Control status of each replica, on workers; the answers come back queued. One client
+    // (one channel) per address, kept across refreshes; a replica that moved gets a new one.
+    std::map<QString, std::shared_ptr<ControlClient>> clients;
     for (const auto& [name, k] : replicas_) {
         if (k.row.address.isEmpty())
             continue;
-        ScorerEndpoint endpoint;
-        endpoint.address = k.row.address.toStdString();
-        endpoint.bearerToken = token_.toStdString();
-        endpoint.deadline = std::chrono::milliseconds(3000);
+        auto& client = clients[k.row.address];
+        if (const auto it = controlClients_.find(k.row.address); it != controlClients_.end())
+            client = it->second;
+        if (!client) {
+            ScorerEndpoint endpoint = profile_.endpoint(k.row.address, token_);
+            endpoint.deadline = std::chrono::milliseconds(3000);
+            try {
+                client = std::make_shared<ControlClient>(endpoint);
+            } catch (const std::exception& e) {  // a TLS file that cannot be read
+                clients.erase(k.row.address);
+                replicas_[name].row.health = "Down";
+                replicas_[name].row.note = QString::fromUtf8(e.what());
+            }
+        }
+    }
+    controlClients_ = clients;
+    for (const auto& [name, k] : replicas_) {
+        const auto it = clients.find(k.row.address);
+        if (it == clients.end())
+            continue;
         QPointer<ClusterPage> self(this);
         const QString replica = name;
-        QThreadPool::globalInstance()->start([self, endpoint, replica] {
-            auto status = ControlClient(endpoint).status();
+        QThreadPool::globalInstance()->start([self, client = it->second, replica] {
+            auto status = client->status();
             QMetaObject::invokeMethod(
                 self,
                 [self, replica, status = std::move(status)] {
@@ -175,21 +196,31 @@ void ClusterPage::refresh() {
                     if (status.ok()) {
                         const auto& s = *status.value;
                         known.statusSeen = true;
+                        if (!s.replica().empty())
+                            row.name = QString::fromStdString(s.replica());
                         row.generation = s.generation_served();
                         row.converged = s.converged();
                         row.stableVersion = QString::fromStdString(s.stable_version());
                         row.canaryVersion = QString::fromStdString(s.canary_version());
                         row.uptimeSeconds = s.uptime_seconds();
+                        row.note.clear();
                         if (s.load_failures_size() > 0) {
                             const auto& f = s.load_failures(s.load_failures_size() - 1);
                             row.note = QString::fromStdString("load failure: " + f.version() +
                                                               ": " + f.reason());
                         }
-                        if (row.health == "?")
+                        // A remote replica's health is whether it answers; a local one's is
+                        // its supervisor's view, which knows about restarts.
+                        if (!self->cluster_ || row.health == "?")
                             row.health = "Up";
                     } else {
+                        const auto code = status.error->code;
                         row.note = QString::fromStdString(status.error->message);
-                        if (row.health == "?" || row.health == "Up")
+                        // Reachable, but this profile's token is not accepted.
+                        if (code == grpc::StatusCode::UNAUTHENTICATED ||
+                            code == grpc::StatusCode::PERMISSION_DENIED)
+                            row.health = "Refused";
+                        else if (!self->cluster_ || row.health == "?" || row.health == "Up")
                             row.health = "Down";
                     }
                     self->publish();
@@ -199,7 +230,7 @@ void ClusterPage::refresh() {
     }
     if (client_) {
         for (int m = Scores; m <= Memory; ++m)
-            queries_[client_->query(kQueries[m])] = m;
+            queries_[client_->query(QString(kQueries[m]).replace("$job", profile_.scrapeJob))] = m;
     }
 }
 
@@ -214,9 +245,14 @@ void ClusterPage::onPrometheus(PrometheusClient::RequestId id, const PrometheusR
     prometheusSeen_ = true;
     for (const auto& s : result.series) {
         const auto label = s.labels.find("replica");
-        if (label == s.labels.end() || s.samples.empty() || !replicas_.count(label->second))
+        if (label == s.labels.end() || s.samples.empty())
             continue;
-        ReplicaRow& row = replicas_[label->second].row;
+        const auto known = std::find_if(replicas_.begin(), replicas_.end(), [&](const auto& kv) {
+            return kv.second.row.name == label->second;
+        });
+        if (known == replicas_.end())
+            continue;
+        ReplicaRow& row = known->second.row;
         const double v = s.samples[0].value;
         (metric == Scores ? row.scoresPerSecond
          : metric == P99  ? row.p99Ms

@@ -3,9 +3,11 @@
 #include <QPointer>
 #include <QWidget>
 #include <map>
+#include <memory>
 
 #include "ReplicaTableModel.h"
 #include "cluster/LocalClusterState.h"
+#include "profiles/ConnectionProfile.h"
 #include "prometheus/PrometheusClient.h"
 
 class QLabel;
@@ -15,6 +17,7 @@ class QTableView;
 
 namespace fraudops {
 
+class ControlClient;
 class LocalCluster;
 
 // The replicas: address, health, generation served, versions, scores/s, p99, CPU, memory,
@@ -26,13 +29,17 @@ public:
     explicit ClusterPage(QWidget* parent = nullptr);
 
     void setLocalCluster(LocalCluster* cluster);
-    void setEndpoints(const QStringList& addresses, const QString& token);
+    // The replicas of a profile (for `local`, the local cluster's), called with `token`.
+    void setProfile(const ConnectionProfile& profile, const QString& token);
     void setClient(PrometheusClient* client);
     void refresh();
     bool hasData() const;
     ReplicaTableModel& model() { return model_; }
 
 private:
+    // Keyed by the local cluster's replica name, or by a remote profile's address; a
+    // remote row takes the replica's own name from GetStatus, which is what Prometheus's
+    // `replica` label says too (docs/operations.md).
     struct Known {
         ReplicaRow row;
         bool statusSeen = false;
@@ -50,6 +57,8 @@ private:
     QPushButton* restart_;
     QPointer<LocalCluster> cluster_;
     QPointer<PrometheusClient> client_;
+    ConnectionProfile profile_;
+    std::map<QString, std::shared_ptr<ControlClient>> controlClients_;  // by address
     QString token_;
     std::map<QString, Known> replicas_;                   // by name
     std::map<PrometheusClient::RequestId, int> queries_;  // id -> which column it fills

@@ -3,6 +3,7 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QLabel>
 #include <QListWidget>
 #include <QStackedWidget>
@@ -53,6 +54,7 @@ ConsoleWindow::ConsoleWindow(ConnectionProfile profile, LocalCluster* local, QWi
       updated_(new QLabel("not updated yet", this)),
       prometheusState_(new QLabel(this)),
       scorerState_(new QLabel(this)),
+      tokenState_(new QLabel(this)),
       overview_(new OverviewPage(this)),
       cluster_(new ClusterPage(this)) {
     setWindowTitle("FraudOps console");
@@ -65,6 +67,10 @@ ConsoleWindow::ConsoleWindow(ConnectionProfile profile, LocalCluster* local, QWi
         profiles_->addItem(p.name);
     profiles_->setCurrentText(profile_.name);
     toolbar->addWidget(profiles_);
+    toolbar->addAction("Set token…", this, &ConsoleWindow::askForToken)
+        ->setToolTip("Keep this profile's token in the system keychain");
+    toolbar->addAction("Forget token", this, &ConsoleWindow::forgetKeychainToken)
+        ->setToolTip("Remove this profile's token from the system keychain");
     toolbar->addSeparator();
     toolbar->addWidget(new QLabel(" Range ", this));
     for (const auto& [label, seconds] :
@@ -111,6 +117,23 @@ ConsoleWindow::ConsoleWindow(ConnectionProfile profile, LocalCluster* local, QWi
     setCentralWidget(central);
     statusBar()->addWidget(prometheusState_);
     statusBar()->addWidget(scorerState_);
+    statusBar()->addWidget(tokenState_);
+    connect(&token_, &ProfileToken::resolved, this, &ConsoleWindow::onToken);
+    connect(&token_.keychain(), &KeychainTokens::finished, this, [this](const KeychainResult& r) {
+        if (r.operation == KeychainResult::Operation::Read)
+            return;  // ProfileToken's
+        const bool write = r.operation == KeychainResult::Operation::Write;
+        if (!r.ok() && !(r.outcome == KeychainResult::Outcome::NotFound && !write)) {
+            tokenState_->setText(QStringLiteral("Token: keychain: ") + r.error);
+            tokenState_->setStyleSheet("color: #c62828;");
+            return;
+        }
+        // The profile keeps (or no longer keeps) its token in the keychain.
+        ConnectionProfile p = profile_;
+        p.tokenInKeychain = write;
+        ProfileStore().save(p);
+        applyProfile(p);
+    });
 
     connect(pages_, &QListWidget::currentRowChanged, stack_, &QStackedWidget::setCurrentIndex);
     connect(range_, &QComboBox::currentIndexChanged, this, [this] { refreshNow(); });
@@ -161,17 +184,54 @@ std::chrono::seconds ConsoleWindow::range() const {
 
 void ConsoleWindow::applyProfile(const ConnectionProfile& profile) {
     profile_ = profile;
+    tokenSource_.clear();
     overview_->setLatencySlo(profile.latencySloMs);
+    overview_->panels().setScrapeJob(profile.scrapeJob);
+    overview_->panels().setScrapeInterval(std::chrono::seconds(profile.scrapeIntervalSeconds));
     if (profile.isLocal() && local_) {
+        overview_->panels().setScrapeInterval(local_->config().scrapeInterval);
         if (local_->state().prometheusUp)
             setPrometheusUrl(local_->state().prometheusUrl);
-        cluster_->setEndpoints({}, profile.token());
     } else {
         setPrometheusUrl(profile.prometheusUrl);
-        cluster_->setEndpoints(profile.scorerEndpoints, profile.token());
         overview_->setDesiredReplicas(static_cast<int>(profile.scorerEndpoints.size()));
     }
+    // The scorers are called once the token is known (the keychain answers asynchronously).
+    tokenState_->setText("Token: looking up…");
+    tokenState_->setStyleSheet({});
+    token_.resolve(profile);
+}
+
+void ConsoleWindow::onToken(const TokenLookup& lookup) {
+    if (lookup.profile != profile_.name)
+        return;
+    tokenSource_ = lookup.token.isEmpty() ? QStringLiteral("none") : lookup.source;
+    QString text = lookup.token.isEmpty() ? QStringLiteral("Token: none")
+                                          : QStringLiteral("Token: from ") + lookup.source;
+    if (!lookup.problems.isEmpty())
+        text += QStringLiteral(" (") + lookup.problems + ")";
+    tokenState_->setText(text);
+    tokenState_->setStyleSheet(lookup.problems.isEmpty() ? QString() : "color: #ef6c00;");
+    cluster_->setProfile(profile_, lookup.token);
     refreshNow();
+}
+
+void ConsoleWindow::askForToken() {
+    bool ok = false;
+    const QString token = QInputDialog::getText(
+        this, "Set token", "Token for profile " + profile_.name + " (kept in the system keychain):",
+        QLineEdit::Password, {}, &ok);
+    if (ok && !token.trimmed().isEmpty())
+        setKeychainToken(token.trimmed());
+}
+
+void ConsoleWindow::setKeychainToken(const QString& token) {
+    tokenState_->setText("Token: saving to the keychain…");
+    token_.keychain().write(profile_.name, token);
+}
+
+void ConsoleWindow::forgetKeychainToken() {
+    token_.keychain().forget(profile_.name);
 }
 
 void ConsoleWindow::setPrometheusUrl(const QString& url) {

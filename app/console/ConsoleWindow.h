@@ -5,7 +5,8 @@
 #include <chrono>
 #include <memory>
 
-#include "ConnectionProfile.h"
+#include "profiles/ConnectionProfile.h"
+#include "profiles/ProfileToken.h"
 
 class QComboBox;
 class QLabel;
@@ -36,12 +37,22 @@ public:
     void refreshNow();
     OverviewPage* overviewPage() const { return overview_; }
     ClusterPage* clusterPage() const { return cluster_; }
+    const ConnectionProfile& profile() const { return profile_; }
+    // Where the current profile's token came from ("keychain", ...), or "" before it is known.
+    QString tokenSource() const { return tokenSource_; }
     void setRefreshInterval(std::chrono::milliseconds interval);
     // Picks the time-range preset of this length; false if there is none.
     bool setRange(std::chrono::seconds span);
+    // Keeps `token` in the system keychain for the current profile and uses it.
+    void setKeychainToken(const QString& token);
+    // Removes the current profile's token from the keychain; the profile stops using it.
+    void forgetKeychainToken();
 
 private:
     void applyProfile(const ConnectionProfile& profile);
+    void onToken(const TokenLookup& lookup);
+    void askForToken();
+
     void setPrometheusUrl(const QString& url);
     std::chrono::seconds range() const;
 
@@ -55,11 +66,14 @@ private:
     QLabel* updated_;
     QLabel* prometheusState_;
     QLabel* scorerState_;
+    QLabel* tokenState_;
     OverviewPage* overview_;
     ClusterPage* cluster_;
     std::unique_ptr<PrometheusClient> prometheus_;
     QString prometheusUrl_;
+    QString tokenSource_;
     QTimer timer_;
+    ProfileToken token_;
 };
 
 }  // namespace fraudops

@@ -18,7 +18,7 @@ const QString kDecided = R"(fraud_scorer_decisions_total{variant!="shadow"})";
 QString quantile(double q) {
     return QStringLiteral(
                "histogram_quantile(%1, sum by (le) "
-               "(rate(fraud_scorer_request_duration_seconds_bucket{method=\"Score\"}[1m])))")
+               "(rate(fraud_scorer_request_duration_seconds_bucket{method=\"Score\"}[$window])))")
         .arg(q);
 }
 
@@ -35,15 +35,15 @@ OverviewPage::OverviewPage(QWidget* parent) : QWidget(parent) {
     errors->setThresholds(StatTile::Thresholds{0.1, 1.0, true});
     drift->setThresholds(StatTile::Thresholds{0.1, 0.25, true});
 
-    panels_.addTile(scores, "sum(rate(fraud_scorer_requests_total{code=\"OK\"}[1m]))");
+    panels_.addTile(scores, "sum(rate(fraud_scorer_requests_total{code=\"OK\"}[$window]))");
     panels_.addTile(latency_, quantile(0.99), 1000.0);
     panels_.addTile(errors,
-                    "100 * sum(rate(fraud_scorer_requests_total{code!=\"OK\"}[1m])) / "
-                    "clamp_min(sum(rate(fraud_scorer_requests_total[1m])), 1e-9)");
+                    "100 * sum(rate(fraud_scorer_requests_total{code!=\"OK\"}[$window])) / "
+                    "clamp_min(sum(rate(fraud_scorer_requests_total[$window])), 1e-9)");
     panels_.addTile(declines, "100 * sum(rate(" + kDecided.chopped(1) +
-                                  ",decision=\"decline\"}[1m])) / clamp_min(sum(rate(" + kDecided +
-                                  "[1m])), 1e-9)");
-    panels_.addTile(replicas, "sum(up{job=\"fraud-scorer\"})", 1,
+                                  ",decision=\"decline\"}[$window])) / clamp_min(sum(rate(" +
+                                  kDecided + "[$window])), 1e-9)");
+    panels_.addTile(replicas, "sum(up{job=\"$job\"})", 1,
                     [this](StatTile* tile, std::optional<double> up, const auto&) {
                         const int n = up ? static_cast<int>(std::lround(*up)) : 0;
                         const int want = desiredReplicas_ > 0 ? desiredReplicas_ : n;
@@ -71,8 +71,8 @@ OverviewPage::OverviewPage(QWidget* parent) : QWidget(parent) {
     // Scores per CPU-second across the cluster; replicas (one core each) for the target at 70 %.
     panels_.addTile(
         capacity,
-        "sum(rate(fraud_scorer_requests_total{code=\"OK\"}[1m])) / "
-        "clamp_min(sum(rate(process_cpu_seconds_total{job=\"fraud-scorer\"}[1m])), "
+        "sum(rate(fraud_scorer_requests_total{code=\"OK\"}[$window])) / "
+        "clamp_min(sum(rate(process_cpu_seconds_total{job=\"$job\"}[$window])), "
         "1e-9)",
         1, [](StatTile* tile, std::optional<double> perCore, const auto&) {
             if (!perCore || *perCore <= 0) {
@@ -91,14 +91,16 @@ OverviewPage::OverviewPage(QWidget* parent) : QWidget(parent) {
     auto* errorChart = new TimeSeriesChart("Errors by status code", "requests/s", this);
     auto* decisions = new TimeSeriesChart("Decisions by outcome", "decisions/s", this);
     setLatencySlo(sloMs_);
-    panels_.addChartQuery(throughput, "sum by (variant) (rate(" + kDecided + "[1m]))", "variant");
+    panels_.addChartQuery(throughput, "sum by (variant) (rate(" + kDecided + "[$window]))",
+                          "variant");
     panels_.addChartQuery(latencyChart_, quantile(0.5), {}, "p50", 1000.0);
     panels_.addChartQuery(latencyChart_, quantile(0.95), {}, "p95", 1000.0);
     panels_.addChartQuery(latencyChart_, quantile(0.99), {}, "p99", 1000.0);
-    panels_.addChartQuery(errorChart,
-                          "sum by (code) (rate(fraud_scorer_requests_total{code!=\"OK\"}[1m]))",
-                          "code", {}, 1, true);
-    panels_.addChartQuery(decisions, "sum by (decision) (rate(" + kDecided + "[1m]))", "decision");
+    panels_.addChartQuery(
+        errorChart, "sum by (code) (rate(fraud_scorer_requests_total{code!=\"OK\"}[$window]))",
+        "code", {}, 1, true);
+    panels_.addChartQuery(decisions, "sum by (decision) (rate(" + kDecided + "[$window]))",
+                          "decision");
 
     auto* tiles = new QHBoxLayout;
     for (auto* t : {scores, latency_, errors, declines, replicas, drift, capacity})

@@ -11,6 +11,14 @@
 namespace fraudops {
 namespace {
 
+// The newest sample any of the chart's series has, in ms since the epoch; 0 if none.
+double newestSample(const TimeSeriesChart* chart) {
+    double newest = 0;
+    for (const QString& name : chart->seriesNames())
+        newest = std::max(newest, chart->lastX(name));
+    return newest;
+}
+
 QString describe(const PrometheusError& e) {
     switch (e.kind) {
         case PrometheusError::Kind::Refused:
@@ -49,6 +57,23 @@ void PrometheusPanels::addTile(StatTile* tile, QString expression, double scale,
     hadData_[tile] = false;
 }
 
+void PrometheusPanels::setScrapeJob(const QString& job) {
+    job_ = job;
+}
+
+void PrometheusPanels::setScrapeInterval(std::chrono::seconds interval) {
+    scrapeInterval_ = std::max(interval, std::chrono::seconds(1));
+}
+
+std::chrono::seconds PrometheusPanels::rateWindow(std::chrono::seconds step) const {
+    return std::max(step + scrapeInterval_, 4 * scrapeInterval_);
+}
+
+QString PrometheusPanels::expand(QString expression, std::chrono::seconds window) const {
+    return expression.replace(QStringLiteral("$job"), job_)
+        .replace(QStringLiteral("$window"), QString::number(window.count()) + "s");
+}
+
 bool PrometheusPanels::hadDataEverywhere() const {
     return std::all_of(hadData_.begin(), hadData_.end(), [](const auto& kv) { return kv.second; });
 }
@@ -63,13 +88,22 @@ void PrometheusPanels::refresh(std::chrono::seconds span) {
     for (const ChartQuery& q : charts_) {
         q.chart->setTimeRange(start.toLocalTime(), end.toLocalTime());
         const auto step = chooseStep(span, q.chart->width(), std::chrono::seconds(1));
-        const auto id = client_->queryRange(q.expression, start, end, step);
-        pending_[id] = [this, q](const PrometheusResult& r) {
+        // A missing sample breaks the line; rate() windows bridge single missed scrapes.
+        q.chart->setMaximumGap(1.5 * static_cast<double>(step.count()) * 1000.0);
+        const auto id =
+            client_->queryRange(expand(q.expression, rateWindow(step)), start, end, step);
+        pending_[id] = [this, q, end, step](const PrometheusResult& r) {
             if (!r.ok()) {
                 allOk_ = false;
                 if (firstError_.isEmpty())
                     firstError_ = describe(*r.error);
-                q.chart->setOverlay(TimeSeriesChart::Overlay::Error, describe(*r.error));
+                const double newest = newestSample(q.chart);
+                q.chart->setOverlay(
+                    TimeSeriesChart::Overlay::Error,
+                    newest > 0 ? describe(*r.error) + QStringLiteral("\nshowing data up to ") +
+                                     QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(newest))
+                                         .toString("HH:mm:ss")
+                               : describe(*r.error));
                 return;
             }
             QStringList names;
@@ -101,12 +135,24 @@ void PrometheusPanels::refresh(std::chrono::seconds span) {
             const bool any = !r.series.empty();  // all-zero series are data too
             if (any)
                 hadData_[q.chart] = true;
-            q.chart->setOverlay(any || hadData_[q.chart] ? TimeSeriesChart::Overlay::None
-                                                         : TimeSeriesChart::Overlay::NoData);
+            // Prometheus answers, but the series stopped: the scorers are gone or no longer
+            // scraped. Say so rather than show an old line as if it were current.
+            const double newest = newestSample(q.chart);
+            const double staleAfter = std::max(3.0 * static_cast<double>(step.count()), 30.0);
+            if (any && newest > 0 &&
+                (static_cast<double>(end.toMSecsSinceEpoch()) - newest) / 1000.0 > staleAfter)
+                q.chart->setOverlay(TimeSeriesChart::Overlay::Stale,
+                                    QStringLiteral("No new samples since ") +
+                                        QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(newest))
+                                            .toString("HH:mm:ss"));
+            else
+                q.chart->setOverlay(any || hadData_[q.chart] ? TimeSeriesChart::Overlay::None
+                                                             : TimeSeriesChart::Overlay::NoData);
         };
     }
     for (const TileQuery& q : tiles_) {
-        const auto id = client_->query(q.expression);
+        const auto id = client_->query(expand(
+            q.expression, std::max(rateWindow(std::chrono::seconds(0)), std::chrono::seconds(60))));
         pending_[id] = [this, q](const PrometheusResult& r) {
             std::optional<double> value;
             std::map<QString, QString> labels;
@@ -133,7 +179,8 @@ void PrometheusPanels::refresh(std::chrono::seconds span) {
                 q.tile->setValue(value, {}, value ? QString() : QStringLiteral("no data yet"));
         };
         const auto step = chooseStep(span, 60, std::chrono::seconds(1));
-        const auto spark = client_->queryRange(q.expression, start, end, step);
+        const auto spark =
+            client_->queryRange(expand(q.expression, rateWindow(step)), start, end, step);
         pending_[spark] = [q](const PrometheusResult& r) {
             std::vector<double> values;
             if (r.ok() && !r.series.empty()) {

@@ -23,6 +23,13 @@ public:
     explicit PrometheusPanels(QObject* parent = nullptr);
 
     void setClient(PrometheusClient* client);
+    // Expressions say `$job` where the Prometheus job that scrapes the scorers belongs, and
+    // `$window` for the range of rate(): for a chart, max(step + scrape interval, 4 scrape
+    // intervals), so that every step averages all the samples it spans (a long range at a
+    // coarse step is not a sample of spikes) and a dead target's line ends within a few
+    // scrapes; for a tile's current value, at least a minute.
+    void setScrapeJob(const QString& job);
+    void setScrapeInterval(std::chrono::seconds interval);
     // A chart series per query; `seriesLabel` names each series by that label's value, or
     // `fixedName` when empty. `scale` multiplies values (seconds to milliseconds, say).
     // `hideAllZero`: series that are zero over the whole range are not drawn (error codes).
@@ -56,8 +63,12 @@ private:
     };
     void onFinished(PrometheusClient::RequestId id, const PrometheusResult& result);
     void done(bool ok, const QString& error);
+    QString expand(QString expression, std::chrono::seconds window) const;
+    std::chrono::seconds rateWindow(std::chrono::seconds step) const;
 
     QPointer<PrometheusClient> client_;
+    QString job_ = QStringLiteral("fraud-scorer");
+    std::chrono::seconds scrapeInterval_{15};
     std::vector<ChartQuery> charts_;
     std::vector<TileQuery> tiles_;
     std::map<PrometheusClient::RequestId, std::function<void(const PrometheusResult&)>> pending_;

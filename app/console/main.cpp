@@ -8,9 +8,9 @@
 #include <QTimer>
 #include <cstdio>
 
-#include "ConnectionProfile.h"
 #include "ConsoleWindow.h"
 #include "cluster/LocalCluster.h"
+#include "profiles/ConnectionProfile.h"
 
 namespace {
 

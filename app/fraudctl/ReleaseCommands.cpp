@@ -9,6 +9,7 @@
 #include <iostream>
 #include <string>
 
+#include "ConnectionFlags.h"
 #include "DecisionPrinter.h"
 #include "common/CommandLine.h"
 #include "control/ControlClient.h"
@@ -19,31 +20,6 @@ namespace {
 
 constexpr const char* kCommands[] = {"status",  "models",   "audit", "canary",
                                      "promote", "rollback", "abort", "watch"};
-
-void addConnectionFlags(fraud::CommandLine& cli) {
-    cli.option("endpoint", "127.0.0.1:50051", "scorer address (host:port)")
-        .option("token", "", "bearer token (else $FRAUDOPS_TOKEN)")
-        .option("deadline-ms", "10000", "deadline of each call")
-        .flag("tls", "use TLS")
-        .option("ca", "", "TLS: CA bundle that signed the scorer's certificate")
-        .option("cert", "", "TLS: client certificate, if the scorer requires one")
-        .option("key", "", "TLS: the client certificate's key")
-        .flag("json", "print the reply as JSON");
-}
-
-ScorerEndpoint endpointFrom(const fraud::CommandLine& cli) {
-    ScorerEndpoint e;
-    e.address = cli.get("endpoint");
-    e.bearerToken = cli.get("token");
-    if (e.bearerToken.empty() && std::getenv("FRAUDOPS_TOKEN") != nullptr)
-        e.bearerToken = std::getenv("FRAUDOPS_TOKEN");
-    e.deadline = std::chrono::milliseconds(cli.integer("deadline-ms", 1, 3'600'000));
-    e.tls = cli.enabled("tls") || !cli.get("ca").empty();
-    e.caFile = cli.get("ca");
-    e.certFile = cli.get("cert");
-    e.keyFile = cli.get("key");
-    return e;
-}
 
 std::string json(const google::protobuf::Message& m) {
     std::string out;
@@ -161,7 +137,8 @@ int releaseCommand(int argc, char** argv) {
                                  "Changes need an admin token and a reason, and name the "
                                  "generation they expect (default: the current one).",
                            "FRAUDCTL");
-    addConnectionFlags(cli);
+    addConnectionFlags(cli, "10000");
+    cli.flag("json", "print the reply as JSON");
     if (command == "canary") {
         cli.option("version", "", "the canary version", true)
             .option("weight", "5", "share of cards for the canary, in percent (0-100)")

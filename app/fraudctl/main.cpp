@@ -3,6 +3,7 @@
 #include <iostream>
 #include <map>
 
+#include "ConnectionFlags.h"
 #include "DecisionPrinter.h"
 #include "ReleaseCommands.h"
 #include "common/CommandLine.h"
@@ -32,21 +33,22 @@ int score(int argc, char** argv, bool explainOnly) {
                            "generate` prints) and prints each decision. Exits 1 if any call "
                            "failed.",
                            "FRAUDCTL");
-    cli.option("endpoint", "127.0.0.1:50051", "scorer address (host:port)")
-        .option("file", "-", "input file, - for standard input")
+    fraudops::addConnectionFlags(cli, "2000");
+    cli.option("file", "-", "input file, - for standard input")
         .option("top", "4", "features to show per explanation")
-        .option("token", "", "bearer token, if the scorer requires one")
-        .option("deadline-ms", "2000", "deadline of each call")
         .option("show", "all", "which decisions to print: all, or flagged (review and decline)")
         .flag("explain", "ask for an explanation with each score");
     if (!cli.parse(argc, argv, 2, std::cout, std::cerr))
         return cli.exitCode();
 
-    fraudops::ScorerEndpoint endpoint;
-    endpoint.address = cli.get("endpoint");
-    endpoint.bearerToken = cli.get("token");
-    endpoint.deadline = std::chrono::milliseconds(cli.integer("deadline-ms"));
-    fraudops::ScoringClient client(endpoint);
+    std::unique_ptr<fraudops::ScoringClient> connected;
+    try {
+        connected = std::make_unique<fraudops::ScoringClient>(fraudops::endpointFrom(cli));
+    } catch (const std::exception& e) {  // a TLS file that cannot be read
+        std::cerr << "fraudctl: " << e.what() << "\n";
+        return 2;
+    }
+    fraudops::ScoringClient& client = *connected;
 
     std::ifstream file;
     if (cli.get("file") != "-") {

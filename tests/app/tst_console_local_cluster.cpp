@@ -11,6 +11,7 @@
 #include <cerrno>
 
 #include "ClusterPage.h"
+#include "ConsoleProbe.h"
 #include "ConsoleWindow.h"
 #include "OverviewPage.h"
 #include "TestEnvironment.h"
@@ -27,16 +28,6 @@ bool processExists(qint64 pid) {
     return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH);
 }
 
-StatTile* tile(QWidget* page, const QString& title) {
-    for (auto* t : page->findChildren<StatTile*>()) {
-        for (auto* label : t->findChildren<QLabel*>()) {
-            if (label->text() == title)
-                return t;
-        }
-    }
-    return nullptr;
-}
-
 }  // namespace
 
 class ConsoleLocalClusterTest : public QObject {
@@ -47,11 +38,7 @@ class ConsoleLocalClusterTest : public QObject {
     std::unique_ptr<ConsoleWindow> window_;
 
     const ReplicaRow* row(const QString& name) const {
-        for (const auto& r : window_->clusterPage()->model().rows()) {
-            if (r.name == name)
-                return &r;
-        }
-        return nullptr;
+        return replicaRow(window_->clusterPage(), name);
     }
 
 private slots:
@@ -76,12 +63,12 @@ private slots:
 
     void overviewShowsThroughput() {
         QTRY_VERIFY_WITH_TIMEOUT(window_->pageHasData("Overview"), 120'000);
-        auto* scores = tile(window_->overviewPage(), "Scores");
+        auto* scores = tileTitled(window_->overviewPage(), "Scores");
         QVERIFY(scores);
         QTRY_VERIFY_WITH_TIMEOUT(scores->valueText().toDouble() > 0, 60'000);
         QTRY_COMPARE_WITH_TIMEOUT(
-            tile(window_->overviewPage(), "Replicas up / desired")->valueText(), QString("2 / 2"),
-            60'000);
+            tileTitled(window_->overviewPage(), "Replicas up / desired")->valueText(),
+            QString("2 / 2"), 60'000);
     }
 
     void aKilledReplicaIsRestartedAndShown() {
@@ -98,8 +85,8 @@ private slots:
         // In Prometheus (the Cluster page's rates come from it) and receiving traffic.
         QTRY_VERIFY_WITH_TIMEOUT(row("local-2")->scoresPerSecond.value_or(0) > 0, 120'000);
         QTRY_COMPARE_WITH_TIMEOUT(
-            tile(window_->overviewPage(), "Replicas up / desired")->valueText(), QString("3 / 3"),
-            60'000);
+            tileTitled(window_->overviewPage(), "Replicas up / desired")->valueText(),
+            QString("3 / 3"), 60'000);
     }
 
     void frozenPrometheusShowsErrorsAndRecovers() {

@@ -1,30 +1,17 @@
 // TLS: a scorer given a certificate and key serves only TLS; given a CA too, only clients
 // with a certificate that CA signed. Certificates are made by openssl for each run.
+#include <google/protobuf/util/json_util.h>
+
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include "ScorerClient.h"
 #include "ScorerProcess.h"
+#include "TestCertificates.h"
 #include "TestEnvironment.h"
 #include "common/FileIo.h"
 
 using namespace fraudops::test;
-
-namespace {
-
-// A CA, and a server (localhost, 127.0.0.1) and a client certificate it signs.
-constexpr const char* kMakeCertificates = R"sh(
-set -e
-cd "$1"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=fraudops-test-ca 2>/dev/null
-for who in server client; do
-  openssl req -newkey rsa:2048 -nodes -keyout $who.key -out $who.csr -subj /CN=$who 2>/dev/null
-  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > $who.ext
-  openssl x509 -req -in $who.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out $who.crt -days 2 -extfile $who.ext 2>/dev/null
-done
-)sh";
-
-}  // namespace
 
 class ScorerTlsTest : public QObject {
     Q_OBJECT
@@ -53,10 +40,8 @@ class ScorerTlsTest : public QObject {
 private slots:
     void initTestCase() {
         QVERIFY(dir_.isValid());
-        QProcess p;
-        p.start("bash", {"-c", kMakeCertificates, "make-certificates", dir_.path()});
-        QVERIFY(p.waitForFinished(60'000));
-        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        QString error;
+        QVERIFY2(makeTestCertificates(dir_.path(), &error), qPrintable(error));
     }
 
     void servesTlsOnly() {
@@ -84,6 +69,39 @@ private slots:
         QVERIFY(!status(tlsChannel(*scorer, false)).ok());
         const auto ok = status(tlsChannel(*scorer, true));
         QVERIFY2(ok.ok(), ok.error_message().c_str());
+    }
+
+    // fraudctl's score command speaks TLS with the same flags as its release commands.
+    void fraudctlScoresOverTls() {
+        QString error;
+        auto scorer = ScorerProcess::start(
+            transactionRegistry(),
+            {"--tls-cert", dir_.filePath("server.crt"), "--tls-key", dir_.filePath("server.key"),
+             "--tls-client-ca", dir_.filePath("ca.crt"), "--drain-seconds", "0"},
+            &error);
+        QVERIFY2(scorer, qPrintable(error));
+        std::string line;
+        QVERIFY(
+            google::protobuf::util::MessageToJsonString(validTransaction("tx-tls-1"), &line).ok());
+        const auto run = [&](const QStringList& flags) {
+            QProcess p;
+            p.start(fraudctlBinary(),
+                    QStringList{"score", "--endpoint", scorer->grpcAddress()} + flags);
+            p.write(QByteArray::fromStdString(line + "\n"));
+            p.closeWriteChannel();
+            p.waitForFinished(60'000);
+            return std::pair{p.exitCode(), p.readAllStandardOutput() + p.readAllStandardError()};
+        };
+        const auto [ok, printed] =
+            run({"--ca", dir_.filePath("ca.crt"), "--cert", dir_.filePath("client.crt"), "--key",
+                 dir_.filePath("client.key")});
+        QVERIFY2(ok == 0, printed.constData());
+        QVERIFY2(printed.contains("tx-tls-1"), printed.constData());
+        const auto [noCertificate, refused] = run({"--ca", dir_.filePath("ca.crt")});
+        QCOMPARE(noCertificate, 1);
+        QVERIFY2(refused.contains("UNAVAILABLE"), refused.constData());
+        const auto [plain, plainOutput] = run({});
+        QCOMPARE(plain, 1);
     }
 
     void refusesHalfAConfiguration() {

@@ -9,29 +9,34 @@
 #include <QUrlQuery>
 
 #include "HttpGet.h"
+#include "TestEnvironment.h"
 
 namespace fraudops::test {
-namespace {
-
-// The pause between two polls of a condition, spent processing events.
-void betweenPolls(std::chrono::milliseconds interval) {
-    QEventLoop loop;
-    QTimer::singleShot(interval, &loop, &QEventLoop::quit);
-    loop.exec();
-}
-
-}  // namespace
-
 std::unique_ptr<PrometheusProcess> PrometheusProcess::start(const QStringList& targets,
                                                             QString* error) {
+    std::vector<ScrapeTarget> unlabelled;
+    for (const auto& t : targets)
+        unlabelled.push_back({t, {}});
+    return start(unlabelled, "scorer", error);
+}
+
+std::unique_ptr<PrometheusProcess> PrometheusProcess::start(
+    const std::vector<ScrapeTarget>& targets, const QString& job, QString* error) {
     auto p = std::make_unique<PrometheusProcess>();
     QString config =
         "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-        "scrape_configs:\n  - job_name: scorer\n    static_configs:\n"
-        "      - targets: [";
-    for (int i = 0; i < targets.size(); ++i)
-        config += (i ? ", \"" : "\"") + targets[i] + "\"";
-    config += "]\n";
+        "scrape_configs:\n  - job_name: " +
+        job + "\n    static_configs:\n";
+    if (targets.empty())
+        config += "      - targets: []\n";
+    for (const auto& t : targets) {
+        config += "      - targets: [\"" + t.address + "\"]\n";
+        if (!t.labels.empty()) {
+            config += "        labels:\n";
+            for (const auto& [name, value] : t.labels)
+                config += "          " + name + ": \"" + value + "\"\n";
+        }
+    }
     QFile file(p->dir_.filePath("prometheus.yml"));
     if (!file.open(QIODevice::WriteOnly) || file.write(config.toUtf8()) < 0) {
         if (error)

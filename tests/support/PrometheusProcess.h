@@ -6,17 +6,26 @@
 #include <QTemporaryDir>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 
 #include "ChildProcess.h"
 
 namespace fraudops::test {
 
+// A target and the labels Prometheus attaches to its series (as a scrape config would).
+struct ScrapeTarget {
+    QString address;
+    std::map<QString, QString> labels;
+};
+
 // A real Prometheus (Debian's `prometheus`) on loopback, on a port the kernel picks, with its
 // data in a temporary directory, scraping `targets` every second.
 class PrometheusProcess {
 public:
     static std::unique_ptr<PrometheusProcess> start(const QStringList& targets, QString* error);
+    static std::unique_ptr<PrometheusProcess> start(const std::vector<ScrapeTarget>& targets,
+                                                    const QString& job, QString* error);
 
     QString baseUrl() const { return QStringLiteral("http://127.0.0.1:%1").arg(port_); }
     ChildProcess& child() { return child_; }

@@ -1,7 +1,9 @@
 #include "TestEnvironment.h"
 
 #include <QDir>
+#include <QEventLoop>
 #include <QProcessEnvironment>
+#include <QTimer>
 #include <stdexcept>
 
 namespace fraudops::test {
@@ -23,6 +25,9 @@ QString scorerBinary() {
 QString trainerBinary() {
     return required("FRAUDOPS_TRAIN");
 }
+QString fraudctlBinary() {
+    return required("FRAUDOPS_FRAUDCTL");
+}
 QString transactionRegistry() {
     return required("FRAUDOPS_TEST_REGISTRIES") + "/transaction";
 }
@@ -31,6 +36,12 @@ QString vectorRegistry() {
 }
 QString sharedDataDir() {
     return required("FRAUDOPS_SHARED_DATA");
+}
+
+void betweenPolls(std::chrono::milliseconds interval) {
+    QEventLoop loop;
+    QTimer::singleShot(interval, &loop, &QEventLoop::quit);
+    loop.exec();
 }
 
 }  // namespace fraudops::test

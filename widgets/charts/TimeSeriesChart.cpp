@@ -67,10 +67,25 @@ QLineSeries* TimeSeriesChart::addLine(const QString& name) {
     return line;
 }
 
+QLineSeries* TimeSeriesChart::addSegment(const QLineSeries* primary) {
+    auto* line = new QLineSeries;
+    chart_->addSeries(line);
+    line->attachAxis(time_);
+    line->attachAxis(value_);
+    line->setPen(primary->pen());
+    line->setVisible(primary->isVisible());
+    for (QLegendMarker* marker : chart_->legend()->markers(line))
+        marker->setVisible(false);
+    return line;
+}
+
 void TimeSeriesChart::setSeries(const QString& name, std::vector<QPointF> points) {
     auto it = series_.find(name);
-    if (it == series_.end())
-        it = series_.emplace(name, Entry{addLine(name), {}}).first;
+    if (it == series_.end()) {
+        Entry e;
+        e.lines.push_back(addLine(name));
+        it = series_.emplace(name, std::move(e)).first;
+    }
     it->second.points = std::move(points);
     redraw(it->second);
     rescaleValueAxis();
@@ -82,8 +97,10 @@ void TimeSeriesChart::keepOnly(const QStringList& names) {
             ++it;
             continue;
         }
-        chart_->removeSeries(it->second.series);
-        delete it->second.series;
+        for (QLineSeries* line : it->second.lines) {
+            chart_->removeSeries(line);
+            delete line;
+        }
         it = series_.erase(it);
     }
     rescaleValueAxis();
@@ -115,6 +132,14 @@ void TimeSeriesChart::setThreshold(const QString& label, double value) {
     rescaleValueAxis();
 }
 
+void TimeSeriesChart::setMaximumGap(double milliseconds) {
+    if (milliseconds == maximumGap_)
+        return;
+    maximumGap_ = milliseconds;
+    for (auto& [name, e] : series_)
+        redraw(e);
+}
+
 void TimeSeriesChart::setOverlay(Overlay overlay, const QString& text) {
     overlay_ = overlay;
     static const char* kDefault[] = {"", "Loading…", "No data in this range", "Stale", "Error"};
@@ -143,16 +168,18 @@ QStringList TimeSeriesChart::seriesNames() const {
 
 bool TimeSeriesChart::isSeriesVisible(const QString& name) const {
     const auto it = series_.find(name);
-    return it != series_.end() && it->second.series->isVisible();
+    return it != series_.end() && it->second.visible;
 }
 
 void TimeSeriesChart::setSeriesVisible(const QString& name, bool visible) {
     const auto it = series_.find(name);
     if (it == series_.end())
         return;
-    it->second.series->setVisible(visible);
+    it->second.visible = visible;
+    for (QLineSeries* line : it->second.lines)
+        line->setVisible(visible);
     // QtCharts hides the legend entry with the series: keep it, greyed, to click again.
-    for (QLegendMarker* marker : chart_->legend()->markers(it->second.series)) {
+    for (QLegendMarker* marker : chart_->legend()->markers(it->second.lines.front())) {
         marker->setVisible(true);
         QFont font = marker->font();
         font.setStrikeOut(!visible);
@@ -166,7 +193,22 @@ void TimeSeriesChart::setSeriesVisible(const QString& name, bool visible) {
 
 std::size_t TimeSeriesChart::drawnPointCount(const QString& name) const {
     const auto it = series_.find(name);
-    return it == series_.end() ? 0 : static_cast<std::size_t>(it->second.series->count());
+    std::size_t n = 0;
+    if (it != series_.end()) {
+        for (const QLineSeries* line : it->second.lines)
+            n += static_cast<std::size_t>(line->count());
+    }
+    return n;
+}
+
+double TimeSeriesChart::lastX(const QString& name) const {
+    const auto it = series_.find(name);
+    return it == series_.end() || it->second.points.empty() ? 0 : it->second.points.back().x();
+}
+
+int TimeSeriesChart::drawnSegmentCount(const QString& name) const {
+    const auto it = series_.find(name);
+    return it == series_.end() ? 0 : it->second.segments;
 }
 
 int TimeSeriesChart::plotWidth() const {
@@ -178,14 +220,33 @@ void TimeSeriesChart::redraw(Entry& e) {
     const double lo = from_ < to_ ? from_ : (e.points.empty() ? 0 : e.points.front().x());
     const double hi = from_ < to_ ? to_ : (e.points.empty() ? 1 : e.points.back().x());
     const auto drawn = decimateForColumns(e.points, lo, hi, plotWidth());
-    // One replace: a single repaint, however many points.
-    e.series->replace(QList<QPointF>(drawn.begin(), drawn.end()));
+    // Split where samples are missing. Decimation keeps the last point of one pixel column
+    // and the first of the next, so a gap between drawn points is a gap in the data.
+    int used = 0;
+    auto begin = drawn.begin();
+    while (begin != drawn.end() || used == 0) {
+        auto end = begin == drawn.end() ? begin : std::next(begin);
+        while (end != drawn.end() &&
+               !(maximumGap_ > 0 && end->x() - std::prev(end)->x() > maximumGap_))
+            ++end;
+        if (static_cast<std::size_t>(used) == e.lines.size())
+            e.lines.push_back(addSegment(e.lines.front()));
+        QLineSeries* line = e.lines[static_cast<std::size_t>(used++)];
+        // One replace per piece: a single repaint, however many points. A lone sample
+        // between two gaps has no line to draw, so it is drawn as a point.
+        line->replace(QList<QPointF>(begin, end));
+        line->setPointsVisible(std::distance(begin, end) == 1);
+        begin = end;
+    }
+    for (std::size_t i = static_cast<std::size_t>(used); i < e.lines.size(); ++i)
+        e.lines[i]->clear();
+    e.segments = used;
 }
 
 void TimeSeriesChart::rescaleValueAxis() {
     double lo = INFINITY, hi = -INFINITY;
     for (const auto& [name, e] : series_) {
-        if (!e.series->isVisible())
+        if (!e.visible)
             continue;
         for (const auto& p : e.points) {
             if (std::isfinite(p.y())) {

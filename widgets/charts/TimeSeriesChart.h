@@ -32,6 +32,9 @@ public:
     void keepOnly(const QStringList& names);
     void setTimeRange(const QDateTime& from, const QDateTime& to);
     void setThreshold(const QString& label, double value);
+    // Points further apart than this (ms) are not joined: the line breaks where samples are
+    // missing, as over an outage. 0 joins everything.
+    void setMaximumGap(double milliseconds);
     void setOverlay(Overlay overlay, const QString& text = {});
 
     Overlay overlay() const { return overlay_; }
@@ -39,6 +42,10 @@ public:
     bool isSeriesVisible(const QString& name) const;
     void setSeriesVisible(const QString& name, bool visible);
     std::size_t drawnPointCount(const QString& name) const;
+    // The separate lines a series is drawn as (1 without gaps).
+    int drawnSegmentCount(const QString& name) const;
+    // The newest point's x (ms since the epoch), or 0 for an empty or unknown series.
+    double lastX(const QString& name) const;
     QChart* chart() const { return chart_; }
 
 protected:
@@ -46,13 +53,18 @@ protected:
 
 private:
     struct Entry {
-        QLineSeries* series = nullptr;
+        // lines[0] owns the legend entry; the others are the pieces after each gap, drawn
+        // with its pen. Kept (empty) for reuse when the gaps close.
+        std::vector<QLineSeries*> lines;
         std::vector<QPointF> points;  // everything, undecimated
+        int segments = 0;             // lines in use
+        bool visible = true;
     };
     void redraw(Entry& e);
     void rescaleValueAxis();
     int plotWidth() const;
     QLineSeries* addLine(const QString& name);
+    QLineSeries* addSegment(const QLineSeries* primary);
 
     QChart* chart_;
     QChartView* view_;
@@ -63,6 +75,7 @@ private:
     std::map<QString, Entry> series_;
     std::map<QString, std::pair<QLineSeries*, double>> thresholds_;
     double from_ = 0, to_ = 0;  // ms
+    double maximumGap_ = 0;     // ms; 0: no gaps
 };
 
 }  // namespace fraudops

@@ -1,22 +1,17 @@
 #include "ConnectionProfile.h"
 
-#include <QFile>
 #include <QSettings>
 
 namespace fraudops {
 
-QString ConnectionProfile::token() const {
-    if (!tokenEnvironmentVariable.isEmpty()) {
-        const QByteArray v = qgetenv(tokenEnvironmentVariable.toUtf8().constData());
-        if (!v.isEmpty())
-            return QString::fromUtf8(v).trimmed();
-    }
-    if (!tokenFile.isEmpty()) {
-        QFile f(tokenFile);
-        if (f.open(QIODevice::ReadOnly))
-            return QString::fromUtf8(f.readAll()).trimmed();
-    }
-    return {};
+ScorerEndpoint ConnectionProfile::endpoint(const QString& address, const QString& token) const {
+    ScorerEndpoint e;
+    e.address = address.toStdString();
+    e.bearerToken = token.toStdString();
+    e.tls = tls;
+    e.caFile = caFile.toStdString();
+    e.serverName = serverName.toStdString();
+    return e;
 }
 
 ConnectionProfile ProfileStore::local() {
@@ -24,6 +19,8 @@ ConnectionProfile ProfileStore::local() {
     p.name = "local";
     p.latencySloMs = 2.0;
     p.tokenEnvironmentVariable = "FRAUDOPS_TOKEN";
+    // The built-in profile's only setting: whether its token is in the keychain.
+    p.tokenInKeychain = QSettings().value("profiles/local/token_in_keychain", false).toBool();
     return p;
 }
 
@@ -39,9 +36,14 @@ std::vector<ConnectionProfile> ProfileStore::all() const {
         p.name = name;
         p.scorerEndpoints = settings.value("scorers").toStringList();
         p.prometheusUrl = settings.value("prometheus").toString();
+        p.scrapeJob = settings.value("scrape_job", p.scrapeJob).toString();
+        p.scrapeIntervalSeconds =
+            settings.value("scrape_interval_s", p.scrapeIntervalSeconds).toInt();
         p.tls = settings.value("tls", false).toBool();
         p.caFile = settings.value("ca").toString();
+        p.serverName = settings.value("server_name").toString();
         p.latencySloMs = settings.value("latency_slo_ms", 2.0).toDouble();
+        p.tokenInKeychain = settings.value("token_in_keychain", false).toBool();
         p.tokenEnvironmentVariable = settings.value("token_env").toString();
         p.tokenFile = settings.value("token_file").toString();
         settings.endGroup();
@@ -60,14 +62,27 @@ std::optional<ConnectionProfile> ProfileStore::find(const QString& name) const {
 
 void ProfileStore::save(const ConnectionProfile& p) {
     QSettings settings;
+    if (p.isLocal()) {
+        settings.setValue("profiles/local/token_in_keychain", p.tokenInKeychain);
+        return;
+    }
     settings.beginGroup("profiles/" + p.name);
     settings.setValue("scorers", p.scorerEndpoints);
     settings.setValue("prometheus", p.prometheusUrl);
+    settings.setValue("scrape_job", p.scrapeJob);
+    settings.setValue("scrape_interval_s", p.scrapeIntervalSeconds);
     settings.setValue("tls", p.tls);
     settings.setValue("ca", p.caFile);
+    settings.setValue("server_name", p.serverName);
     settings.setValue("latency_slo_ms", p.latencySloMs);
+    settings.setValue("token_in_keychain", p.tokenInKeychain);
     settings.setValue("token_env", p.tokenEnvironmentVariable);
     settings.setValue("token_file", p.tokenFile);
+}
+
+void ProfileStore::remove(const QString& name) {
+    QSettings settings;
+    settings.remove("profiles/" + name);
 }
 
 }  // namespace fraudops

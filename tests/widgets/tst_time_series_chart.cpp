@@ -1,0 +1,157 @@
+// TimeSeriesChart draws what the data says: a line breaks where samples are missing (one
+// legend entry still stands for the whole series and hides or shows every piece), a lone
+// sample between gaps is drawn as a point, and overlays say loading / no data / stale / error.
+#include <QChart>
+#include <QLegend>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QtTest>
+
+#include "charts/TimeSeriesChart.h"
+
+using namespace fraudops;
+
+namespace {
+
+// Samples every `step` ms from `from` to `to` (inclusive), skipping the listed indices.
+std::vector<QPointF> samples(double from, double to, double step, std::vector<int> skip = {}) {
+    std::vector<QPointF> out;
+    int i = 0;
+    for (double x = from; x <= to; x += step, ++i) {
+        if (std::find(skip.begin(), skip.end(), i) == skip.end())
+            out.emplace_back(x, 1.0 + i % 7);
+    }
+    return out;
+}
+
+int visibleLegendEntries(const TimeSeriesChart& chart) {
+    // Pieces after a gap have no name; a marker of theirs would be an empty entry.
+    int n = 0;
+    for (QLegendMarker* m : chart.chart()->legend()->markers())
+        n += m->isVisible();
+    return n;
+}
+
+QList<QLineSeries*> linesDrawingPoints(const TimeSeriesChart& chart) {
+    QList<QLineSeries*> out;
+    for (QAbstractSeries* s : chart.chart()->series()) {
+        auto* line = qobject_cast<QLineSeries*>(s);
+        if (line && line->count() > 0)
+            out << line;
+    }
+    return out;
+}
+
+}  // namespace
+
+class TimeSeriesChartTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void joinsEverythingWithoutAMaximumGap() {
+        TimeSeriesChart chart("t", "u");
+        chart.resize(800, 400);
+        chart.setTimeRange(QDateTime::fromMSecsSinceEpoch(0),
+                           QDateTime::fromMSecsSinceEpoch(100'000));
+        chart.setSeries("a", samples(0, 100'000, 1000, {40, 41, 42}));
+        QCOMPARE(chart.drawnSegmentCount("a"), 1);
+    }
+
+    void breaksWhereSamplesAreMissing_data() {
+        QTest::addColumn<std::vector<int>>("skip");
+        QTest::addColumn<int>("segments");
+        QTest::newRow("no gap") << std::vector<int>{} << 1;
+        QTest::newRow("one missing sample") << std::vector<int>{50} << 2;
+        QTest::newRow("an outage") << std::vector<int>{30, 31, 32, 33, 34, 35} << 2;
+        QTest::newRow("two outages") << std::vector<int>{20, 21, 60, 61, 62} << 3;
+        QTest::newRow("lone sample between gaps") << std::vector<int>{10, 11, 13, 14} << 3;
+    }
+    void breaksWhereSamplesAreMissing() {
+        QFETCH(std::vector<int>, skip);
+        QFETCH(int, segments);
+        TimeSeriesChart chart("t", "u");
+        chart.resize(800, 400);
+        chart.setTimeRange(QDateTime::fromMSecsSinceEpoch(0),
+                           QDateTime::fromMSecsSinceEpoch(100'000));
+        chart.setMaximumGap(1500);
+        chart.show();  // legend markers are visible only on a shown chart
+        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        const auto points = samples(0, 100'000, 1000, skip);
+        chart.setSeries("a", points);
+        QCOMPARE(chart.drawnSegmentCount("a"), segments);
+        QCOMPARE(chart.drawnPointCount("a"), points.size());  // fewer points than columns
+        // One legend entry however many pieces.
+        QTRY_COMPARE(visibleLegendEntries(chart), 1);
+        const auto lines = linesDrawingPoints(chart);
+        QCOMPARE(lines.size(), segments);
+        for (QLineSeries* line : lines) {
+            QCOMPARE(line->color(), lines.front()->color());  // drawn as one series
+            QCOMPARE(line->pointsVisible(), line->count() == 1);
+        }
+    }
+
+    void gapsCloseWhenTheDataDoes() {
+        TimeSeriesChart chart("t", "u");
+        chart.resize(800, 400);
+        chart.setTimeRange(QDateTime::fromMSecsSinceEpoch(0),
+                           QDateTime::fromMSecsSinceEpoch(100'000));
+        chart.setMaximumGap(1500);
+        chart.setSeries("a", samples(0, 100'000, 1000, {20, 60}));
+        QCOMPARE(chart.drawnSegmentCount("a"), 3);
+        chart.setSeries("a", samples(0, 100'000, 1000));
+        QCOMPARE(chart.drawnSegmentCount("a"), 1);
+        QCOMPARE(linesDrawingPoints(chart).size(), 1);  // the spare pieces are emptied
+    }
+
+    void theLegendHidesEveryPiece() {
+        TimeSeriesChart chart("t", "u");
+        chart.resize(800, 400);
+        chart.setTimeRange(QDateTime::fromMSecsSinceEpoch(0),
+                           QDateTime::fromMSecsSinceEpoch(100'000));
+        chart.setMaximumGap(1500);
+        chart.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        chart.setSeries("a", samples(0, 100'000, 1000, {20, 60}));
+        chart.setSeries("b", samples(0, 100'000, 1000));
+        QTRY_COMPARE(visibleLegendEntries(chart), 2);
+        chart.setSeriesVisible("a", false);
+        int hidden = 0;
+        for (QLineSeries* line : linesDrawingPoints(chart))
+            hidden += !line->isVisible();
+        QCOMPARE(hidden, 3);
+        QTRY_COMPARE(visibleLegendEntries(chart), 2);  // the entry stays, greyed, to click again
+        chart.setSeries("a", samples(0, 100'000, 1000, {10, 50, 80}));  // new pieces stay hidden
+        hidden = 0;
+        for (QLineSeries* line : linesDrawingPoints(chart))
+            hidden += !line->isVisible();
+        QCOMPARE(hidden, 4);
+        chart.setSeriesVisible("a", true);
+        for (QLineSeries* line : linesDrawingPoints(chart))
+            QVERIFY(line->isVisible());
+    }
+
+    void removedSeriesTakeTheirPieces() {
+        TimeSeriesChart chart("t", "u");
+        chart.resize(800, 400);
+        chart.setMaximumGap(1500);
+        chart.setSeries("a", samples(0, 100'000, 1000, {20, 60}));
+        chart.setSeries("b", samples(0, 100'000, 1000));
+        chart.keepOnly({"b"});
+        QCOMPARE(chart.seriesNames(), QStringList{"b"});
+        QCOMPARE(linesDrawingPoints(chart).size(), 1);
+        QCOMPARE(chart.lastX("b"), 100'000.0);
+        QCOMPARE(chart.lastX("a"), 0.0);
+    }
+
+    void overlaysAreExplicit() {
+        TimeSeriesChart chart("t", "u");
+        QCOMPARE(chart.overlay(), TimeSeriesChart::Overlay::Loading);
+        chart.setOverlay(TimeSeriesChart::Overlay::Stale, "No new samples since 12:00:00");
+        QCOMPARE(chart.overlay(), TimeSeriesChart::Overlay::Stale);
+        chart.setOverlay(TimeSeriesChart::Overlay::None);
+        QCOMPARE(chart.overlay(), TimeSeriesChart::Overlay::None);
+    }
+};
+
+QTEST_MAIN(TimeSeriesChartTest)
+#include "tst_time_series_chart.moc"
