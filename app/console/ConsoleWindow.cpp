@@ -6,6 +6,7 @@
 #include <QInputDialog>
 #include <QLabel>
 #include <QListWidget>
+#include <QSignalBlocker>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QToolBar>
@@ -13,6 +14,7 @@
 
 #include "ClusterPage.h"
 #include "OverviewPage.h"
+#include "ProfileDialog.h"
 #include "cluster/LocalCluster.h"
 #include "prometheus/PrometheusClient.h"
 
@@ -67,6 +69,8 @@ ConsoleWindow::ConsoleWindow(ConnectionProfile profile, LocalCluster* local, QWi
         profiles_->addItem(p.name);
     profiles_->setCurrentText(profile_.name);
     toolbar->addWidget(profiles_);
+    toolbar->addAction("Profiles…", this, &ConsoleWindow::editProfiles)
+        ->setToolTip("Add, edit, test and delete connection profiles");
     toolbar->addAction("Set token…", this, &ConsoleWindow::askForToken)
         ->setToolTip("Keep this profile's token in the system keychain");
     toolbar->addAction("Forget token", this, &ConsoleWindow::forgetKeychainToken)
@@ -214,6 +218,24 @@ void ConsoleWindow::onToken(const TokenLookup& lookup) {
     tokenState_->setStyleSheet(lookup.problems.isEmpty() ? QString() : "color: #ef6c00;");
     cluster_->setProfile(profile_, lookup.token);
     refreshNow();
+}
+
+void ConsoleWindow::editProfiles() {
+    ProfileDialog dialog(profile_.name, this);
+    connect(&dialog, &ProfileDialog::profilesChanged, this, &ConsoleWindow::reloadProfiles);
+    dialog.exec();
+}
+
+void ConsoleWindow::reloadProfiles() {
+    const QSignalBlocker quiet(profiles_);
+    profiles_->clear();
+    for (const auto& p : ProfileStore().all())
+        profiles_->addItem(p.name);
+    // The current profile again, as saved now; `local` if it was deleted.
+    const auto current = ProfileStore().find(profile_.name);
+    const ConnectionProfile next = current ? *current : ProfileStore::local();
+    profiles_->setCurrentText(next.name);
+    applyProfile(next);
 }
 
 void ConsoleWindow::askForToken() {

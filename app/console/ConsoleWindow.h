@@ -47,11 +47,14 @@ public:
     void setKeychainToken(const QString& token);
     // Removes the current profile's token from the keychain; the profile stops using it.
     void forgetKeychainToken();
+    // Re-reads the saved profiles (after the Profiles dialog changed them).
+    void reloadProfiles();
 
 private:
     void applyProfile(const ConnectionProfile& profile);
     void onToken(const TokenLookup& lookup);
     void askForToken();
+    void editProfiles();
 
     void setPrometheusUrl(const QString& url);
     std::chrono::seconds range() const;

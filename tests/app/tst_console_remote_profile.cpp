@@ -8,6 +8,7 @@
 // the token takes it out of the keychain.
 #include <signal.h>
 
+#include <QLineEdit>
 #include <QPushButton>
 #include <QSettings>
 #include <QTemporaryDir>
@@ -21,6 +22,7 @@
 #include "ConsoleProbe.h"
 #include "ConsoleWindow.h"
 #include "OverviewPage.h"
+#include "ProfileDialog.h"
 #include "PrometheusProcess.h"
 #include "ScorerClient.h"
 #include "ScorerProcess.h"
@@ -189,6 +191,70 @@ private slots:
         // Start / stop / scale belong to a cluster the console runs itself.
         for (auto* button : window_->clusterPage()->findChildren<QPushButton*>())
             QVERIFY2(!button->isEnabled(), qPrintable(button->text()));
+    }
+
+    // An SRE adds a profile in the dialog: a bad endpoint is refused naming the field,
+    // "Test connection" shows what answers (refused without a token, up with one), and
+    // Save keeps the profile in the settings and the token in the keychain.
+    void aProfileMadeInTheDialogConnects() {
+        ProfileDialog dialog(kProfile);
+        QSignalSpy changed(&dialog, &ProfileDialog::profilesChanged);
+        auto made = *ProfileStore().find(kProfile);
+        made.name.clear();
+        made.tokenInKeychain = false;
+        dialog.setFormProfile(made);
+        QTest::keyClicks(dialog.findChild<QLineEdit*>(), "dialog-made");  // the first: Name
+        QCOMPARE(dialog.formProfile().name, QString("dialog-made"));
+
+        auto broken = dialog.formProfile();
+        broken.scorerEndpoints << "scorer-without-port";
+        dialog.setFormProfile(broken);
+        QVERIFY(!dialog.saveForm());
+        QVERIFY2(dialog.errorText().contains("scorers: \"scorer-without-port\" is not host:port"),
+                 qPrintable(dialog.errorText()));
+        QVERIFY(!ProfileStore().find("dialog-made"));
+        QCOMPARE(changed.size(), 0);
+        broken.scorerEndpoints.removeLast();
+        dialog.setFormProfile(broken);
+
+        dialog.testConnection();
+        QTRY_VERIFY_WITH_TIMEOUT(!dialog.checkRunning() && dialog.checkText() != "Testing…",
+                                 30'000);
+        QVERIFY2(dialog.checkText().count("UNAUTHENTICATED") == 2, qPrintable(dialog.checkText()));
+        QVERIFY2(
+            dialog.checkText().contains("Prometheus: 2 of 2 targets of job \"" + kJob + "\" up"),
+            qPrintable(dialog.checkText()));
+
+        dialog.setToken(kViewerToken);
+        dialog.testConnection();
+        QTRY_VERIFY_WITH_TIMEOUT(!dialog.checkRunning() && dialog.checkText() != "Testing…",
+                                 30'000);
+        QVERIFY2(dialog.checkText().contains("remote-a, generation") &&
+                     dialog.checkText().contains("remote-b, generation") &&
+                     !dialog.checkText().contains("✘"),
+                 qPrintable(dialog.checkText()));
+
+        QVERIFY2(dialog.saveForm(), qPrintable(dialog.errorText()));
+        QCOMPARE(changed.size(), 1);
+        const auto saved = ProfileStore().find("dialog-made");
+        QVERIFY(saved);
+        QVERIFY(saved->tokenInKeychain);
+        QCOMPARE(saved->scorerEndpoints, made.scorerEndpoints);
+        QCOMPARE(saved->scrapeJob, kJob);
+        KeychainTokens keychain;
+        QSignalSpy read(&keychain, &KeychainTokens::finished);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                read.clear();
+                keychain.read("dialog-made");
+                return read.wait(10'000) &&
+                       read.at(0).at(0).value<KeychainResult>().token == kViewerToken;
+            }(),
+            30'000);
+        QSettings().sync();
+        QFile ini(QSettings().fileName());
+        QVERIFY(ini.open(QIODevice::ReadOnly));
+        QVERIFY(!ini.readAll().contains(kViewerToken));
     }
 
     void theTokenStaysInTheKeychainAcrossRestarts() {

@@ -10,6 +10,7 @@
 
 #include "profiles/ConnectionProfile.h"
 #include "profiles/ProfileToken.h"
+#include "profiles/ProfileValidation.h"
 
 using namespace fraudops;
 
@@ -99,6 +100,78 @@ private slots:
         QVERIFY(!store.find("prod"));
         local.tokenInKeychain = false;
         store.save(local);
+    }
+
+    void profileErrorsNameTheField_data() {
+        QTest::addColumn<QString>("field");
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QString>("error");  // empty: valid
+        QTest::newRow("valid") << ""
+                               << ""
+                               << "";
+        QTest::newRow("no name") << "name"
+                                 << ""
+                                 << "name: required";
+        QTest::newRow("reserved name") << "name"
+                                       << "local"
+                                       << "name: \"local\"";
+        QTest::newRow("name with a slash") << "name"
+                                           << "a/b"
+                                           << "name: letters";
+        QTest::newRow("no port") << "scorers"
+                                 << "scorer-0"
+                                 << "scorers: \"scorer-0\"";
+        QTest::newRow("port 0") << "scorers"
+                                << "scorer-0:0"
+                                << "scorers: \"scorer-0:0\"";
+        QTest::newRow("port too high") << "scorers"
+                                       << "h:70000"
+                                       << "scorers: \"h:70000\"";
+        QTest::newRow("IPv6") << "scorers"
+                              << "[::1]:50051"
+                              << "";
+        QTest::newRow("no scorers") << "scorers"
+                                    << "-"
+                                    << "scorers: at least one";
+        QTest::newRow("ftp Prometheus") << "prometheus"
+                                        << "ftp://p:9090"
+                                        << "prometheus: \"ftp";
+        QTest::newRow("no Prometheus") << "prometheus"
+                                       << ""
+                                       << "prometheus: required";
+        QTest::newRow("missing CA") << "ca"
+                                    << "/nonexistent/ca.crt"
+                                    << "CA file: cannot read";
+        QTest::newRow("no job") << "job"
+                                << " "
+                                << "scrape job: required";
+    }
+    void profileErrorsNameTheField() {
+        QFETCH(QString, field);
+        QFETCH(QString, value);
+        QFETCH(QString, error);
+        ConnectionProfile p;
+        p.name = "prod";
+        p.scorerEndpoints = {"scorer-0.fraud:50051"};
+        p.prometheusUrl = "https://prometheus.fraud:9090";
+        p.tls = true;
+        if (field == "name")
+            p.name = value;
+        else if (field == "scorers")
+            p.scorerEndpoints = value == "-" ? QStringList{} : QStringList{value};
+        else if (field == "prometheus")
+            p.prometheusUrl = value;
+        else if (field == "ca")
+            p.caFile = value;
+        else if (field == "job")
+            p.scrapeJob = value;
+        const QStringList errors = profileErrors(p);
+        if (error.isEmpty()) {
+            QVERIFY2(errors.isEmpty(), qPrintable(errors.join("; ")));
+        } else {
+            QCOMPARE(errors.size(), 1);
+            QVERIFY2(errors.front().startsWith(error), qPrintable(errors.front()));
+        }
     }
 
     void noTokenValueEverReachesTheSettings() {

@@ -110,7 +110,10 @@ void TimeSeriesChart::setTimeRange(const QDateTime& from, const QDateTime& to) {
     from_ = static_cast<double>(from.toMSecsSinceEpoch());
     to_ = static_cast<double>(to.toMSecsSinceEpoch());
     time_->setRange(from, to);
-    time_->setFormat(from.secsTo(to) > 2 * 86400 ? "dd MMM HH:mm" : "HH:mm");
+    // QDateTimeAxis puts its ticks at even divisions of the range, not on round minutes:
+    // seconds in the labels keep them true for short ranges.
+    const qint64 seconds = from.secsTo(to);
+    time_->setFormat(seconds > 2 * 86400 ? "dd MMM HH:mm" : seconds > 3600 ? "HH:mm" : "HH:mm:ss");
     for (auto& [name, e] : series_)
         redraw(e);
     for (auto& [label, t] : thresholds_)
