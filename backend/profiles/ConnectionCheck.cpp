@@ -3,28 +3,10 @@
 #include <QPointer>
 #include <QThreadPool>
 
+#include "common/GrpcCodes.h"
 #include "control/ControlClient.h"
 
 namespace fraudops {
-namespace {
-
-QString codeName(grpc::StatusCode code) {
-    switch (code) {
-        case grpc::StatusCode::UNAVAILABLE:
-            return "UNAVAILABLE";
-        case grpc::StatusCode::DEADLINE_EXCEEDED:
-            return "DEADLINE_EXCEEDED";
-        case grpc::StatusCode::UNAUTHENTICATED:
-            return "UNAUTHENTICATED";
-        case grpc::StatusCode::PERMISSION_DENIED:
-            return "PERMISSION_DENIED";
-        default:
-            return QStringLiteral("code %1").arg(static_cast<int>(code));
-    }
-}
-
-}  // namespace
-
 bool ConnectionReport::allGood() const {
     return prometheusAnswered && targets > 0 && targetsUp == targets &&
            std::all_of(scorers.begin(), scorers.end(), [](const Scorer& s) { return s.answered; });
@@ -58,8 +40,9 @@ void ConnectionCheck::run(const ConnectionProfile& profile, const QString& token
                     r.stableVersion = QString::fromStdString(status.value->stable_version());
                     r.canaryVersion = QString::fromStdString(status.value->canary_version());
                 } else {
-                    r.error = codeName(status.error->code) + ": " +
-                              QString::fromStdString(status.error->message);
+                    r.error = QString::fromLatin1(
+                                  fraud::grpcCodeName(static_cast<int>(status.error->code))) +
+                              ": " + QString::fromStdString(status.error->message);
                 }
             } catch (const std::exception& e) {  // a TLS file that cannot be read
                 r.error = QString::fromUtf8(e.what());

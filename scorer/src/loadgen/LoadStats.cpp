@@ -4,27 +4,6 @@
 
 namespace fraud {
 
-const char* grpcCodeName(int code) {
-    static constexpr const char* kNames[LoadStats::kCodes] = {"OK",
-                                                              "CANCELLED",
-                                                              "UNKNOWN",
-                                                              "INVALID_ARGUMENT",
-                                                              "DEADLINE_EXCEEDED",
-                                                              "NOT_FOUND",
-                                                              "ALREADY_EXISTS",
-                                                              "PERMISSION_DENIED",
-                                                              "RESOURCE_EXHAUSTED",
-                                                              "FAILED_PRECONDITION",
-                                                              "ABORTED",
-                                                              "OUT_OF_RANGE",
-                                                              "UNIMPLEMENTED",
-                                                              "INTERNAL",
-                                                              "UNAVAILABLE",
-                                                              "DATA_LOSS",
-                                                              "UNAUTHENTICATED"};
-    return code >= 0 && code < static_cast<int>(LoadStats::kCodes) ? kNames[code] : "UNKNOWN";
-}
-
 void LoadStats::record(std::int64_t latencyNanos, int code) {
     const auto c = static_cast<std::size_t>(code) < kCodes ? static_cast<std::size_t>(code) : 2;
     std::lock_guard lock(mutex_);
@@ -69,7 +48,7 @@ nlohmann::json LoadStats::Snapshot::toJson() const {
     nlohmann::json codesJson = nlohmann::json::object();
     for (std::size_t c = 0; c < kCodes; ++c) {
         if (codes[c])
-            codesJson[grpcCodeName(static_cast<int>(c))] = codes[c];
+            codesJson[std::string(grpcCodeName(static_cast<int>(c)))] = codes[c];
     }
     const auto ms = [&](double q) { return static_cast<double>(latency.percentile(q)) / 1e6; };
     return {{"completed", completed},

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "common/GrpcCodes.h"
 #include "loadgen/LatencyHistogram.h"
 
 namespace fraud {
@@ -13,7 +14,7 @@ namespace fraud {
 // status code. Thread-safe: completions are recorded from gRPC's threads.
 class LoadStats {
 public:
-    static constexpr std::size_t kCodes = 17;
+    static constexpr std::size_t kCodes = kGrpcCodeCount;
 
     void record(std::int64_t latencyNanos, int code);
     void markStart(std::int64_t nanos);
@@ -39,7 +40,5 @@ private:
     std::int64_t start_ = 0;
     std::int64_t end_ = 0;
 };
-
-const char* grpcCodeName(int code);
 
 }  // namespace fraud

@@ -4,11 +4,6 @@ namespace fraud {
 namespace {
 
 constexpr std::array<std::string_view, kRpcMethodCount> kMethods{"Score", "ScoreStream", "Explain"};
-constexpr std::array<std::string_view, kGrpcCodeCount> kCodes{
-    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
-    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
-    "DATA_LOSS", "UNAUTHENTICATED"};
 constexpr std::array<std::string_view, 4> kDecisions{"unspecified", "approve", "review", "decline"};
 // Every field validateTransaction can name (without the index of features[...]).
 constexpr std::array<std::string_view, 13> kFields{
@@ -75,8 +70,8 @@ ScorerMetrics::ScorerMetrics(prometheus::Registry& registry)
                          .Register(registry)) {
     for (std::size_t m = 0; m < kRpcMethodCount; ++m) {
         for (std::size_t c = 0; c < kGrpcCodeCount; ++c) {
-            requests_[m][c] =
-                &requestsFamily_.Add({{"method", label(kMethods[m])}, {"code", label(kCodes[c])}});
+            requests_[m][c] = &requestsFamily_.Add(
+                {{"method", label(kMethods[m])}, {"code", label(kGrpcCodeNames[c])}});
         }
         durations_[m] = &durationFamily_.Add({{"method", label(kMethods[m])}}, kLatencyBuckets);
     }
@@ -135,7 +130,7 @@ void ScorerMetrics::countLoadFailure(const std::string& version) {
 void ScorerMetrics::countControl(const std::string& method, int grpcCode) {
     controlFamily_
         .Add({{"method", method},
-              {"code", label(kCodes[static_cast<std::size_t>(grpcCode) % kGrpcCodeCount])}})
+              {"code", label(kGrpcCodeNames[static_cast<std::size_t>(grpcCode) % kGrpcCodeCount])}})
         .Increment();
 }
 

@@ -12,13 +12,13 @@
 #include <string>
 #include <string_view>
 
+#include "common/GrpcCodes.h"
 #include "fraud/v1/transaction.pb.h"
 
 namespace fraud {
 
 enum class RpcMethod : std::size_t { Score, ScoreStream, Explain };
 inline constexpr std::size_t kRpcMethodCount = 3;
-inline constexpr std::size_t kGrpcCodeCount = 17;
 
 // The scorer's Prometheus metrics, named by Prometheus conventions (base units, `_total`
 // counters). Every label set on a request path is looked up once, up front or when a model
