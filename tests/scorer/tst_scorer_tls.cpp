@@ -37,6 +37,19 @@ class ScorerTlsTest : public QObject {
         return fraud::v1::Control::NewStub(channel)->GetStatus(context.get(), {}, &out);
     }
 
+    // A scorer that takes only clients with a certificate the test CA signed.
+    std::unique_ptr<ScorerProcess> requiringClientCertificates() {
+        QString error;
+        auto scorer = ScorerProcess::start(
+            transactionRegistry(),
+            {"--tls-cert", dir_.filePath("server.crt"), "--tls-key", dir_.filePath("server.key"),
+             "--tls-client-ca", dir_.filePath("ca.crt"), "--drain-seconds", "0"},
+            &error);
+        if (!scorer)
+            qWarning("%s", qPrintable(error));
+        return scorer;
+    }
+
 private slots:
     void initTestCase() {
         QVERIFY(dir_.isValid());
@@ -59,13 +72,8 @@ private slots:
     }
 
     void requiresClientCertificatesWhenGivenACa() {
-        QString error;
-        auto scorer = ScorerProcess::start(
-            transactionRegistry(),
-            {"--tls-cert", dir_.filePath("server.crt"), "--tls-key", dir_.filePath("server.key"),
-             "--tls-client-ca", dir_.filePath("ca.crt"), "--drain-seconds", "0"},
-            &error);
-        QVERIFY2(scorer, qPrintable(error));
+        auto scorer = requiringClientCertificates();
+        QVERIFY(scorer);
         QVERIFY(!status(tlsChannel(*scorer, false)).ok());
         const auto ok = status(tlsChannel(*scorer, true));
         QVERIFY2(ok.ok(), ok.error_message().c_str());
@@ -73,13 +81,8 @@ private slots:
 
     // fraudctl's score command speaks TLS with the same flags as its release commands.
     void fraudctlScoresOverTls() {
-        QString error;
-        auto scorer = ScorerProcess::start(
-            transactionRegistry(),
-            {"--tls-cert", dir_.filePath("server.crt"), "--tls-key", dir_.filePath("server.key"),
-             "--tls-client-ca", dir_.filePath("ca.crt"), "--drain-seconds", "0"},
-            &error);
-        QVERIFY2(scorer, qPrintable(error));
+        auto scorer = requiringClientCertificates();
+        QVERIFY(scorer);
         std::string line;
         QVERIFY(
             google::protobuf::util::MessageToJsonString(validTransaction("tx-tls-1"), &line).ok());

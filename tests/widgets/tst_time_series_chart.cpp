@@ -24,6 +24,13 @@ std::vector<QPointF> samples(double from, double to, double step, std::vector<in
     return out;
 }
 
+// 800 x 400 px over the first 100 s of the epoch, breaking lines at gaps over `maximumGap` ms.
+void showHundredSeconds(TimeSeriesChart& chart, double maximumGap) {
+    chart.resize(800, 400);
+    chart.setTimeRange(QDateTime::fromMSecsSinceEpoch(0), QDateTime::fromMSecsSinceEpoch(100'000));
+    chart.setMaximumGap(maximumGap);
+}
+
 int visibleLegendEntries(const TimeSeriesChart& chart) {
     // Pieces after a gap have no name; a marker of theirs would be an empty entry.
     int n = 0;
@@ -50,9 +57,7 @@ class TimeSeriesChartTest : public QObject {
 private slots:
     void joinsEverythingWithoutAMaximumGap() {
         TimeSeriesChart chart("t", "u");
-        chart.resize(800, 400);
-        chart.setTimeRange(QDateTime::fromMSecsSinceEpoch(0),
-                           QDateTime::fromMSecsSinceEpoch(100'000));
+        showHundredSeconds(chart, 0);
         chart.setSeries("a", samples(0, 100'000, 1000, {40, 41, 42}));
         QCOMPARE(chart.drawnSegmentCount("a"), 1);
     }
@@ -70,10 +75,7 @@ private slots:
         QFETCH(std::vector<int>, skip);
         QFETCH(int, segments);
         TimeSeriesChart chart("t", "u");
-        chart.resize(800, 400);
-        chart.setTimeRange(QDateTime::fromMSecsSinceEpoch(0),
-                           QDateTime::fromMSecsSinceEpoch(100'000));
-        chart.setMaximumGap(1500);
+        showHundredSeconds(chart, 1500);
         chart.show();  // legend markers are visible only on a shown chart
         QVERIFY(QTest::qWaitForWindowExposed(&chart));
         const auto points = samples(0, 100'000, 1000, skip);
@@ -92,10 +94,7 @@ private slots:
 
     void gapsCloseWhenTheDataDoes() {
         TimeSeriesChart chart("t", "u");
-        chart.resize(800, 400);
-        chart.setTimeRange(QDateTime::fromMSecsSinceEpoch(0),
-                           QDateTime::fromMSecsSinceEpoch(100'000));
-        chart.setMaximumGap(1500);
+        showHundredSeconds(chart, 1500);
         chart.setSeries("a", samples(0, 100'000, 1000, {20, 60}));
         QCOMPARE(chart.drawnSegmentCount("a"), 3);
         chart.setSeries("a", samples(0, 100'000, 1000));
@@ -105,10 +104,7 @@ private slots:
 
     void theLegendHidesEveryPiece() {
         TimeSeriesChart chart("t", "u");
-        chart.resize(800, 400);
-        chart.setTimeRange(QDateTime::fromMSecsSinceEpoch(0),
-                           QDateTime::fromMSecsSinceEpoch(100'000));
-        chart.setMaximumGap(1500);
+        showHundredSeconds(chart, 1500);
         chart.show();
         QVERIFY(QTest::qWaitForWindowExposed(&chart));
         chart.setSeries("a", samples(0, 100'000, 1000, {20, 60}));
