@@ -92,6 +92,22 @@ private slots:
         }
     }
 
+    // More samples than pixel columns: the pieces are found in the data, not in the points
+    // decimation keeps (those may lie far apart inside one column).
+    void breaksOnlyAtGapsWhenDecimating() {
+        TimeSeriesChart chart("t", "u");
+        chart.resize(800, 400);
+        chart.setTimeRange(QDateTime::fromMSecsSinceEpoch(0),
+                           QDateTime::fromMSecsSinceEpoch(1'000'000));
+        chart.setMaximumGap(150);
+        std::vector<int> skip;
+        for (int outage = 1; outage <= 50; ++outage)
+            skip.insert(skip.end(), {outage * 190, outage * 190 + 1});
+        chart.setSeries("a", samples(0, 1'000'000, 100, skip));  // 10,000 samples
+        QCOMPARE(chart.drawnSegmentCount("a"), 51);
+        QVERIFY(chart.drawnPointCount("a") < 4 * 800 + 4 * 51);
+    }
+
     void gapsCloseWhenTheDataDoes() {
         TimeSeriesChart chart("t", "u");
         showHundredSeconds(chart, 1500);

@@ -8,14 +8,18 @@ namespace fraudops {
 
 std::vector<QPointF> decimateForColumns(const std::vector<QPointF>& points, double xMin,
                                         double xMax, int columns) {
-    if (columns <= 0 || points.size() <= static_cast<std::size_t>(4 * columns) || !(xMax > xMin))
+    if (columns <= 0 || points.empty() || !(xMax > xMin))
         return points;
-    std::vector<QPointF> out;
-    out.reserve(static_cast<std::size_t>(4 * columns));
     const double scale = columns / (xMax - xMin);
     const auto columnOf = [&](double x) {
         return std::clamp(static_cast<int>(std::floor((x - xMin) * scale)), 0, columns - 1);
     };
+    // The columns this series spans: a piece of a broken line spans only some of the plot.
+    const int spanned = columnOf(points.back().x()) - columnOf(points.front().x()) + 1;
+    if (points.size() <= static_cast<std::size_t>(4 * spanned))
+        return points;
+    std::vector<QPointF> out;
+    out.reserve(static_cast<std::size_t>(4 * spanned));
     std::size_t begin = 0;
     while (begin < points.size()) {
         const int column = columnOf(points[begin].x());

@@ -222,23 +222,24 @@ int TimeSeriesChart::plotWidth() const {
 void TimeSeriesChart::redraw(Entry& e) {
     const double lo = from_ < to_ ? from_ : (e.points.empty() ? 0 : e.points.front().x());
     const double hi = from_ < to_ ? to_ : (e.points.empty() ? 1 : e.points.back().x());
-    const auto drawn = decimateForColumns(e.points, lo, hi, plotWidth());
-    // Split where samples are missing. Decimation keeps the last point of one pixel column
-    // and the first of the next, so a gap between drawn points is a gap in the data.
+    // Split where samples are missing, then decimate each piece: within a pixel column the
+    // kept points may be far apart, so gaps are found in the data, not in what is drawn.
+    const int columns = plotWidth();
     int used = 0;
-    auto begin = drawn.begin();
-    while (begin != drawn.end() || used == 0) {
-        auto end = begin == drawn.end() ? begin : std::next(begin);
-        while (end != drawn.end() &&
+    auto begin = e.points.begin();
+    while (begin != e.points.end() || used == 0) {
+        auto end = begin == e.points.end() ? begin : std::next(begin);
+        while (end != e.points.end() &&
                !(maximumGap_ > 0 && end->x() - std::prev(end)->x() > maximumGap_))
             ++end;
+        const auto drawn = decimateForColumns(std::vector<QPointF>(begin, end), lo, hi, columns);
         if (static_cast<std::size_t>(used) == e.lines.size())
             e.lines.push_back(addSegment(e.lines.front()));
         QLineSeries* line = e.lines[static_cast<std::size_t>(used++)];
         // One replace per piece: a single repaint, however many points. A lone sample
         // between two gaps has no line to draw, so it is drawn as a point.
-        line->replace(QList<QPointF>(begin, end));
-        line->setPointsVisible(std::distance(begin, end) == 1);
+        line->replace(QList<QPointF>(drawn.begin(), drawn.end()));
+        line->setPointsVisible(drawn.size() == 1);
         begin = end;
     }
     for (std::size_t i = static_cast<std::size_t>(used); i < e.lines.size(); ++i)
