@@ -11,6 +11,7 @@
 #include <QStatusBar>
 #include <QToolBar>
 #include <QVBoxLayout>
+#include <optional>
 
 #include "ClusterPage.h"
 #include "OverviewPage.h"
@@ -132,11 +133,16 @@ ConsoleWindow::ConsoleWindow(ConnectionProfile profile, LocalCluster* local, QWi
             tokenState_->setStyleSheet("color: #c62828;");
             return;
         }
-        // The profile keeps (or no longer keeps) its token in the keychain.
-        ConnectionProfile p = profile_;
-        p.tokenInKeychain = write;
-        ProfileStore().save(p);
-        applyProfile(p);
+        // The profile keeps (or no longer keeps) its token in the keychain. The answer may
+        // come after the user switched profiles: it is about r.profile.
+        auto p =
+            r.profile == profile_.name ? std::optional(profile_) : ProfileStore().find(r.profile);
+        if (!p)
+            return;
+        p->tokenInKeychain = write;
+        ProfileStore().save(*p);
+        if (p->name == profile_.name)
+            applyProfile(*p);
     });
 
     connect(pages_, &QListWidget::currentRowChanged, stack_, &QStackedWidget::setCurrentIndex);

@@ -125,10 +125,20 @@ ProfileDialog::ProfileDialog(const QString& current, QWidget* parent)
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(test_, &QPushButton::clicked, this, &ProfileDialog::testConnection);
     connect(&check_, &ConnectionCheck::finished, this, &ProfileDialog::showReport);
+    // A saved profile with a new token is announced once the keychain has it, so that the
+    // console's next lookup finds it.
     connect(&keychain_, &KeychainTokens::finished, this, [this](const KeychainResult& r) {
-        if (r.operation == KeychainResult::Operation::Write && !r.ok())
+        if (r.operation != KeychainResult::Operation::Write)
+            return;
+        if (!r.ok()) {
             errors_->setText("The token could not be kept in the keychain: " + r.error +
                              ". Name an environment variable or a file instead.");
+            if (auto p = ProfileStore().find(r.profile)) {
+                p->tokenInKeychain = false;
+                ProfileStore().save(*p);
+            }
+        }
+        emit profilesChanged();
     });
     reloadList(current);
 }
@@ -211,14 +221,13 @@ bool ProfileDialog::saveForm() {
     const ConnectionProfile p = formProfile();
     const QString token = token_->text().trimmed();
     if (p.isLocal()) {
-        if (!token.isEmpty()) {
-            ConnectionProfile local = ProfileStore::local();
-            local.tokenInKeychain = true;
-            ProfileStore().save(local);
-            keychain_.write(p.name, token);
-        }
         token_->clear();
-        emit profilesChanged();
+        if (token.isEmpty())
+            return true;
+        ConnectionProfile local = ProfileStore::local();
+        local.tokenInKeychain = true;
+        ProfileStore().save(local);
+        keychain_.write(p.name, token);  // profilesChanged when it is there
         return true;
     }
     const QStringList errors = profileErrors(p);
@@ -226,12 +235,13 @@ bool ProfileDialog::saveForm() {
     if (!errors.isEmpty())
         return false;
     ProfileStore().save(p);
-    if (!token.isEmpty())
-        keychain_.write(p.name, token);
     token_->clear();
     tokenInKeychain_ = p.tokenInKeychain;
     reloadList(p.name);
-    emit profilesChanged();
+    if (token.isEmpty())
+        emit profilesChanged();
+    else
+        keychain_.write(p.name, token);  // profilesChanged when it is there
     return true;
 }
 

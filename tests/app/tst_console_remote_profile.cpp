@@ -235,7 +235,7 @@ private slots:
                  qPrintable(dialog.checkText()));
 
         QVERIFY2(dialog.saveForm(), qPrintable(dialog.errorText()));
-        QCOMPARE(changed.size(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(changed.size(), 1, 30'000);  // once the keychain has it
         const auto saved = ProfileStore().find("dialog-made");
         QVERIFY(saved);
         QVERIFY(saved->tokenInKeychain);
