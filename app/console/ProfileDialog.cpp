@@ -125,6 +125,8 @@ ProfileDialog::ProfileDialog(const QString& current, QWidget* parent)
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(test_, &QPushButton::clicked, this, &ProfileDialog::testConnection);
     connect(&check_, &ConnectionCheck::finished, this, &ProfileDialog::showReport);
+    connect(&profileToken_, &ProfileToken::resolved, this,
+            [this](const TokenLookup& lookup) { check_.run(formProfile(), lookup.token); });
     // A saved profile with a new token is announced once the keychain has it, so that the
     // console's next lookup finds it.
     connect(&keychain_, &KeychainTokens::finished, this, [this](const KeychainResult& r) {
@@ -258,14 +260,18 @@ void ProfileDialog::testConnection() {
     if (!blocking.isEmpty())
         return;
     checkOutput_->setPlainText("Testing…");
+    testing_ = true;
     test_->setEnabled(false);
-    QString token = token_->text().trimmed();
-    if (token.isEmpty() && !p.tokenEnvironmentVariable.isEmpty())
-        token = QString::fromUtf8(qgetenv(p.tokenEnvironmentVariable.toUtf8().constData()));
-    check_.run(p, token);
+    // The token typed here, else the one the profile would use (keychain, variable, file).
+    const QString typed = token_->text().trimmed();
+    if (!typed.isEmpty())
+        check_.run(p, typed);
+    else
+        profileToken_.resolve(p);
 }
 
 void ProfileDialog::showReport(const ConnectionReport& report) {
+    testing_ = false;
     test_->setEnabled(true);
     QStringList lines;
     for (const auto& s : report.scorers) {

@@ -5,6 +5,7 @@
 #include "profiles/ConnectionCheck.h"
 #include "profiles/ConnectionProfile.h"
 #include "profiles/KeychainTokens.h"
+#include "profiles/ProfileToken.h"
 
 class QCheckBox;
 class QDoubleSpinBox;
@@ -35,7 +36,7 @@ public:
     void setToken(const QString& token);
     QString errorText() const;
     QString checkText() const;
-    bool checkRunning() const { return check_.running(); }
+    bool checkRunning() const { return testing_; }  // from the click to the report
     QStringList savedProfileNames() const;
 
 signals:
@@ -63,8 +64,10 @@ private:
     QPlainTextEdit* checkOutput_;
     QPushButton* test_;
     ConnectionCheck check_;
+    ProfileToken profileToken_;
     KeychainTokens keychain_;
     bool tokenInKeychain_ = false;
+    bool testing_ = false;
 };
 
 }  // namespace fraudops

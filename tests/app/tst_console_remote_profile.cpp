@@ -255,6 +255,13 @@ private slots:
         QFile ini(QSettings().fileName());
         QVERIFY(ini.open(QIODevice::ReadOnly));
         QVERIFY(!ini.readAll().contains(kViewerToken));
+
+        // Opened again, nothing typed: the test uses the token the profile would use.
+        ProfileDialog again("dialog-made");
+        QCOMPARE(again.formProfile().name, QString("dialog-made"));
+        again.testConnection();
+        QTRY_VERIFY_WITH_TIMEOUT(!again.checkRunning(), 30'000);
+        QVERIFY2(!again.checkText().contains("✘"), qPrintable(again.checkText()));
     }
 
     void theTokenStaysInTheKeychainAcrossRestarts() {
