@@ -15,7 +15,7 @@ packages=(
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev
   # the console keeps tokens in the system keychain (QtKeychain loads libsecret at run time);
   # the tests run a real Secret Service (gnome-keyring on a private D-Bus session)
-  qtkeychain-qt6-dev libsecret-1-0 gnome-keyring dbus-daemon
+  qtkeychain-qt6-dev libsecret-1-0 gnome-keyring dbus-daemon dbus-bin
   # tests: a real Prometheus server and promtool; XGBoost's Python package (a model trained
   # the way data scientists do, imported with fraud-train import); openssl for TLS certificates
   prometheus python3-xgboost python3-numpy openssl
