@@ -13,16 +13,17 @@
 
 #include "cluster/LocalCluster.h"
 #include "control/ControlClient.h"
+#include "prometheus/QueryTemplate.h"
 
 namespace fraudops {
 namespace {
 
 enum Metric { Scores, P99, Cpu, Memory };
 const char* kQueries[] = {
-    "sum by (replica) (rate(fraud_scorer_requests_total{code=\"OK\"}[1m]))",
+    "sum by (replica) (rate(fraud_scorer_requests_total{code=\"OK\"}[$window]))",
     "1000 * histogram_quantile(0.99, sum by (replica, le) "
-    "(rate(fraud_scorer_request_duration_seconds_bucket{method=\"Score\"}[1m])))",
-    "100 * sum by (replica) (rate(process_cpu_seconds_total{job=\"$job\"}[1m]))",
+    "(rate(fraud_scorer_request_duration_seconds_bucket{method=\"Score\"}[$window])))",
+    "100 * sum by (replica) (rate(process_cpu_seconds_total{job=\"$job\"}[$window]))",
     "sum by (replica) (process_resident_memory_bytes{job=\"$job\"}) / 1e6"};
 
 QString healthOf(LocalReplica::State s) {
@@ -230,7 +231,7 @@ void ClusterPage::refresh() {
     }
     if (client_) {
         for (int m = Scores; m <= Memory; ++m)
-            queries_[client_->query(QString(kQueries[m]).replace("$job", profile_.scrapeJob))] = m;
+            queries_[client_->query(expandQuery(kQueries[m], {profile_.scrapeJob}))] = m;
     }
 }
 

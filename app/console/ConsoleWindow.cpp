@@ -124,25 +124,16 @@ ConsoleWindow::ConsoleWindow(ConnectionProfile profile, LocalCluster* local, QWi
     statusBar()->addWidget(scorerState_);
     statusBar()->addWidget(tokenState_);
     connect(&token_, &ProfileToken::resolved, this, &ConsoleWindow::onToken);
-    connect(&token_.keychain(), &KeychainTokens::finished, this, [this](const KeychainResult& r) {
-        if (r.operation == KeychainResult::Operation::Read)
-            return;  // ProfileToken's
-        const bool write = r.operation == KeychainResult::Operation::Write;
-        if (!r.ok() && !(r.outcome == KeychainResult::Outcome::NotFound && !write)) {
+    connect(&token_, &ProfileToken::keychainChanged, this, [this](const KeychainResult& r) {
+        const bool gone = r.outcome == KeychainResult::Outcome::NotFound &&
+                          r.operation == KeychainResult::Operation::Forget;
+        if (!r.ok() && !gone) {
             tokenState_->setText(QStringLiteral("Token: keychain: ") + r.error);
             tokenState_->setStyleSheet("color: #c62828;");
-            return;
+        } else if (r.profile == profile_.name) {
+            // ProfileToken recorded the change in the saved profile: use it as saved.
+            applyProfile(ProfileStore().find(r.profile).value_or(profile_));
         }
-        // The profile keeps (or no longer keeps) its token in the keychain. The answer may
-        // come after the user switched profiles: it is about r.profile.
-        auto p =
-            r.profile == profile_.name ? std::optional(profile_) : ProfileStore().find(r.profile);
-        if (!p)
-            return;
-        p->tokenInKeychain = write;
-        ProfileStore().save(*p);
-        if (p->name == profile_.name)
-            applyProfile(*p);
     });
 
     connect(pages_, &QListWidget::currentRowChanged, stack_, &QStackedWidget::setCurrentIndex);
@@ -255,11 +246,11 @@ void ConsoleWindow::askForToken() {
 
 void ConsoleWindow::setKeychainToken(const QString& token) {
     tokenState_->setText("Token: saving to the keychain…");
-    token_.keychain().write(profile_.name, token);
+    token_.store(profile_.name, token);
 }
 
 void ConsoleWindow::forgetKeychainToken() {
-    token_.keychain().forget(profile_.name);
+    token_.forget(profile_.name);
 }
 
 void ConsoleWindow::setPrometheusUrl(const QString& url) {

@@ -117,7 +117,7 @@ ProfileDialog::ProfileDialog(const QString& current, QWidget* parent)
         if (name.isEmpty() || name == "local" || !ProfileStore().find(name))
             return;
         ProfileStore().remove(name);
-        keychain_.forget(name);  // its token goes with it
+        profileToken_.forget(name);  // its token goes with it
         reloadList({});
         emit profilesChanged();
     });
@@ -127,19 +127,16 @@ ProfileDialog::ProfileDialog(const QString& current, QWidget* parent)
     connect(&check_, &ConnectionCheck::finished, this, &ProfileDialog::showReport);
     connect(&profileToken_, &ProfileToken::resolved, this,
             [this](const TokenLookup& lookup) { check_.run(formProfile(), lookup.token); });
-    // A saved profile with a new token is announced once the keychain has it, so that the
-    // console's next lookup finds it.
-    connect(&keychain_, &KeychainTokens::finished, this, [this](const KeychainResult& r) {
+    // A saved profile with a new token is announced once the keychain has it (and the
+    // profile says so), so that the console's next lookup finds it.
+    connect(&profileToken_, &ProfileToken::keychainChanged, this, [this](const KeychainResult& r) {
         if (r.operation != KeychainResult::Operation::Write)
             return;
-        if (!r.ok()) {
+        if (!r.ok())
             errors_->setText("The token could not be kept in the keychain: " + r.error +
                              ". Name an environment variable or a file instead.");
-            if (auto p = ProfileStore().find(r.profile)) {
-                p->tokenInKeychain = false;
-                ProfileStore().save(*p);
-            }
-        }
+        else if (r.profile == name_->text().trimmed())
+            tokenInKeychain_ = true;
         emit profilesChanged();
     });
     reloadList(current);
@@ -174,7 +171,7 @@ ConnectionProfile ProfileDialog::formProfile() const {
     p.caFile = ca_->text().trimmed();
     p.serverName = serverName_->text().trimmed();
     p.latencySloMs = slo_->value();
-    p.tokenInKeychain = tokenInKeychain_ || !token_->text().trimmed().isEmpty();
+    p.tokenInKeychain = tokenInKeychain_;  // set once a token typed here is in the keychain
     p.tokenEnvironmentVariable = tokenEnv_->text().trimmed();
     p.tokenFile = tokenFile_->text().trimmed();
     return p;
@@ -224,12 +221,8 @@ bool ProfileDialog::saveForm() {
     const QString token = token_->text().trimmed();
     if (p.isLocal()) {
         token_->clear();
-        if (token.isEmpty())
-            return true;
-        ConnectionProfile local = ProfileStore::local();
-        local.tokenInKeychain = true;
-        ProfileStore().save(local);
-        keychain_.write(p.name, token);  // profilesChanged when it is there
+        if (!token.isEmpty())
+            profileToken_.store(p.name, token);  // profilesChanged when it is there
         return true;
     }
     const QStringList errors = profileErrors(p);
@@ -238,12 +231,11 @@ bool ProfileDialog::saveForm() {
         return false;
     ProfileStore().save(p);
     token_->clear();
-    tokenInKeychain_ = p.tokenInKeychain;
     reloadList(p.name);
     if (token.isEmpty())
         emit profilesChanged();
     else
-        keychain_.write(p.name, token);  // profilesChanged when it is there
+        profileToken_.store(p.name, token);  // profilesChanged when it is there
     return true;
 }
 

@@ -4,7 +4,6 @@
 
 #include "profiles/ConnectionCheck.h"
 #include "profiles/ConnectionProfile.h"
-#include "profiles/KeychainTokens.h"
 #include "profiles/ProfileToken.h"
 
 class QCheckBox;
@@ -65,7 +64,6 @@ private:
     QPushButton* test_;
     ConnectionCheck check_;
     ProfileToken profileToken_;
-    KeychainTokens keychain_;
     bool tokenInKeychain_ = false;
     bool testing_ = false;
 };

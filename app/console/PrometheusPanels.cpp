@@ -6,6 +6,7 @@
 
 #include "charts/TimeSeriesChart.h"
 #include "prometheus/QueryStep.h"
+#include "prometheus/QueryTemplate.h"
 #include "tiles/StatTile.h"
 
 namespace fraudops {
@@ -69,9 +70,8 @@ std::chrono::seconds PrometheusPanels::rateWindow(std::chrono::seconds step) con
     return std::max(step + scrapeInterval_, 4 * scrapeInterval_);
 }
 
-QString PrometheusPanels::expand(QString expression, std::chrono::seconds window) const {
-    return expression.replace(QStringLiteral("$job"), job_)
-        .replace(QStringLiteral("$window"), QString::number(window.count()) + "s");
+QString PrometheusPanels::expand(const QString& expression, std::chrono::seconds window) const {
+    return expandQuery(expression, QueryContext{job_, window});
 }
 
 bool PrometheusPanels::hadDataEverywhere() const {

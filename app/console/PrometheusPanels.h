@@ -62,8 +62,7 @@ private:
         TileFormatter format;
     };
     void onFinished(PrometheusClient::RequestId id, const PrometheusResult& result);
-    void done(bool ok, const QString& error);
-    QString expand(QString expression, std::chrono::seconds window) const;
+    QString expand(const QString& expression, std::chrono::seconds window) const;
     std::chrono::seconds rateWindow(std::chrono::seconds step) const;
 
     QPointer<PrometheusClient> client_;

@@ -5,6 +5,7 @@
 
 #include "common/GrpcCodes.h"
 #include "control/ControlClient.h"
+#include "prometheus/QueryTemplate.h"
 
 namespace fraudops {
 bool ConnectionReport::allGood() const {
@@ -82,7 +83,7 @@ void ConnectionCheck::run(const ConnectionProfile& profile, const QString& token
                 }
                 oneDone();
             });
-    upQuery_ = prometheus_->query(QStringLiteral("up{job=\"%1\"}").arg(profile.scrapeJob));
+    upQuery_ = prometheus_->query(expandQuery("up{job=\"$job\"}", {profile.scrapeJob}));
 }
 
 void ConnectionCheck::oneDone() {

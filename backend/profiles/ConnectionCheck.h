@@ -36,7 +36,6 @@ public:
     ~ConnectionCheck() override;
 
     void run(const ConnectionProfile& profile, const QString& token);
-    bool running() const { return pending_ > 0; }
 
 signals:
     void finished(const fraudops::ConnectionReport& report);

@@ -14,8 +14,11 @@ void addProblem(TokenLookup& lookup, const QString& problem) {
 ProfileToken::ProfileToken(QObject* parent) : QObject(parent) {
     qRegisterMetaType<TokenLookup>();
     connect(&keychain_, &KeychainTokens::finished, this, [this](const KeychainResult& r) {
-        if (r.operation != KeychainResult::Operation::Read || keychainAskedAt_ != generation_ ||
-            r.profile != pending_.name)
+        if (r.operation != KeychainResult::Operation::Read) {
+            onKeychainChanged(r);
+            return;
+        }
+        if (keychainAskedAt_ != generation_ || r.profile != pending_.name)
             return;  // an answer about a profile no longer asked about
         TokenLookup lookup;
         lookup.profile = r.profile;
@@ -30,6 +33,28 @@ ProfileToken::ProfileToken(QObject* parent) : QObject(parent) {
                                : QStringLiteral("keychain: ") + r.error);
         fromEnvironmentOrFile(lookup);
     });
+}
+
+void ProfileToken::store(const QString& profile, const QString& token) {
+    keychain_.write(profile, token);
+}
+
+void ProfileToken::forget(const QString& profile) {
+    keychain_.forget(profile);
+}
+
+void ProfileToken::onKeychainChanged(const KeychainResult& r) {
+    const bool stored = r.operation == KeychainResult::Operation::Write;
+    const bool done = r.ok() || (!stored && r.outcome == KeychainResult::Outcome::NotFound);
+    if (done) {
+        // The answer may come after the user moved on: it is about r.profile, as saved now
+        // (a profile deleted meanwhile stays deleted).
+        if (auto p = ProfileStore().find(r.profile)) {
+            p->tokenInKeychain = stored;
+            ProfileStore().save(*p);
+        }
+    }
+    emit keychainChanged(r);
 }
 
 void ProfileToken::resolve(const ConnectionProfile& profile) {

@@ -28,13 +28,22 @@ public:
     // Asynchronous when the keychain is asked; `resolved` comes once for the latest call
     // (an answer for a profile asked about before is dropped).
     void resolve(const ConnectionProfile& profile);
+    // Keeps `token` in the keychain for the saved profile `profile` and, once it is there,
+    // records in the profile that its token lives there; forget does the reverse (a token
+    // already gone counts as forgotten). A failed write leaves the profile as it was (a
+    // token kept before stays). `keychainChanged` reports the outcome after the profile is
+    // saved, so a lookup started from it finds the new state.
+    void store(const QString& profile, const QString& token);
+    void forget(const QString& profile);
     KeychainTokens& keychain() { return keychain_; }
 
 signals:
     void resolved(const fraudops::TokenLookup& lookup);
+    void keychainChanged(const fraudops::KeychainResult& result);
 
 private:
     void fromEnvironmentOrFile(TokenLookup lookup);
+    void onKeychainChanged(const KeychainResult& result);
 
     KeychainTokens keychain_;
     ConnectionProfile pending_;
