@@ -107,7 +107,7 @@ private slots:
         QVERIFY2(b, qPrintable(error));
         const auto report =
             runLoadgen({"--target", a->grpcAddress() + "," + b->grpcAddress(), "--replay",
-                        sharedDataDir() + "/ulb_creditcard_sample.csv", "--warmup", "0",
+                        dataDir() + "/ulb_creditcard_sample.csv", "--warmup", "0",
                         "--requests", "3000", "--concurrency", "4"},
                        &error);
         QVERIFY2(!report.isEmpty(), qPrintable(error));

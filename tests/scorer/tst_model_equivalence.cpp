@@ -144,7 +144,7 @@ private slots:
         auto f = load(fraudops::test::vectorRegistry());
         QCOMPARE(f.model->manifest().schema.id(), std::string("vector/ulb-creditcard/v1"));
         const auto data = fraud::CsvTable::read(
-            (fraudops::test::sharedDataDir() + "/ulb_creditcard_sample.csv").toStdString());
+            (fraudops::test::dataDir() + "/ulb_creditcard_sample.csv").toStdString());
         f.rows = rowsFrom(data, f.model->manifest().schema.features);
         compare(f);
     }
@@ -154,7 +154,7 @@ private slots:
         // fraud rows, the largest mean |contribution| should come from among them.
         const auto f = load(fraudops::test::vectorRegistry());
         const auto data = fraud::CsvTable::read(
-            (fraudops::test::sharedDataDir() + "/ulb_creditcard_sample.csv").toStdString());
+            (fraudops::test::dataDir() + "/ulb_creditcard_sample.csv").toStdString());
         const auto& names = f.model->manifest().schema.features;
         const std::size_t label = data.column("Class");
         std::vector<double> meanAbs(names.size()), phi(names.size());

@@ -60,7 +60,7 @@ class ModelImportTest : public QObject {
 private slots:
     void initTestCase() {
         QVERIFY(dir_.isValid());
-        csv_ = sharedDataDir() + "/ulb_creditcard_sample.csv";
+        csv_ = dataDir() + "/ulb_creditcard_sample.csv";
         QFile script(dir_.filePath("train.py"));
         QVERIFY(script.open(QIODevice::WriteOnly));
         script.write(kTrainScript);

@@ -375,7 +375,7 @@ private slots:
         QVERIFY2(vectorScorer, qPrintable(error));
         auto stub = fraud::v1::Scoring::NewStub(channelTo(*vectorScorer));
         const auto data = fraud::CsvTable::read(
-            (fraudops::test::sharedDataDir() + "/ulb_creditcard_sample.csv").toStdString());
+            (fraudops::test::dataDir() + "/ulb_creditcard_sample.csv").toStdString());
         fraud::v1::ScoreRequest request;
         auto* tx = request.mutable_transaction();
         tx->set_transaction_id("ulb-1");

@@ -34,8 +34,8 @@ QString transactionRegistry() {
 QString vectorRegistry() {
     return required("FRAUDOPS_TEST_REGISTRIES") + "/ulb";
 }
-QString sharedDataDir() {
-    return required("FRAUDOPS_SHARED_DATA");
+QString dataDir() {
+    return required("FRAUDOPS_DATA");
 }
 
 void betweenPolls(std::chrono::milliseconds interval) {

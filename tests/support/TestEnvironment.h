@@ -12,7 +12,7 @@ QString fraudctlBinary();
 // Registries trained once per test run by the `registries` CTest fixture.
 QString transactionRegistry();  // built-in transaction schema: v1 stable, v2 (drifted) archived
 QString vectorRegistry();       // the ULB card-fraud CSV: vector schema, v1 stable
-QString sharedDataDir();
+QString dataDir();
 
 // The pause between two polls of a condition, spent processing events.
 void betweenPolls(std::chrono::milliseconds interval);

@@ -6,7 +6,12 @@ foreach(var TRAIN OUT CSV)
   endif()
 endforeach()
 if(NOT EXISTS "${CSV}")
-  message(FATAL_ERROR "the ULB sample is missing: ${CSV} (shared/data must sit beside the repo)")
+  message(FATAL_ERROR "the ULB sample is missing: ${CSV} (it ships in resources/data/)")
+endif()
+# A truncated or altered copy would train a different model and fail the tests obscurely.
+file(SHA256 "${CSV}" csv_sha256)
+if(NOT csv_sha256 STREQUAL "03f9faa6d17e910ee343bdf4c211c6135bd622d8ae4aa6eacb246309ddcc0e95")
+  message(FATAL_ERROR "${CSV} has sha256 ${csv_sha256}, not the one resources/data/README.md names")
 endif()
 file(REMOVE_RECURSE "${OUT}")
 
