@@ -19,6 +19,8 @@ packages=(
   # tests: a real Prometheus server and promtool; XGBoost's Python package (a model trained
   # the way data scientists do, imported with fraud-train import); openssl for TLS certificates
   prometheus python3-xgboost python3-numpy openssl
+  # tests: run the tools at a chosen wall-clock time (the faketime smoke test)
+  faketime
 )
 
 missing=()

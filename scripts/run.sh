@@ -6,34 +6,53 @@
 # screenshots of the console's pages instead. A second run reuses the build and registries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+src=$PWD
 
-bash scripts/install-deps.sh
-export CCACHE_DIR=${CCACHE_DIR:-$PWD/.cache/ccache}
-mkdir -p .cache
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
-cmake --build build -j "$(nproc)"
+# Where it builds and where it keeps its registries, tokens and pictures; the test of this
+# script points both at temporary places and skips the install and build steps
+# (FRAUDOPS_SKIP_DEPS=1, FRAUDOPS_SKIP_BUILD=1) to run on binaries already built.
+build=$(realpath -m "${FRAUDOPS_BUILD_DIR:-build}")
+work=$(realpath -m "${FRAUDOPS_WORK_DIR:-var}")
 
-registry=${FRAUDOPS_REGISTRY:-var/registry}
+# Every step says what it is; if one fails, the script says which and why, and stops.
+current_step="starting"
+step() { current_step=$1; }
+trap 'rc=$?; echo "run.sh: the step \"$current_step\" failed (exit $rc)" >&2; exit $rc' ERR
+
+step "installing the Debian packages"
+[ "${FRAUDOPS_SKIP_DEPS:-}" = 1 ] || bash scripts/install-deps.sh
+if [ "${FRAUDOPS_SKIP_BUILD:-}" != 1 ]; then
+  step "configuring and building in $build"
+  export CCACHE_DIR=${CCACHE_DIR:-$src/.cache/ccache}
+  mkdir -p "$src/.cache"
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
+  cmake --build "$build" -j "$(nproc)"
+fi
+mkdir -p "$work"
+
+registry=${FRAUDOPS_REGISTRY:-$work/registry}
 if [ ! -f "$registry/rollout.json" ]; then
+  step "training v1 and v2"
   echo "== training v1 (stable) and v2 (trained on shifted traffic) into $registry"
-  build/scorer/fraud-train synthetic --registry "$registry" --seed 1
-  build/scorer/fraud-train synthetic --registry "$registry" --seed 2 --amount-scale 1.3 \
+  "$build/scorer/fraud-train" synthetic --registry "$registry" --seed 1
+  "$build/scorer/fraud-train" synthetic --registry "$registry" --seed 2 --amount-scale 1.3 \
     --category-shift 0.05 --set-stable no
 fi
 
 # A local admin token (made once): the Control API needs one for changes. The tokens file holds
 # only its sha256.
-if [ ! -f var/admin-token ]; then
-  mkdir -p var
-  (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' > var/admin-token)
+step "making the local admin token"
+if [ ! -f "$work/admin-token" ]; then
+  (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$work/admin-token")
   printf '{"tokens":[{"sha256":"%s","identity":"local-admin","role":"admin"}]}\n' \
-    "$(tr -d '\n' < var/admin-token | sha256sum | cut -d' ' -f1)" > var/tokens.json
+    "$(tr -d '\n' < "$work/admin-token" | sha256sum | cut -d' ' -f1)" > "$work/tokens.json"
 fi
-export FRAUDOPS_TOKEN=$(cat var/admin-token)
+export FRAUDOPS_TOKEN=$(cat "$work/admin-token")
 
+step "starting a scorer"
 run_dir=$(mktemp -d)
-build/scorer/fraud-scorer --registry "$registry" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
-  --tokens-file var/tokens.json --ready-file "$run_dir/ready.json" --drain-seconds 0 \
+"$build/scorer/fraud-scorer" --registry "$registry" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
+  --tokens-file "$work/tokens.json" --ready-file "$run_dir/ready.json" --drain-seconds 0 \
   > /dev/null 2> "$run_dir/scorer.log" &
 scorer=$!
 trap 'kill "$scorer" 2> /dev/null || true; wait "$scorer" 2> /dev/null || true; rm -rf "$run_dir"' EXIT
@@ -54,43 +73,60 @@ version=$(sed -n 's/.*"model_version":"\([^"]*\)".*/\1/p' "$run_dir/ready.json")
 
 echo "== fraud-scorer serves $version on 127.0.0.1:$grpc_port (metrics: http://127.0.0.1:$metrics_port/metrics)"
 echo "== scoring 2,000 synthetic transactions of 300 cards (2 % fraud); the flagged ones, explained:"
-build/scorer/fraud-train generate --count 2000 --cards 300 --fraud-rate 0.02 --hours-ago 30 \
+# 48 hours of 300 cards at 6 a day hold ~3,600 transactions, so 2,000 fit at any hour; the
+# generator never goes past now.
+step "scoring 2,000 transactions"
+"$build/scorer/fraud-train" generate --count 2000 --cards 300 --fraud-rate 0.02 --hours-ago 48 \
   --txns-per-card-per-day 6 \
-  | build/app/fraudctl score --endpoint "127.0.0.1:$grpc_port" --explain --top 4 --show flagged
+  | "$build/app/fraudctl" score --endpoint "127.0.0.1:$grpc_port" --explain --top 4 --show flagged
 
 endpoint="127.0.0.1:$grpc_port"
 echo
 echo "== the registry (fraudctl models):"
-build/app/fraudctl models --endpoint "$endpoint"
+step "listing the models"
+"$build/app/fraudctl" models --endpoint "$endpoint"
 echo "== v2 as a shadow canary for 20 % of cards: both score, v1 decides"
-build/app/fraudctl canary --endpoint "$endpoint" --version v2 --weight 20 --mode shadow \
+step "starting a shadow canary"
+"$build/app/fraudctl" canary --endpoint "$endpoint" --version v2 --weight 20 --mode shadow \
   --reason "run.sh: compare v2 with v1 on live traffic"
-until build/app/fraudctl status --endpoint "$endpoint" | grep -q "canary v2.*(converged)"; do sleep 0.1; done
-build/scorer/fraud-train generate --count 2000 --cards 300 --fraud-rate 0.02 --hours-ago 30 \
+step "waiting for the scorer to serve the canary"
+for _ in $(seq 300); do
+  "$build/app/fraudctl" status --endpoint "$endpoint" | grep -q "canary v2.*(converged)" && break
+  sleep 0.1
+done
+"$build/app/fraudctl" status --endpoint "$endpoint" | grep -q "canary v2.*(converged)"
+step "scoring 2,000 more with the shadow canary"
+"$build/scorer/fraud-train" generate --count 2000 --cards 300 --fraud-rate 0.02 --hours-ago 48 \
   --txns-per-card-per-day 6 --seed 8 \
-  | build/app/fraudctl score --endpoint "$endpoint" --show flagged > /dev/null || true
+  | "$build/app/fraudctl" score --endpoint "$endpoint" --show flagged > /dev/null
 flips=$(curl -s "http://127.0.0.1:$metrics_port/metrics" \
   | awk '/^fraud_scorer_shadow_decision_flips_total/ {s += $NF} END {print s + 0}')
 shadowed=$(curl -s "http://127.0.0.1:$metrics_port/metrics" \
   | awk '/^fraud_scorer_decisions_total.*variant="shadow"/ {s += $NF} END {print s + 0}')
 echo "   v2 scored $shadowed transactions in the shadow and would have decided $flips of them differently"
-build/app/fraudctl abort --endpoint "$endpoint" --reason "run.sh: end of the comparison" > /dev/null
+step "aborting the canary"
+"$build/app/fraudctl" abort --endpoint "$endpoint" --reason "run.sh: end of the comparison" > /dev/null
 echo "== the audit log (fraudctl audit --limit 3):"
-build/app/fraudctl audit --endpoint "$endpoint" --limit 3
+step "reading the audit log"
+"$build/app/fraudctl" audit --endpoint "$endpoint" --limit 3
 
 kill "$scorer" 2> /dev/null || true
 wait "$scorer" 2> /dev/null || true
 echo
-console=(build/app/fraudops-console --local --registry var/local-registry --work-dir var/local-cluster)
+console=("$build/app/fraudops-console" --local --registry "$work/local-registry"
+  --work-dir "$work/local-cluster")
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   echo "== opening the console on a local cluster (2 replicas, Prometheus, demo traffic)"
+  step "running the console"
   "${console[@]}"
 else
   echo "== no display: the console runs offscreen on a local cluster and pictures its pages"
-  mkdir -p var/screenshots
+  mkdir -p "$work/screenshots"
   for page in Overview Cluster; do
-    QT_QPA_PLATFORM=offscreen "${console[@]}" --page "$page" --screenshot-settle 30 \
-      --screenshot "var/screenshots/$page.png" 2> /dev/null \
-      && echo "   var/screenshots/$page.png"
+    step "picturing the console's $page page"
+    QT_QPA_PLATFORM=offscreen "${console[@]}" --page "$page" \
+      --screenshot-settle "${FRAUDOPS_SCREENSHOT_SETTLE:-30}" \
+      --screenshot "$work/screenshots/$page.png" 2> "$work/console-$page.log"
+    echo "   $work/screenshots/$page.png"
   done
 fi

@@ -107,8 +107,8 @@ private slots:
         QVERIFY2(b, qPrintable(error));
         const auto report =
             runLoadgen({"--target", a->grpcAddress() + "," + b->grpcAddress(), "--replay",
-                        dataDir() + "/ulb_creditcard_sample.csv", "--warmup", "0",
-                        "--requests", "3000", "--concurrency", "4"},
+                        dataDir() + "/ulb_creditcard_sample.csv", "--warmup", "0", "--requests",
+                        "3000", "--concurrency", "4"},
                        &error);
         QVERIFY2(!report.isEmpty(), qPrintable(error));
         const auto codes = report.value("measured").toObject().value("codes").toObject();

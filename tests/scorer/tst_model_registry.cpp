@@ -122,7 +122,7 @@ private slots:
             "tampered",
             [](std::string& m) {
                 const auto at = m.find("\"split_conditions\":[");
-                m.insert(at + 20, "1");
+                m.replace(at + 20, 0, 1, '1');  // insert(pos, "1") trips GCC 12's -Wrestrict
             },
             false);
         try {

@@ -164,7 +164,7 @@ private slots:
         fraud::CardHistoryStore store;
         fraud::TransactionFeatureExtractor e(store);
         for (int m = 0; m < 8; ++m)
-            extract(e, txn("c1", m * 60, 5, ("m" + std::to_string(m)).c_str(), "d1"));
+            extract(e, txn("c1", m * 60, 5, (std::string("m") + std::to_string(m)).c_str(), "d1"));
         extract(e, txn("c1", 600, 5, "m0", "d1"));
         extract(e, txn("c1", 660, 5, "m8", "d1"));
         QCOMPARE(

@@ -20,6 +20,7 @@ struct LoadRunner::UnaryCall {
     v1::ScoreResult response;
     Clock::time_point intended;
     bool warmup = false;
+    bool history = false;
     std::shared_ptr<const TargetSet> targets;  // keeps the stub alive until the call is done
 };
 
@@ -86,7 +87,7 @@ void LoadRunner::start() {
     if (plan_.api == LoadPlan::Api::Stream) {
         activeWorkers_ = plan_.concurrency;
         for (int i = 0; i < plan_.concurrency; ++i)
-            threads_.emplace_back([this] { streamWorker(); });
+            threads_.emplace_back([this] { streamWorker(false); });
     } else if (plan_.loop == LoadPlan::Loop::Open) {
         activeWorkers_ = 1;
         threads_.emplace_back([this] { openLoop(); });
@@ -95,7 +96,7 @@ void LoadRunner::start() {
         for (int i = 0; i < plan_.concurrency; ++i) {
             const auto now = Clock::now();
             if (admit(now, 1)) {
-                issueUnary(now);
+                issueUnary(now, source_.next());
             } else {
                 finishedSending();
             }
@@ -114,12 +115,24 @@ void LoadRunner::finishedSending() {
     }
 }
 
-void LoadRunner::issueUnary(Clock::time_point intended) {
+void LoadRunner::sendHistory(int streams, int batch) {
+    plan_.batch = batch;
+    std::vector<std::thread> workers;
+    for (int i = 0; i < streams; ++i)
+        workers.emplace_back([this] { streamWorker(true); });
+    for (auto& w : workers)
+        w.join();
+}
+
+void LoadRunner::issueUnary(Clock::time_point intended, SourcedTransaction tx) {
     auto* call = new UnaryCall();
     call->intended = intended;
     call->warmup = intended < warmupEnd_;
-    *call->request.mutable_transaction() = source_.next();
-    call->request.set_explain(plan_.explain);
+    call->history = tx.history;
+    *call->request.mutable_transaction() = std::move(tx.tx);
+    call->request.set_explain(plan_.explain && !tx.history);
+    if (tx.history)
+        call->request.set_record_mode(v1::RECORD_HISTORY_ONLY);
     {
         std::lock_guard lock(targetsMutex_);
         call->targets = targets_;
@@ -138,13 +151,16 @@ void LoadRunner::onUnaryDone(UnaryCall* call, const grpc::Status& status) {
     const auto now = Clock::now();
     const auto latency =
         std::chrono::duration_cast<std::chrono::nanoseconds>(now - call->intended).count();
-    (call->warmup ? warmup_ : measured_).record(latency, status.error_code());
+    (call->history  ? history_
+     : call->warmup ? warmup_
+                    : measured_)
+        .record(latency, status.error_code());
     delete call;
     if (plan_.loop == LoadPlan::Loop::Closed) {
         const auto next = Clock::now();
         if (admit(next, 1)) {
             --inFlight_;
-            issueUnary(next);
+            issueUnary(next, source_.next());
             return;
         }
         finishedSending();
@@ -178,13 +194,16 @@ void LoadRunner::openLoop() {
         }
         if (!admit(intended, 1))
             break;
-        issueUnary(intended);
+        if (auto tx = source_.tryNext())
+            issueUnary(intended, std::move(*tx));
+        else
+            ++skipped_;  // nothing due yet: the population supplies the rate in real time
         ++k;
     }
     finishedSending();
 }
 
-void LoadRunner::streamWorker() {
+void LoadRunner::streamWorker(bool historyOnly) {
     struct Stream {
         std::unique_ptr<grpc::ClientContext> context;
         std::unique_ptr<grpc::ClientReaderWriter<v1::ScoreBatch, v1::ScoreBatchResult>> rw;
@@ -199,11 +218,14 @@ void LoadRunner::streamWorker() {
         streams.clear();
     };
     std::uint64_t batchId = 0;
+    // [target * 2 + history]: warm-up history goes in batches of its own (one record mode a
+    // batch).
     std::vector<std::vector<v1::Transaction>> byTarget;
     for (;;) {
         const auto sendTime = Clock::now();
         const bool warm = sendTime < warmupEnd_;
-        if (!admit(sendTime, static_cast<std::uint64_t>(plan_.batch)))
+        if (historyOnly ? stopRequested_ || !source_.warmingUp()
+                        : !admit(sendTime, static_cast<std::uint64_t>(plan_.batch)))
             break;
         {
             std::lock_guard lock(targetsMutex_);
@@ -212,40 +234,64 @@ void LoadRunner::streamWorker() {
                 set = targets_;
             }
         }
-        byTarget.assign(set->stubs.size(), {});
-        for (int i = 0; i < plan_.batch; ++i) {
-            auto tx = source_.next();
-            byTarget[set->ring.targetOf(routingKey(tx))].push_back(std::move(tx));
+        byTarget.assign(set->stubs.size() * 2, {});
+        int taken = 0;
+        for (; taken < plan_.batch; ++taken) {
+            SourcedTransaction tx;
+            if (historyOnly) {
+                if (!source_.warmingUp())
+                    break;
+                auto next = source_.tryNext();
+                if (!next)
+                    break;
+                tx = std::move(*next);
+            } else {
+                tx = source_.next();
+            }
+            byTarget[set->ring.targetOf(routingKey(tx.tx)) * 2 + (tx.history ? 1 : 0)].push_back(
+                std::move(tx.tx));
         }
-        sent_ += static_cast<std::uint64_t>(plan_.batch);
-        inFlight_ += static_cast<std::uint64_t>(plan_.batch);
+        sent_ += static_cast<std::uint64_t>(taken);
+        inFlight_ += static_cast<std::uint64_t>(taken);
+        const auto statsFor = [&](std::size_t slot) -> LoadStats& {
+            return slot % 2 == 1 ? history_ : warm ? warmup_ : measured_;
+        };
         std::vector<std::size_t> written;
-        for (std::size_t t = 0; t < byTarget.size(); ++t) {
-            if (byTarget[t].empty())
+        for (std::size_t slot = 0; slot < byTarget.size(); ++slot) {
+            if (byTarget[slot].empty())
                 continue;
+            const std::size_t t = slot / 2;
             auto& s = streams[t];
             if (!s.rw) {
                 s.context = std::make_unique<grpc::ClientContext>();
                 s.context->set_deadline(std::chrono::system_clock::now() + plan_.warmup +
-                                        plan_.duration + std::chrono::minutes(10));
+                                        plan_.duration + std::chrono::hours(24));
                 s.rw = set->stubs[t]->ScoreStream(s.context.get());
             }
             v1::ScoreBatch batch;
             batch.set_batch_id(++batchId);
-            batch.set_explain(plan_.explain);
-            for (auto& tx : byTarget[t])
+            const bool history = slot % 2 == 1;
+            batch.set_explain(plan_.explain && !history);
+            if (history)
+                batch.set_record_mode(v1::RECORD_HISTORY_ONLY);
+            for (auto& tx : byTarget[slot])
                 *batch.add_transactions() = std::move(tx);
             if (s.rw->Write(batch)) {
-                written.push_back(t);
+                written.push_back(slot);
             } else {
-                for (std::size_t i = 0; i < byTarget[t].size(); ++i) {
-                    (warm ? warmup_ : measured_).record(0, grpc::StatusCode::UNAVAILABLE);
-                }
+                for (std::size_t i = 0; i < byTarget[slot].size(); ++i)
+                    statsFor(slot).record(0, grpc::StatusCode::UNAVAILABLE);
                 s.rw->Finish();
                 streams.erase(t);
             }
         }
-        for (std::size_t t : written) {
+        for (std::size_t slot : written) {
+            const std::size_t t = slot / 2;
+            if (streams.count(t) == 0) {  // the stream broke on the other half's write
+                for (std::size_t i = 0; i < byTarget[slot].size(); ++i)
+                    statsFor(slot).record(0, grpc::StatusCode::UNAVAILABLE);
+                continue;
+            }
             v1::ScoreBatchResult reply;
             auto& s = streams[t];
             const bool ok = s.rw->Read(&reply);
@@ -253,24 +299,24 @@ void LoadRunner::streamWorker() {
                 std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - sendTime)
                     .count();
             if (ok) {
-                for (const auto& r : reply.results()) {
-                    (warm ? warmup_ : measured_)
-                        .record(latency, r.has_error() ? r.error().code() : 0);
-                }
+                for (const auto& r : reply.results())
+                    statsFor(slot).record(latency, r.has_error() ? r.error().code() : 0);
             } else {
                 const auto status = s.rw->Finish();
-                for (std::size_t i = 0; i < byTarget[t].size(); ++i) {
-                    (warm ? warmup_ : measured_)
-                        .record(latency,
-                                status.ok() ? grpc::StatusCode::UNAVAILABLE : status.error_code());
+                for (std::size_t i = 0; i < byTarget[slot].size(); ++i) {
+                    statsFor(slot).record(
+                        latency, status.ok() ? grpc::StatusCode::UNAVAILABLE : status.error_code());
                 }
                 streams.erase(t);
             }
         }
-        inFlight_ -= static_cast<std::uint64_t>(plan_.batch);
+        inFlight_ -= static_cast<std::uint64_t>(taken);
+        if (historyOnly && taken == 0)
+            break;
     }
     closeAll();
-    finishedSending();
+    if (!historyOnly)
+        finishedSending();
 }
 
 bool LoadRunner::waitForDrain(std::chrono::milliseconds timeout) {

@@ -50,6 +50,10 @@ public:
     void updateTargets(std::vector<std::string> targets);
     std::vector<std::string> targets() const;
 
+    // Before start(): sends the population's warm-up history (TrafficSource::warmingUp) with
+    // RECORD_HISTORY_ONLY as fast as the scorers take it, on `streams` ScoreStream calls of
+    // `batch` transactions; returns when it is all sent and answered, or stop is requested.
+    void sendHistory(int streams, int batch);
     void start();
     void requestStop() { stopRequested_ = true; }
     // True once every request is sent; then waitForDrain() lets the last ones complete.
@@ -59,7 +63,12 @@ public:
 
     LoadStats& warmupStats() { return warmup_; }
     LoadStats& measuredStats() { return measured_; }
+    // Warm-up history of cards (RECORD_HISTORY_ONLY), whenever it was sent.
+    LoadStats& historyStats() { return history_; }
     std::uint64_t sent() const { return sent_; }
+    // Open loop: timetable slots left empty because the population had no transaction due
+    // (it supplies the rate in real time, and the next one lay a moment ahead).
+    std::uint64_t skipped() const { return skipped_; }
     std::uint64_t inFlight() const { return inFlight_; }
     bool inWarmup() const;
 
@@ -77,10 +86,11 @@ private:
     // Whether `count` requests due at `intended` are sent: all of the warm-up, then the
     // measured phase until its duration or its request count.
     bool admit(Clock::time_point intended, std::uint64_t count);
-    void issueUnary(Clock::time_point intended);
+    void issueUnary(Clock::time_point intended, SourcedTransaction tx);
     void onUnaryDone(UnaryCall* call, const grpc::Status& status);
     void openLoop();
-    void streamWorker();
+    // Batches on streams until the measured phase ends, or (historyOnly) the warm-up history.
+    void streamWorker(bool historyOnly);
     void finishedSending();
 
     LoadPlan plan_;
@@ -96,11 +106,13 @@ private:
     std::atomic<std::uint64_t> sent_{0};
     std::atomic<std::uint64_t> measuredSent_{0};
     std::atomic<std::uint64_t> inFlight_{0};
+    std::atomic<std::uint64_t> skipped_{0};
     std::atomic<int> activeWorkers_{0};
     std::mutex flightMutex_;
     std::condition_variable flightChanged_;
     LoadStats warmup_;
     LoadStats measured_;
+    LoadStats history_;
     std::vector<std::thread> threads_;
 };
 

@@ -34,6 +34,12 @@ ScorerMetrics::ScorerMetrics(prometheus::Registry& registry)
                           .Help("Scoring requests by gRPC method and status code; ScoreStream "
                                 "counts each transaction of a batch.")
                           .Register(registry)),
+      unrecordedFamily_(prometheus::BuildCounter()
+                            .Name("fraud_scorer_unrecorded_requests_total")
+                            .Help("Scoring requests that recorded no statistics, by method, "
+                                  "status code and purpose: history (RECORD_HISTORY_ONLY: "
+                                  "warm-up, backfill) or test (RECORD_NONE: dry runs).")
+                            .Register(registry)),
       durationFamily_(prometheus::BuildHistogram()
                           .Name("fraud_scorer_request_duration_seconds")
                           .Help("Time to handle a Score or Explain call, or one ScoreStream batch.")
@@ -74,6 +80,18 @@ ScorerMetrics::ScorerMetrics(prometheus::Registry& registry)
                 {{"method", label(kMethods[m])}, {"code", label(kGrpcCodeNames[c])}});
         }
         durations_[m] = &durationFamily_.Add({{"method", label(kMethods[m])}}, kLatencyBuckets);
+    }
+    for (std::size_t p = 0; p < 2; ++p) {
+        for (std::size_t m = 0; m < kRpcMethodCount; ++m) {
+            if (kMethods[m] == "Explain")
+                continue;
+            for (std::size_t c = 0; c < kGrpcCodeCount; ++c) {
+                unrecorded_[p][m][c] =
+                    &unrecordedFamily_.Add({{"method", label(kMethods[m])},
+                                            {"code", label(kGrpcCodeNames[c])},
+                                            {"purpose", p == 0 ? "history" : "test"}});
+            }
+        }
     }
     for (auto field : kFields)
         invalid_.emplace(label(field), &invalidFamily_.Add({{"field", label(field)}}));

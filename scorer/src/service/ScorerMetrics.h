@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "common/GrpcCodes.h"
+#include "fraud/v1/scoring.pb.h"
 #include "fraud/v1/transaction.pb.h"
 
 namespace fraud {
@@ -33,10 +34,18 @@ public:
 
     explicit ScorerMetrics(prometheus::Registry& registry);
 
-    void countRequests(RpcMethod method, int grpcCode, double n = 1) {
-        requests_[static_cast<std::size_t>(method)]
-                 [static_cast<std::size_t>(grpcCode) % kGrpcCodeCount]
-                     ->Increment(n);
+    // Live traffic (RECORD_ALL, and Explain) in fraud_scorer_requests_total; warm-up and dry
+    // runs apart, in fraud_scorer_unrecorded_requests_total{purpose}, so that dashboards and
+    // release gates never count them.
+    void countRequests(RpcMethod method, int grpcCode, double n = 1,
+                       v1::RecordMode mode = v1::RECORD_ALL) {
+        const auto code = static_cast<std::size_t>(grpcCode) % kGrpcCodeCount;
+        const auto m = static_cast<std::size_t>(method);
+        if (mode == v1::RECORD_ALL || method == RpcMethod::Explain) {
+            requests_[m][code]->Increment(n);
+        } else {
+            unrecorded_[mode == v1::RECORD_HISTORY_ONLY ? 0 : 1][m][code]->Increment(n);
+        }
     }
     void observeDuration(RpcMethod method, double seconds) {
         durations_[static_cast<std::size_t>(method)]->Observe(seconds);
@@ -66,6 +75,7 @@ public:
 
 private:
     prometheus::Family<prometheus::Counter>& requestsFamily_;
+    prometheus::Family<prometheus::Counter>& unrecordedFamily_;
     prometheus::Family<prometheus::Histogram>& durationFamily_;
     prometheus::Family<prometheus::Counter>& decisionsFamily_;
     prometheus::Family<prometheus::Histogram>& scoreFamily_;
@@ -75,6 +85,9 @@ private:
     prometheus::Family<prometheus::Counter>& loadFailuresFamily_;
     prometheus::Family<prometheus::Counter>& controlFamily_;
     std::array<std::array<prometheus::Counter*, kGrpcCodeCount>, kRpcMethodCount> requests_{};
+    // [history, test][method][code]; Explain's row stays empty (it is always a dry run).
+    std::array<std::array<std::array<prometheus::Counter*, kGrpcCodeCount>, kRpcMethodCount>, 2>
+        unrecorded_{};
     std::array<prometheus::Histogram*, kRpcMethodCount> durations_{};
     std::map<std::string, prometheus::Counter*, std::less<>> invalid_;
     prometheus::Counter* invalidOther_ = nullptr;

@@ -29,7 +29,7 @@ ScorerServer::ScorerServer(ScorerConfig config)
       driftCollector_(std::make_shared<DriftCollector>(config_.driftWindow)),
       metrics_(*metricsRegistry_),
       cards_(config_.cards),
-      engine_(cards_, metrics_, config_.limits),
+      engine_(cards_, metrics_, config_.limits, config_.clock),
       access_(config_.tokensFile),
       feed_(config_.replica, metrics_.watchDropped(), metrics_.watchers()),
       follower_(ModelRegistry(config_.registry), engine_, metrics_, *driftCollector_,

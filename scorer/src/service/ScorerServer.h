@@ -32,6 +32,7 @@ struct ScorerConfig {
     std::string metricsListen = "127.0.0.1:9464";
     std::string replica;  // empty: host:port
     ValidationLimits limits;
+    EventClock clock;  // what event times are checked against (--now shifts it, for tests)
     ScoringService::Limits serviceLimits;
     CardHistoryStore::Options cards;
     std::chrono::milliseconds registryPoll{200};

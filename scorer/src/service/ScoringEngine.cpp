@@ -29,8 +29,8 @@ std::string_view routingKey(const v1::Transaction& tx) {
 }  // namespace
 
 ScoringEngine::ScoringEngine(CardHistoryStore& store, ScorerMetrics& metrics,
-                             ValidationLimits limits)
-    : store_(store), metrics_(metrics), limits_(limits) {}
+                             ValidationLimits limits, EventClock clock)
+    : store_(store), metrics_(metrics), limits_(limits), clock_(clock) {}
 
 std::shared_ptr<const ServingSet> ScoringEngine::prepare(
     const RolloutState& rollout, std::shared_ptr<const LoadedModel> stable,
@@ -74,13 +74,13 @@ void ScoringEngine::serve(std::shared_ptr<const ServingSet> set) {
     serving_.store(std::move(set));
 }
 
-std::optional<FieldError> ScoringEngine::score(const v1::Transaction& tx, bool explain, bool record,
-                                               v1::ScoreResult* out) const {
+std::optional<FieldError> ScoringEngine::score(const v1::Transaction& tx, bool explain,
+                                               v1::RecordMode mode, v1::ScoreResult* out) const {
     const auto set = serving_.load();
     // Reused per thread: the request path allocates no feature buffers.
     thread_local std::vector<float> features, selected;
     const ServedModel* decided = nullptr;
-    if (auto error = scoreWith(*set, tx, record, features, decided, out))
+    if (auto error = scoreWith(*set, tx, mode, features, decided, out))
         return error;
     if (explain) {
         thread_local std::vector<double> phi;
@@ -93,7 +93,7 @@ std::optional<FieldError> ScoringEngine::score(const v1::Transaction& tx, bool e
 }
 
 void ScoringEngine::scoreBatch(const google::protobuf::RepeatedPtrField<v1::Transaction>& batch,
-                               bool explain, BatchResults& out) const {
+                               bool explain, v1::RecordMode mode, BatchResults& out) const {
     const auto set = serving_.load();  // one serving set for the whole batch
     thread_local std::vector<float> features, selected;
     // Rows to explain, per model that decided (stable, canary), explained together.
@@ -110,7 +110,7 @@ void ScoringEngine::scoreBatch(const google::protobuf::RepeatedPtrField<v1::Tran
     for (int i = 0; i < batch.size(); ++i) {
         v1::ScoreResult* result = out.results[static_cast<std::size_t>(i)];
         const ServedModel* decided = nullptr;
-        if (auto error = scoreWith(*set, batch[i], true, features, decided, result)) {
+        if (auto error = scoreWith(*set, batch[i], mode, features, decided, result)) {
             out.errors.emplace_back(static_cast<std::size_t>(i), std::move(*error));
             continue;
         }
@@ -139,15 +139,18 @@ void ScoringEngine::scoreBatch(const google::protobuf::RepeatedPtrField<v1::Tran
 }
 
 std::optional<FieldError> ScoringEngine::scoreWith(const ServingSet& set, const v1::Transaction& tx,
-                                                   bool record, std::vector<float>& features,
+                                                   v1::RecordMode mode,
+                                                   std::vector<float>& features,
                                                    const ServedModel*& decided,
                                                    v1::ScoreResult* out) const {
-    if (auto error = validateTransaction(tx, set.traffic, limits_, wallClockMillis())) {
-        metrics_.countInvalid(error->metricLabel());
+    const bool record = mode == v1::RECORD_ALL;
+    if (auto error = validateTransaction(tx, set.traffic, limits_, clock_.now())) {
+        if (record)
+            metrics_.countInvalid(error->metricLabel());
         return error;
     }
     features.resize(set.traffic.features.size());
-    set.extractor->extract(tx, features, record);
+    set.extractor->extract(tx, features, mode != v1::RECORD_NONE);
 
     const bool toCanary =
         set.canary && CanaryRouter::toCanary(routingKey(tx), set.rollout.canaryWeightBp);

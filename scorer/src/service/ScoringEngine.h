@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/EventClock.h"
 #include "features/CardHistoryStore.h"
 #include "features/FeatureColumns.h"
 #include "features/FeatureExtractor.h"
@@ -55,7 +56,8 @@ struct ServingSet {
 // Thread-safe; `serve` swaps the whole set atomically.
 class ScoringEngine {
 public:
-    ScoringEngine(CardHistoryStore& store, ScorerMetrics& metrics, ValidationLimits limits);
+    ScoringEngine(CardHistoryStore& store, ScorerMetrics& metrics, ValidationLimits limits,
+                  EventClock clock = {});
 
     // A set for `rollout` with these loaded models (canary null when the rollout has none).
     // Throws std::runtime_error if the canary's features cannot be computed for the traffic.
@@ -69,12 +71,14 @@ public:
     void setDecisionFeed(DecisionFeed* feed) { feed_ = feed; }
 
     // On success fills `out` and returns nothing; on bad input returns the field error
-    // (and counts it) and leaves the card history untouched. `record` adds the
-    // transaction to its card's history and to the statistics (Score does, Explain does not).
-    std::optional<FieldError> score(const v1::Transaction& tx, bool explain, bool record,
+    // (and counts it, for live traffic) and leaves the card history untouched. `mode` says what
+    // the transaction leaves behind: the card's history (RECORD_ALL, RECORD_HISTORY_ONLY) and
+    // the statistics, drift and live feed (RECORD_ALL only); Explain uses RECORD_NONE.
+    std::optional<FieldError> score(const v1::Transaction& tx, bool explain, v1::RecordMode mode,
                                     v1::ScoreResult* out) const;
 
-    // A batch, recorded, on one serving set; the explanations (if asked) computed together.
+    // A batch on one serving set, recorded as `mode` says; the explanations (if asked)
+    // computed together.
     // `results` must hold one result per transaction; `errors` gets (index, error) of the
     // invalid ones, whose results are left for the caller to fill.
     struct BatchResults {
@@ -82,18 +86,19 @@ public:
         std::vector<std::pair<std::size_t, FieldError>> errors;
     };
     void scoreBatch(const google::protobuf::RepeatedPtrField<v1::Transaction>& batch, bool explain,
-                    BatchResults& out) const;
+                    v1::RecordMode mode, BatchResults& out) const;
 
 private:
     // Validates, extracts into `features` (the traffic's vector), scores and decides; returns
     // the model that decided.
     std::optional<FieldError> scoreWith(const ServingSet& set, const v1::Transaction& tx,
-                                        bool record, std::vector<float>& features,
+                                        v1::RecordMode mode, std::vector<float>& features,
                                         const ServedModel*& decided, v1::ScoreResult* out) const;
 
     CardHistoryStore& store_;
     ScorerMetrics& metrics_;
     ValidationLimits limits_;
+    EventClock clock_;
     DecisionFeed* feed_ = nullptr;
     std::atomic<std::shared_ptr<const ServingSet>> serving_;
 };

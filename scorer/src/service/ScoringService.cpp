@@ -32,9 +32,10 @@ public:
             Finish(grpc::Status::OK);
             return;
         }
+        const auto mode = batch_.record_mode();
         if (batch_.transactions_size() > maxBatch_) {
             metrics_.countRequests(RpcMethod::ScoreStream, grpc::StatusCode::INVALID_ARGUMENT,
-                                   batch_.transactions_size());
+                                   batch_.transactions_size(), mode);
             Finish({grpc::StatusCode::INVALID_ARGUMENT,
                     "transactions: a batch of " + std::to_string(batch_.transactions_size()) +
                         " exceeds the limit of " + std::to_string(maxBatch_)});
@@ -47,7 +48,7 @@ public:
         outcome.results.clear();
         for (int i = 0; i < batch_.transactions_size(); ++i)
             outcome.results.push_back(reply_.add_results());
-        engine_.scoreBatch(batch_.transactions(), batch_.explain(), outcome);
+        engine_.scoreBatch(batch_.transactions(), batch_.explain(), mode, outcome);
         for (auto& [index, error] : outcome.errors) {
             auto* result = outcome.results[index];
             result->Clear();
@@ -61,12 +62,13 @@ public:
         const auto invalid = static_cast<double>(outcome.errors.size());
         const double scored = batch_.transactions_size() - invalid;
         if (scored > 0)
-            metrics_.countRequests(RpcMethod::ScoreStream, grpc::StatusCode::OK, scored);
+            metrics_.countRequests(RpcMethod::ScoreStream, grpc::StatusCode::OK, scored, mode);
         if (invalid > 0) {
             metrics_.countRequests(RpcMethod::ScoreStream, grpc::StatusCode::INVALID_ARGUMENT,
-                                   invalid);
+                                   invalid, mode);
         }
-        metrics_.observeDuration(RpcMethod::ScoreStream, secondsSince(start));
+        if (mode == v1::RECORD_ALL)
+            metrics_.observeDuration(RpcMethod::ScoreStream, secondsSince(start));
         StartWrite(&reply_);
     }
 
@@ -155,7 +157,7 @@ ScoringService::ScoringService(ScoringEngine& engine, ScorerMetrics& metrics, Ac
 grpc::ServerUnaryReactor* ScoringService::scoreOne(RpcMethod method,
                                                    grpc::CallbackServerContext* context,
                                                    const v1::Transaction* tx, bool explain,
-                                                   bool record, v1::ScoreResult* response) {
+                                                   v1::RecordMode mode, v1::ScoreResult* response) {
     const auto start = Clock::now();
     grpc::Status status;
     if (limits_.requireToken) {
@@ -164,14 +166,16 @@ grpc::ServerUnaryReactor* ScoringService::scoreOne(RpcMethod method,
     if (!status.ok()) {
         // refused before any work
     } else if (tx == nullptr) {
-        metrics_.countInvalid("transaction");
+        if (mode == v1::RECORD_ALL)
+            metrics_.countInvalid("transaction");
         status = {grpc::StatusCode::INVALID_ARGUMENT, "transaction: is required"};
-    } else if (auto error = engine_.score(*tx, explain, record, response)) {
+    } else if (auto error = engine_.score(*tx, explain, mode, response)) {
         context->AddTrailingMetadata("fraud-invalid-field", error->field);
         status = invalidArgument(*error);
     }
-    metrics_.countRequests(method, status.error_code());
-    metrics_.observeDuration(method, secondsSince(start));
+    metrics_.countRequests(method, status.error_code(), 1, mode);
+    if (mode == v1::RECORD_ALL || method == RpcMethod::Explain)
+        metrics_.observeDuration(method, secondsSince(start));
     auto* reactor = context->DefaultReactor();
     reactor->Finish(status);
     return reactor;
@@ -182,15 +186,15 @@ grpc::ServerUnaryReactor* ScoringService::Score(grpc::CallbackServerContext* con
                                                 v1::ScoreResult* response) {
     return scoreOne(RpcMethod::Score, context,
                     request->has_transaction() ? &request->transaction() : nullptr,
-                    request->explain(), true, response);
+                    request->explain(), request->record_mode(), response);
 }
 
 grpc::ServerUnaryReactor* ScoringService::Explain(grpc::CallbackServerContext* context,
                                                   const v1::ExplainRequest* request,
                                                   v1::ScoreResult* response) {
     return scoreOne(RpcMethod::Explain, context,
-                    request->has_transaction() ? &request->transaction() : nullptr, true, false,
-                    response);
+                    request->has_transaction() ? &request->transaction() : nullptr, true,
+                    v1::RECORD_NONE, response);
 }
 
 grpc::ServerBidiReactor<v1::ScoreBatch, v1::ScoreBatchResult>* ScoringService::ScoreStream(

@@ -37,7 +37,7 @@ public:
 
 private:
     grpc::ServerUnaryReactor* scoreOne(RpcMethod method, grpc::CallbackServerContext* context,
-                                       const v1::Transaction* tx, bool explain, bool record,
+                                       const v1::Transaction* tx, bool explain, v1::RecordMode mode,
                                        v1::ScoreResult* response);
 
     ScoringEngine& engine_;

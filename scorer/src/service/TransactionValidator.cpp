@@ -87,17 +87,18 @@ std::optional<FieldError> checkTyped(const v1::Transaction& tx, const Validation
         std::chrono::duration_cast<std::chrono::milliseconds>(limits.maxEventAge).count();
     const auto skewLimit =
         std::chrono::duration_cast<std::chrono::milliseconds>(limits.maxFutureSkew).count();
+    // The flag is named so that an operator whose clients' clocks disagree knows what to widen.
     if (t < now - ageLimit) {
         return FieldError{"timestamp", formatRfc3339(t) + " is more than " +
                                            std::to_string(limits.maxEventAge.count()) +
                                            " s before the scorer's clock (" + formatRfc3339(now) +
-                                           ")"};
+                                           "; see --max-event-age)"};
     }
     if (t > now + skewLimit) {
         return FieldError{"timestamp", formatRfc3339(t) + " is more than " +
                                            std::to_string(limits.maxFutureSkew.count()) +
                                            " s after the scorer's clock (" + formatRfc3339(now) +
-                                           ")"};
+                                           "; see --max-future-skew)"};
     }
     if (!v1::Channel_IsValid(tx.channel()) || tx.channel() == v1::CHANNEL_UNSPECIFIED) {
         return FieldError{"channel", "must be one of POS, ECOM, ATM, MOTO; got " +

@@ -114,48 +114,89 @@ TransactionGenerator::TransactionGenerator(GeneratorConfig config)
                                       std::string(kCountries[countryPick(rng_)]), c.amountFactor,
                                       c.onlineShare});
     }
-    std::normal_distribution<double> habit(std::log(35.0), 0.6);
     cards_.reserve(config_.cards);
-    for (std::size_t i = 0; i < config_.cards; ++i) {
-        Card card;
-        card.id = "card-" + std::to_string(i);
-        card.country = std::string(kCountries[countryPick(rng_)]);
-        card.amountMu = habit(rng_);
-        const int favourites = 3 + static_cast<int>(rng_() % 6);
-        for (int f = 0; f < favourites; ++f) {
-            card.favourites.push_back(randomMerchant(card.country, {}));
-        }
-        const int devices = 1 + static_cast<int>(rng_() % 2);
-        for (int d = 0; d < devices; ++d) {
-            card.devices.push_back(card.id + "-dev" + std::to_string(d));
-        }
-        cards_.push_back(std::move(card));
-    }
+    for (std::size_t i = 0; i < config_.cards; ++i)
+        cards_.push_back(makeCard(i));
     for (std::uint32_t i = 0; i < cards_.size(); ++i)
         scheduleLegit(i, config_.start);
-
-    const double legitPerMs =
-        static_cast<double>(config_.cards) * config_.txnsPerCardPerDay / static_cast<double>(kDay);
-    const double rate = std::clamp(config_.fraudRate, 0.0, 0.5);
-    // A tenth of the fraud is friendly fraud, drawn among the legitimate-looking transactions.
-    episodesPerMs_ = (1 - kFriendlyShare) * rate * legitPerMs / ((1 - rate) * kMeanFraudPerEpisode);
-    friendlyRate_ = kFriendlyShare * rate;
+    updateEpisodeRate();
     if (episodesPerMs_ > 0)
         scheduleNextEpisode(config_.start);
 }
 
+TransactionGenerator::Card TransactionGenerator::makeCard(std::size_t index) {
+    std::discrete_distribution<std::size_t> countryPick(kCountryWeights.begin(),
+                                                        kCountryWeights.end());
+    Card card;
+    card.id = "card-" + std::to_string(index);
+    card.country = std::string(kCountries[countryPick(rng_)]);
+    card.amountMu = habit_(rng_);
+    const int favourites = 3 + static_cast<int>(rng_() % 6);
+    for (int f = 0; f < favourites; ++f) {
+        card.favourites.push_back(randomMerchant(card.country, {}));
+    }
+    const int devices = 1 + static_cast<int>(rng_() % 2);
+    for (int d = 0; d < devices; ++d) {
+        card.devices.push_back(card.id + "-dev" + std::to_string(d));
+    }
+    return card;
+}
+
+void TransactionGenerator::updateEpisodeRate() {
+    const double legitPerMs =
+        static_cast<double>(cards_.size()) * config_.txnsPerCardPerDay / static_cast<double>(kDay);
+    const double rate = std::clamp(config_.fraudRate, 0.0, 0.5);
+    // A tenth of the fraud is friendly fraud, drawn among the legitimate-looking transactions.
+    episodesPerMs_ = (1 - kFriendlyShare) * rate * legitPerMs / ((1 - rate) * kMeanFraudPerEpisode);
+    friendlyRate_ = kFriendlyShare * rate;
+}
+
+void TransactionGenerator::addCards(std::size_t count, EpochMillis from) {
+    const bool hadEpisodes = episodesPerMs_ > 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        cards_.push_back(makeCard(cards_.size()));
+        scheduleLegit(static_cast<std::uint32_t>(cards_.size() - 1), from);
+    }
+    config_.cards = cards_.size();
+    updateEpisodeRate();
+    if (!hadEpisodes && episodesPerMs_ > 0)
+        scheduleNextEpisode(from);
+}
+
+void TransactionGenerator::setTxnsPerCardPerDay(double rate, EpochMillis notBefore) {
+    config_.txnsPerCardPerDay = rate;
+    const bool hadEpisodes = episodesPerMs_ > 0;
+    updateEpisodeRate();
+    EpochMillis earliest = std::numeric_limits<EpochMillis>::max();
+    for (Event& e : queue_) {
+        if (e.card != kEpisodeTrigger && !e.prepared) {
+            e.after = std::max(e.after, notBefore);
+            e.time = drawLegitTime(e.after);
+            earliest = std::min(earliest, e.after);
+        }
+    }
+    std::make_heap(queue_.begin(), queue_.end(), std::greater<>());
+    if (!hadEpisodes && episodesPerMs_ > 0 && earliest != std::numeric_limits<EpochMillis>::max())
+        scheduleNextEpisode(earliest);
+}
+
 TransactionGenerator::~TransactionGenerator() = default;
+
+std::size_t TransactionGenerator::cardCount() const {
+    return cards_.size();
+}
 
 double TransactionGenerator::uniform(double a, double b) {
     return std::uniform_real_distribution<double>(a, b)(rng_);
 }
 
 void TransactionGenerator::push(EpochMillis time, std::uint32_t card, FraudPattern pattern,
-                                std::shared_ptr<v1::Transaction> prepared) {
-    queue_.push(Event{time, seq_++, card, pattern, std::move(prepared)});
+                                std::shared_ptr<v1::Transaction> prepared, EpochMillis after) {
+    queue_.push_back(Event{time, seq_++, card, pattern, std::move(prepared), after});
+    std::push_heap(queue_.begin(), queue_.end(), std::greater<>());
 }
 
-void TransactionGenerator::scheduleLegit(std::uint32_t card, EpochMillis after) {
+EpochMillis TransactionGenerator::drawLegitTime(EpochMillis after) {
     // A Poisson process thinned by the hour-of-day activity: the same daily count, most of
     // it by day.
     const double peakPerMs = config_.txnsPerCardPerDay / static_cast<double>(kDay) / 0.62;
@@ -167,7 +208,11 @@ void TransactionGenerator::scheduleLegit(std::uint32_t card, EpochMillis after) 
         if (uniform(0, 1) < kHourActivity[hour])
             break;
     }
-    push(t, card, FraudPattern::None, nullptr);
+    return t;
+}
+
+void TransactionGenerator::scheduleLegit(std::uint32_t card, EpochMillis after) {
+    push(drawLegitTime(after), card, FraudPattern::None, nullptr, after);
 }
 
 void TransactionGenerator::scheduleNextEpisode(EpochMillis after) {
@@ -352,21 +397,24 @@ void TransactionGenerator::applyDrift(v1::Transaction& tx) {
 
 EpochMillis TransactionGenerator::peekTime() {
     // Episode triggers make no transaction themselves; they schedule the episode's ones.
-    while (queue_.top().card == kEpisodeTrigger) {
-        const EpochMillis at = queue_.top().time;
-        queue_.pop();
+    while (queue_.front().card == kEpisodeTrigger) {
+        const EpochMillis at = queue_.front().time;
+        std::pop_heap(queue_.begin(), queue_.end(), std::greater<>());
+        queue_.pop_back();
         startEpisode(at);
         scheduleNextEpisode(at);
     }
-    return queue_.top().time;
+    return queue_.front().time;
 }
 
 GeneratedTransaction TransactionGenerator::next() {
     peekTime();
-    Event e = queue_.top();
-    queue_.pop();
+    std::pop_heap(queue_.begin(), queue_.end(), std::greater<>());
+    Event e = std::move(queue_.back());
+    queue_.pop_back();
     {
         GeneratedTransaction out;
+        out.card = e.card;
         if (e.prepared) {
             out.tx = std::move(*e.prepared);
             out.pattern = e.pattern;

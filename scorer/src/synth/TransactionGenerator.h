@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <queue>
 #include <random>
 #include <span>
 #include <string>
@@ -51,6 +50,7 @@ struct GeneratedTransaction {
     v1::Transaction tx;
     bool fraud = false;
     FraudPattern pattern = FraudPattern::None;
+    std::uint32_t card = 0;  // index of the card in the population (cards are added in order)
 };
 
 // A population of cards living on a simulated clock: each card has a home country, a
@@ -69,6 +69,16 @@ public:
     EpochMillis peekTime();
     void setDrift(const DriftKnobs& drift) { config_.drift = drift; }
     const GeneratorConfig& config() const { return config_; }
+    std::size_t cardCount() const;
+
+    // Grows the population by `count` cards whose lives start at `from` (which may lie before
+    // the events already handed out: a new card then arrives with a history of its own).
+    void addCards(std::size_t count, EpochMillis from);
+    // Changes every card's rate. Pending legitimate events are drawn again at the new rate
+    // from their card's previous event, or from `notBefore` if that is later (exact for a
+    // Poisson process, which has no memory), so the change applies at once rather than after
+    // each card's next old-rate event.
+    void setTxnsPerCardPerDay(double rate, EpochMillis notBefore);
 
 private:
     struct Card;
@@ -79,16 +89,20 @@ private:
         std::uint32_t card;
         FraudPattern pattern;
         std::shared_ptr<v1::Transaction> prepared;  // fraud events are drawn when scheduled
+        EpochMillis after = 0;                      // legitimate: drawn as a gap from here
         bool operator>(const Event& o) const {
             return time != o.time ? time > o.time : seq > o.seq;
         }
     };
 
+    Card makeCard(std::size_t index);
+    void updateEpisodeRate();
+    EpochMillis drawLegitTime(EpochMillis after);
     void scheduleLegit(std::uint32_t card, EpochMillis after);
     void scheduleNextEpisode(EpochMillis after);
     void startEpisode(EpochMillis at);
     void push(EpochMillis time, std::uint32_t card, FraudPattern pattern,
-              std::shared_ptr<v1::Transaction> prepared);
+              std::shared_ptr<v1::Transaction> prepared, EpochMillis after = 0);
     v1::Transaction legitTransaction(const Card& card, EpochMillis time);
     std::shared_ptr<v1::Transaction> fraudTransaction(const Card& card, EpochMillis time,
                                                       std::uint32_t merchant, double amount,
@@ -106,9 +120,13 @@ private:
     GeneratorConfig config_;
     std::mt19937_64 rng_;
     std::mt19937_64 driftRng_;
+    // One distribution for every card: it keeps the second of each pair of normal draws.
+    std::normal_distribution<double> habit_{3.5553480614894135, 0.6};  // log(35): a 35 EUR habit
     std::vector<Card> cards_;
     std::vector<Merchant> merchants_;
-    std::priority_queue<Event, std::vector<Event>, std::greater<>> queue_;
+    // A min-heap on event time (std::push_heap with std::greater): a plain vector, so that a
+    // rate change can redraw the pending events in place.
+    std::vector<Event> queue_;
     std::uint64_t seq_ = 0;
     std::uint64_t txnCounter_ = 0;
     std::uint64_t fraudDeviceCounter_ = 0;

@@ -111,10 +111,17 @@ nlohmann::json featureBaselines(const FeatureSchema& schema, const DenseMatrix& 
     return features;
 }
 
-LabelledRows synthesizeRows(const GeneratorConfig& config, std::size_t count) {
+LabelledRows synthesizeRows(const GeneratorConfig& config, std::size_t count,
+                            EpochMillis historyWarmup) {
     TransactionGenerator generator(config);
     CardHistoryStore store;
     TransactionFeatureExtractor extractor(store);
+    // The cards' first simulated day only fills their histories: live traffic comes from cards
+    // that have one, so rows (and the drift baselines drawn from them) start warm, and a
+    // warmed-up cluster does not read as drifted in its 24-hour velocity features.
+    std::vector<float> scratch(kTransactionFeatureCount);
+    while (generator.peekTime() < config.start + historyWarmup)
+        extractor.extract(generator.next().tx, scratch, /*record=*/true);
     LabelledRows rows;
     rows.x.cols = kTransactionFeatureCount;
     rows.x.rows = count;

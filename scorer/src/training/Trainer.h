@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "common/Time.h"
 #include "features/FeatureSchema.h"
 #include "model/XGBoostBooster.h"
 #include "registry/ModelManifest.h"
@@ -60,6 +61,7 @@ LabelledRows labelledRowsFromCsv(const FeatureSchema& schema, const CsvTable& t)
 nlohmann::json featureBaselines(const FeatureSchema& schema, const DenseMatrix& x);
 
 // Synthetic transactions featurized in event time by the scorer's own extractor.
-LabelledRows synthesizeRows(const GeneratorConfig& config, std::size_t count);
+LabelledRows synthesizeRows(const GeneratorConfig& config, std::size_t count,
+                            EpochMillis historyWarmup = 86'400'000);
 
 }  // namespace fraud

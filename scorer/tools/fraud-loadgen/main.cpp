@@ -3,14 +3,18 @@
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "common/CommandLine.h"
+#include "common/EventClock.h"
+#include "common/FileIo.h"
 #include "common/Time.h"
 #include "loadgen/LoadRunner.h"
 #include "loadgen/TrafficSource.h"
@@ -90,7 +94,9 @@ int main(int argc, char** argv) {
         "Sends card transactions to fraud-scorer replicas and reports throughput, outcomes by\n"
         "status code and latency percentiles. Traffic comes from the trainer's simulated card\n"
         "population (the same fraud patterns, on a simulated clock that runs as fast as the\n"
-        "requests go, so per-card rates stay those of training) or from a CSV replayed in a loop.\n"
+        "requests go, so per-card rates stay those of training, but never past now: once it\n"
+        "reaches now the population grows to supply the demand, up to --max-cards, then the\n"
+        "per-card rate rises, and a line says so) or from a CSV replayed in a loop.\n"
         "Every request of a card goes to the same replica (consistent hashing). SIGHUP re-reads\n"
         "--targets-file (it is also polled every second); SIGINT stops early and reports.",
         "FRAUD_LOADGEN");
@@ -114,6 +120,18 @@ int main(int argc, char** argv) {
         .option("sim-start-days-ago", "6",
                 "the simulated clock starts this many days ago (keep it inside the scorer's "
                 "--max-event-age)")
+        .option("history-hours", "0",
+                "first send the population's last this many hours (up to now) with "
+                "RECORD_HISTORY_ONLY, as fast as the scorers take them, to warm their card "
+                "histories; the simulated clock then starts that long ago")
+        .option("max-cards", "200000",
+                "the population grows up to this many cards once the simulated clock reaches "
+                "now; past it the per-card rate rises instead")
+        .option("now", "",
+                "the event clock reads this RFC 3339 time at start (default: the wall clock; "
+                "for tests at chosen hours)")
+        .option("status-file", "",
+                "write the phase, warm-up progress and population here (JSON) every second")
         .option("amount-scale", "1", "drift: multiply amounts by this")
         .option("category-shift", "0", "drift: share of transactions moved to high-risk categories")
         .option("country-shift", "0", "drift: share of transactions reported abroad")
@@ -160,6 +178,7 @@ int main(int argc, char** argv) {
         if (targets.empty())
             throw std::invalid_argument("no target: give --target or --targets-file");
 
+        const auto clock = fraud::EventClock::fromFlag(cli.get("now"));
         std::unique_ptr<fraud::TrafficSource> source;
         if (!cli.get("replay").empty()) {
             source =
@@ -170,10 +189,22 @@ int main(int argc, char** argv) {
             g.cards = static_cast<std::size_t>(cli.integer("cards", 1, 100'000'000));
             g.fraudRate = cli.number("fraud-rate", 0, 0.5);
             g.txnsPerCardPerDay = cli.number("txns-per-card-per-day", 0.01, 10'000);
-            g.start = fraud::wallClockMillis() -
-                      static_cast<fraud::EpochMillis>(cli.number("sim-start-days-ago", 0, 3650) *
-                                                      86'400'000);
-            source = fraud::TrafficSource::synthetic(g);
+            const fraud::EpochMillis now = clock.now();
+            const double historyHours = cli.number("history-hours", 0, 24 * 30);
+            fraud::PacingConfig pacing;
+            pacing.maxCards = static_cast<std::size_t>(cli.integer("max-cards", 1, 100'000'000));
+            if (plan.loop == fraud::LoadPlan::Loop::Open && plan.api == fraud::LoadPlan::Api::Unary)
+                pacing.targetRate = plan.rate;
+            if (historyHours > 0) {
+                g.start = now - static_cast<fraud::EpochMillis>(historyHours * 3'600'000);
+                pacing.historyUntil = now;
+            } else {
+                g.start = now - static_cast<fraud::EpochMillis>(
+                                    cli.number("sim-start-days-ago", 0, 3650) * 86'400'000);
+            }
+            if (g.cards > pacing.maxCards)
+                throw std::invalid_argument("--cards is above --max-cards");
+            source = fraud::TrafficSource::synthetic(g, pacing, clock);
         }
         fraud::DriftKnobs drift;
         drift.amountScale = cli.number("amount-scale", 0.001, 1000);
@@ -185,17 +216,34 @@ int main(int argc, char** argv) {
 
         fraud::LoadRunner runner(plan, *source, targets);
         const double cpuBefore = cpuSeconds();
-        const auto started = Clock::now();
-        runner.start();
+        auto started = Clock::now();
+        // Warm-up history first (--history-hours), on its own thread while this one watches.
+        std::atomic<bool> historyDone{!source->warmingUp()};
+        std::thread historyThread;
+        if (!historyDone) {
+            historyThread = std::thread([&] {
+                runner.sendHistory(2, 500);
+                historyDone = true;
+            });
+        } else {
+            runner.start();
+        }
+        bool loadStarted = historyDone;
         bool interrupted = false;
-        bool warnedAhead = false;
         std::uint64_t lastSent = 0;
-        while (!runner.sendingDone()) {
+        const std::string statusFile = cli.get("status-file");
+        while (!loadStarted || !runner.sendingDone()) {
             timespec tick{1, 0};
             const int sig = sigtimedwait(&signals, nullptr, &tick);
             if (sig == SIGINT || sig == SIGTERM) {
                 interrupted = true;
                 runner.requestStop();
+            }
+            if (!loadStarted && historyDone) {
+                historyThread.join();
+                started = Clock::now();
+                runner.start();
+                loadStarted = true;
             }
             bool reload = sig == SIGHUP;
             if (!targetsFile.empty() && std::filesystem::exists(targetsFile) &&
@@ -211,38 +259,54 @@ int main(int argc, char** argv) {
                     std::cerr << "targets: " << next.size() << " from " << targetsFile << "\n";
                 }
             }
-            if (!warnedAhead && source->eventTime() > fraud::wallClockMillis() + 60'000) {
-                warnedAhead = true;
-                std::cerr
-                    << "fraud-loadgen: the simulated clock has passed the wall clock; scorers "
-                       "will reject transactions from the future. Raise --cards (more cards "
-                       "make more transactions per simulated second) or "
-                       "--sim-start-days-ago.\n";
-            }
+            for (const auto& note : source->takeNotes())
+                std::cerr << "fraud-loadgen: " << note << "\n";
             const auto elapsed = Clock::now() - started;
-            if (!driftApplied && elapsed >= plan.warmup + driftAfter) {
+            if (loadStarted && !driftApplied && elapsed >= plan.warmup + driftAfter) {
                 source->setDrift(drift);
                 driftApplied = true;
             }
-            if (!cli.enabled("quiet")) {
-                const bool warm = runner.inWarmup();
-                auto interval =
-                    (warm ? runner.warmupStats() : runner.measuredStats()).takeInterval();
-                const auto sent = runner.sent();
-                std::uint64_t errors = interval.completed - interval.codes[0];
-                char line[200];
-                std::snprintf(line, sizeof line,
-                              "[%6.1fs] %-8s sent %10llu  %8.0f/s  p99 %8.3f ms  errors %llu  in "
-                              "flight %llu\n",
-                              std::chrono::duration<double>(elapsed).count(),
-                              warm ? "warm-up" : "measure", static_cast<unsigned long long>(sent),
-                              static_cast<double>(sent - lastSent),
-                              static_cast<double>(interval.latency.percentile(0.99)) / 1e6,
-                              static_cast<unsigned long long>(errors),
-                              static_cast<unsigned long long>(runner.inFlight()));
-                std::cerr << line;
-                lastSent = sent;
+            const auto sent = runner.sent();
+            if (!statusFile.empty()) {
+                const nlohmann::json status{
+                    {"phase", loadStarted ? "load" : "history"},
+                    {"history_progress", loadStarted ? 1.0 : source->warmupProgress()},
+                    {"sent", sent},
+                    {"sent_per_second", static_cast<double>(sent - lastSent)},
+                    {"rate", plan.loop == fraud::LoadPlan::Loop::Open ? plan.rate : 0.0},
+                    {"cards", source->cards()},
+                    {"txns_per_card_per_day", source->txnsPerCardPerDay()}};
+                fraud::writeFileAtomically(statusFile, status.dump() + "\n");
             }
+            if (!cli.enabled("quiet")) {
+                char line[200];
+                if (!loadStarted) {
+                    std::snprintf(line, sizeof line,
+                                  "[%6.1fs] history  sent %10llu  %8.0f/s  %5.1f %% of the "
+                                  "warm-up\n",
+                                  std::chrono::duration<double>(elapsed).count(),
+                                  static_cast<unsigned long long>(sent),
+                                  static_cast<double>(sent - lastSent),
+                                  100 * source->warmupProgress());
+                } else {
+                    const bool warm = runner.inWarmup();
+                    auto interval =
+                        (warm ? runner.warmupStats() : runner.measuredStats()).takeInterval();
+                    std::uint64_t errors = interval.completed - interval.codes[0];
+                    std::snprintf(line, sizeof line,
+                                  "[%6.1fs] %-8s sent %10llu  %8.0f/s  p99 %8.3f ms  errors %llu  "
+                                  "in flight %llu\n",
+                                  std::chrono::duration<double>(elapsed).count(),
+                                  warm ? "warm-up" : "measure",
+                                  static_cast<unsigned long long>(sent),
+                                  static_cast<double>(sent - lastSent),
+                                  static_cast<double>(interval.latency.percentile(0.99)) / 1e6,
+                                  static_cast<unsigned long long>(errors),
+                                  static_cast<unsigned long long>(runner.inFlight()));
+                }
+                std::cerr << line;
+            }
+            lastSent = sent;
         }
         const bool drained = runner.waitForDrain(plan.deadline + std::chrono::seconds(5));
         const double wall = std::chrono::duration<double>(Clock::now() - started).count();
@@ -259,10 +323,15 @@ int main(int argc, char** argv) {
             {"interrupted", interrupted},
             {"warmup", runner.warmupStats().snapshot().toJson()},
             {"measured", runner.measuredStats().snapshot().toJson()},
+            {"history", runner.historyStats().snapshot().toJson()},
+            {"skipped_slots", runner.skipped()},
+            {"cards", source->cards()},
+            {"txns_per_card_per_day", source->txnsPerCardPerDay()},
             {"loadgen_cpu_seconds", cpu},
             {"loadgen_cpu_cores", wall > 0 ? cpu / wall : 0},
             {"simulated_seconds", static_cast<double>(simEnd - simStart) / 1000},
-            {"simulated_clock_passed_wall_clock", warnedAhead},
+            {"latest_event_time", simEnd > 0 ? fraud::formatRfc3339(simEnd) : ""},
+            {"event_clock_at_end", fraud::formatRfc3339(clock.now())},
             {"time_compression", wall > 0 && simEnd > simStart
                                      ? static_cast<double>(simEnd - simStart) / 1000 / wall
                                      : 0}};
@@ -281,6 +350,8 @@ int main(int argc, char** argv) {
                       << "\n";
             printPhase(std::cout, "warm-up", report["warmup"]);
             printPhase(std::cout, "measured", report["measured"]);
+            if (runner.historyStats().snapshot().completed > 0)
+                printPhase(std::cout, "history", report["history"]);
             char line[200];
             std::snprintf(line, sizeof line,
                           "loadgen   %.2f CPU cores; simulated clock ran %.0fx the wall clock%s\n",
@@ -288,6 +359,11 @@ int main(int argc, char** argv) {
                           report["time_compression"].get<double>(),
                           drained ? "" : "; NOT drained: calls still in flight");
             std::cout << line;
+            std::cout << "population " << source->cards() << " cards at "
+                      << source->txnsPerCardPerDay() << " transactions a day each";
+            if (runner.skipped() > 0)
+                std::cout << "; " << runner.skipped() << " open-loop slots had nothing due";
+            std::cout << "\n";
         }
         return drained ? 0 : 1;
     } catch (const std::exception& e) {

@@ -85,6 +85,9 @@ int main(int argc, char** argv) {
         .option("max-event-age", "604800",
                 "seconds an event may lie before the scorer's clock (older: INVALID_ARGUMENT)")
         .option("max-future-skew", "300", "seconds an event may lie after the scorer's clock")
+        .option("now", "",
+                "the scorer's clock reads this RFC 3339 time at start and runs on from there "
+                "(default: the wall clock; for tests at chosen hours)")
         .option("max-amount", "1000000", "largest valid amount")
         .option("max-id-length", "128", "longest valid id, in bytes")
         .option("max-batch", "10000", "most transactions in one ScoreStream message")
@@ -108,6 +111,7 @@ int main(int argc, char** argv) {
             std::chrono::seconds(cli.integer("max-event-age", 0, kTenYears));
         config.limits.maxFutureSkew =
             std::chrono::seconds(cli.integer("max-future-skew", 0, kTenYears));
+        config.clock = fraud::EventClock::fromFlag(cli.get("now"));
         config.limits.maxAmount = cli.number("max-amount", 0, 1e15);
         config.limits.maxIdLength =
             static_cast<std::size_t>(cli.integer("max-id-length", 1, 1 << 20));

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/CommandLine.h"
+#include "common/EventClock.h"
 #include "common/FileIo.h"
 #include "common/Time.h"
 #include "features/TransactionSchema.h"
@@ -146,11 +147,12 @@ int synthetic(int argc, char** argv) {
     addTrainingFlags(cli);
     addGeneratorFlags(cli, "20000", "0.01");
     cli.option("transactions", "300000", "transactions to simulate")
-        .option("days-ago", "30", "the simulated clock starts this many days before now");
+        .option("days-ago", "30", "the simulated clock starts this many days before now")
+        .option("now", "", "the clock reads this RFC 3339 time (default: the wall clock)");
     if (!cli.parse(argc, argv, 2, std::cout, std::cerr))
         return cli.exitCode();
     fraud::ModelRegistry registry(cli.get("registry"));
-    const auto start = fraud::wallClockMillis() -
+    const auto start = fraud::EventClock::fromFlag(cli.get("now")).now() -
                        static_cast<fraud::EpochMillis>(cli.number("days-ago") * 86'400'000.0);
     const auto config = generatorConfig(cli, start);
     const auto count = static_cast<std::size_t>(cli.integer("transactions"));
@@ -259,16 +261,20 @@ int generate(int argc, char** argv) {
     addGeneratorFlags(cli, "500", "0.2");
     cli.option("count", "10", "transactions to print")
         .option("seed", "7", "random seed")
-        .option("hours-ago", "6", "the simulated clock starts this many hours before now")
+        .option("hours-ago", "6",
+                "the simulated clock starts this many hours before now; the output ends at now "
+                "at the latest (fewer than --count if the window holds fewer)")
         .option("compression", "0",
                 "pace the output in real time: print each transaction when the simulated clock, "
-                "running this many times faster than the wall clock, reaches it (0: as fast as "
-                "possible)")
+                "running this many times faster than the wall clock, reaches it, and never "
+                "before its own time (0: as fast as possible, stopping at now)")
+        .option("now", "", "the clock reads this RFC 3339 time at start (default: the wall clock)")
         .flag("with-labels", "wrap each line as {transaction, fraud, pattern}");
     if (!cli.parse(argc, argv, 2, std::cout, std::cerr))
         return cli.exitCode();
-    const auto start = fraud::wallClockMillis() -
-                       static_cast<fraud::EpochMillis>(cli.number("hours-ago") * 3'600'000.0);
+    const auto clock = fraud::EventClock::fromFlag(cli.get("now"));
+    const auto start =
+        clock.now() - static_cast<fraud::EpochMillis>(cli.number("hours-ago") * 3'600'000.0);
     fraud::TransactionGenerator generator(generatorConfig(cli, start));
     const auto count = cli.integer("count");
     google::protobuf::util::JsonPrintOptions options;
@@ -276,16 +282,23 @@ int generate(int argc, char** argv) {
     const double compression = cli.number("compression");
     if (compression < 0)
         throw std::invalid_argument("--compression must not be negative");
-    const fraud::SimulatedClock clock(start, compression > 0 ? compression : 1,
-                                      fraud::wallClockMillis());
+    const fraud::SimulatedClock simulated(start, compression > 0 ? compression : 1, clock.now());
     for (std::int64_t i = 0; i < count; ++i) {
+        const auto eventTime = generator.peekTime();
         if (compression > 0) {
-            const auto due = clock.wallAt(generator.peekTime());
-            const auto wait = due - fraud::wallClockMillis();
+            // Both the compressed schedule and the event's own time: never ahead of now.
+            const auto due = std::max(simulated.wallAt(eventTime), eventTime);
+            const auto wait = due - clock.now();
             if (wait > 0) {
                 std::cout.flush();
                 std::this_thread::sleep_for(std::chrono::milliseconds(wait));
             }
+        } else if (eventTime > clock.now()) {
+            std::cerr << "fraud-train generate: " << i << " of " << count
+                      << " transactions: the simulated clock reached now ("
+                      << fraud::formatRfc3339(clock.now())
+                      << "); a larger --hours-ago or more --cards makes more\n";
+            break;
         }
         const auto g = generator.next();
         std::string json;
