@@ -73,11 +73,12 @@ version=$(sed -n 's/.*"model_version":"\([^"]*\)".*/\1/p' "$run_dir/ready.json")
 
 echo "== fraud-scorer serves $version on 127.0.0.1:$grpc_port (metrics: http://127.0.0.1:$metrics_port/metrics)"
 echo "== scoring 2,000 synthetic transactions of 300 cards (2 % fraud); the flagged ones, explained:"
-# 48 hours of 300 cards at 6 a day hold ~3,600 transactions, so 2,000 fit at any hour; the
-# generator never goes past now.
+# The cards' day before goes first, as warm-up (card histories only, not scored for the record),
+# so they are not brand new; then 2,000 of the next 48 hours (~3,600 at 300 cards and 6 a
+# day, so 2,000 fit at any hour). The generator never goes past now.
 step "scoring 2,000 transactions"
 "$build/scorer/fraud-train" generate --count 2000 --cards 300 --fraud-rate 0.02 --hours-ago 48 \
-  --txns-per-card-per-day 6 \
+  --history-hours 24 --txns-per-card-per-day 6 \
   | "$build/app/fraudctl" score --endpoint "127.0.0.1:$grpc_port" --explain --top 4 --show flagged
 
 endpoint="127.0.0.1:$grpc_port"

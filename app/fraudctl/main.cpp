@@ -2,6 +2,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include "ConnectionFlags.h"
 #include "DecisionPrinter.h"
@@ -30,13 +31,17 @@ constexpr const char* kUsage =
 int score(int argc, char** argv, bool explainOnly) {
     fraud::CommandLine cli(std::string("fraudctl ") + argv[1],
                            "Reads one transaction a line in the API's JSON form (as `fraud-train "
-                           "generate` prints) and prints each decision. Exits 1 if any call "
-                           "failed.",
+                           "generate` prints), or a whole ScoreRequest with its record mode, and "
+                           "prints each decision; warm-up lines (RECORD_HISTORY_ONLY) are sent "
+                           "and counted, not printed. Exits 1 if any call failed.",
                            "FRAUDCTL");
     fraudops::addConnectionFlags(cli, "2000");
     cli.option("file", "-", "input file, - for standard input")
         .option("top", "4", "features to show per explanation")
         .option("show", "all", "which decisions to print: all, or flagged (review and decline)")
+        .option("record-mode", "",
+                "what scoring leaves behind, for lines that do not say: all (live traffic), "
+                "history (card history only) or none (a dry run)")
         .flag("explain", "ask for an explanation with each score");
     if (!cli.parse(argc, argv, 2, std::cout, std::cerr))
         return cli.exitCode();
@@ -65,25 +70,47 @@ int score(int argc, char** argv, bool explainOnly) {
         std::cerr << "fraudctl: --show takes all or flagged\n";
         return 2;
     }
+    std::optional<fraud::v1::RecordMode> defaultMode;
+    if (const auto mode = cli.get("record-mode"); !mode.empty()) {
+        if (mode == "all")
+            defaultMode = fraud::v1::RECORD_ALL;
+        else if (mode == "history")
+            defaultMode = fraud::v1::RECORD_HISTORY_ONLY;
+        else if (mode == "none")
+            defaultMode = fraud::v1::RECORD_NONE;
+        else {
+            std::cerr << "fraudctl: --record-mode takes all, history or none\n";
+            return 2;
+        }
+    }
     int failures = 0;
+    int history = 0;
     std::map<fraud::v1::Decision, int> decisions;
     std::string line;
     for (int lineNo = 1; std::getline(in, line); ++lineNo) {
         if (line.empty())
             continue;
         std::string parseError;
-        const auto tx = fraudops::transactionFromJson(line, &parseError);
-        if (!tx) {
+        auto request = fraudops::scoreRequestFromJson(line, &parseError);
+        if (!request) {
             std::cerr << "fraudctl: line " << lineNo << ": " << parseError << "\n";
             ++failures;
             continue;
         }
-        const auto outcome =
-            explainOnly ? client.explain(*tx) : client.score(*tx, cli.enabled("explain"));
+        const fraud::v1::Transaction* tx = &request->transaction();
+        if (defaultMode && request->record_mode() == fraud::v1::RECORD_ALL)
+            request->set_record_mode(*defaultMode);
+        const bool warmup = request->record_mode() == fraud::v1::RECORD_HISTORY_ONLY;
+        request->set_explain(cli.enabled("explain") && !warmup);
+        const auto outcome = explainOnly ? client.explain(*tx) : client.score(*request);
         if (!outcome.ok()) {
             std::cerr << "fraudctl: " << tx->transaction_id() << ": " << outcome.error->message
                       << " (" << outcome.error->code << ")\n";
             ++failures;
+            continue;
+        }
+        if (warmup && !explainOnly) {
+            ++history;
             continue;
         }
         const auto decision = outcome.value->decision();
@@ -92,6 +119,8 @@ int score(int argc, char** argv, bool explainOnly) {
             fraudops::printDecision(std::cout, *tx, *outcome.value, top);
         }
     }
+    if (history > 0)
+        std::cout << history << " warm-up transactions recorded in card histories only\n";
     std::cout << decisions[fraud::v1::DECISION_APPROVE] + decisions[fraud::v1::DECISION_REVIEW] +
                      decisions[fraud::v1::DECISION_DECLINE]
               << " scored: " << decisions[fraud::v1::DECISION_APPROVE] << " approved, "

@@ -8,11 +8,15 @@ ScoringClient::ScoringClient(ScorerEndpoint endpoint)
       stub_(fraud::v1::Scoring::NewStub(channel_)) {}
 
 ScoreOutcome ScoringClient::score(const fraud::v1::Transaction& tx, bool explain) {
-    grpc::ClientContext context;
-    prepareCall(context, endpoint_);
     fraud::v1::ScoreRequest request;
     *request.mutable_transaction() = tx;
     request.set_explain(explain);
+    return score(request);
+}
+
+ScoreOutcome ScoringClient::score(const fraud::v1::ScoreRequest& request) {
+    grpc::ClientContext context;
+    prepareCall(context, endpoint_);
     fraud::v1::ScoreResult result;
     const auto status = stub_->Score(&context, request, &result);
     if (!status.ok())

@@ -18,6 +18,7 @@ public:
     explicit ScoringClient(ScorerEndpoint endpoint);
 
     ScoreOutcome score(const fraud::v1::Transaction& tx, bool explain);
+    ScoreOutcome score(const fraud::v1::ScoreRequest& request);
     ScoreOutcome explain(const fraud::v1::Transaction& tx);
 
 private:

@@ -17,4 +17,20 @@ std::optional<fraud::v1::Transaction> transactionFromJson(std::string_view json,
     return tx;
 }
 
+std::optional<fraud::v1::ScoreRequest> scoreRequestFromJson(std::string_view json,
+                                                            std::string* error) {
+    fraud::v1::ScoreRequest request;
+    const google::protobuf::StringPiece text(json.data(), json.size());
+    if (google::protobuf::util::JsonStringToMessage(text, &request).ok() &&
+        request.has_transaction()) {
+        return request;
+    }
+    auto tx = transactionFromJson(json, error);
+    if (!tx)
+        return std::nullopt;
+    request.Clear();
+    *request.mutable_transaction() = std::move(*tx);
+    return request;
+}
+
 }  // namespace fraudops

@@ -12,6 +12,7 @@
 #include "common/FileIo.h"
 #include "common/Time.h"
 #include "features/TransactionSchema.h"
+#include "fraud/v1/scoring.pb.h"
 #include "registry/ModelRegistry.h"
 #include "synth/SimulatedClock.h"
 #include "synth/TransactionGenerator.h"
@@ -152,8 +153,12 @@ int synthetic(int argc, char** argv) {
     if (!cli.parse(argc, argv, 2, std::cout, std::cerr))
         return cli.exitCode();
     fraud::ModelRegistry registry(cli.get("registry"));
-    const auto start = fraud::EventClock::fromFlag(cli.get("now")).now() -
-                       static_cast<fraud::EpochMillis>(cli.number("days-ago") * 86'400'000.0);
+    // From a midnight (UTC): the same seed then trains the same model whatever the hour,
+    // since only the hour of day (not the date) enters the features.
+    constexpr fraud::EpochMillis kDay = 86'400'000;
+    auto start = fraud::EventClock::fromFlag(cli.get("now")).now() -
+                 static_cast<fraud::EpochMillis>(cli.number("days-ago") * kDay);
+    start -= ((start % kDay) + kDay) % kDay;
     const auto config = generatorConfig(cli, start);
     const auto count = static_cast<std::size_t>(cli.integer("transactions"));
     fraud::TrainingRequest request;
@@ -268,6 +273,10 @@ int generate(int argc, char** argv) {
                 "pace the output in real time: print each transaction when the simulated clock, "
                 "running this many times faster than the wall clock, reaches it, and never "
                 "before its own time (0: as fast as possible, stopping at now)")
+        .option("history-hours", "0",
+                "first print the population's this many hours before --hours-ago as warm-up "
+                "lines ({\"transaction\": ..., \"record_mode\": \"RECORD_HISTORY_ONLY\"}, which "
+                "fraudctl score sends to fill card histories); not counted in --count")
         .option("now", "", "the clock reads this RFC 3339 time at start (default: the wall clock)")
         .flag("with-labels", "wrap each line as {transaction, fraud, pattern}");
     if (!cli.parse(argc, argv, 2, std::cout, std::cerr))
@@ -275,7 +284,20 @@ int generate(int argc, char** argv) {
     const auto clock = fraud::EventClock::fromFlag(cli.get("now"));
     const auto start =
         clock.now() - static_cast<fraud::EpochMillis>(cli.number("hours-ago") * 3'600'000.0);
-    fraud::TransactionGenerator generator(generatorConfig(cli, start));
+    const auto historyStart =
+        start - static_cast<fraud::EpochMillis>(cli.number("history-hours", 0, 24 * 30) * 3.6e6);
+    fraud::TransactionGenerator generator(generatorConfig(cli, historyStart));
+    google::protobuf::util::JsonPrintOptions warmupOptions;
+    warmupOptions.preserve_proto_field_names = true;
+    while (generator.peekTime() < start) {
+        fraud::v1::ScoreRequest warmup;
+        *warmup.mutable_transaction() = generator.next().tx;
+        warmup.set_record_mode(fraud::v1::RECORD_HISTORY_ONLY);
+        std::string json;
+        if (!google::protobuf::util::MessageToJsonString(warmup, &json, warmupOptions).ok())
+            return 1;
+        std::cout << json << "\n";
+    }
     const auto count = cli.integer("count");
     google::protobuf::util::JsonPrintOptions options;
     options.preserve_proto_field_names = true;
