@@ -1,5 +1,6 @@
 #include "ClusterPage.h"
 
+#include <QDoubleSpinBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -49,7 +50,8 @@ ClusterPage::ClusterPage(QWidget* parent)
       start_(new QPushButton("Start", this)),
       stop_(new QPushButton("Stop", this)),
       scale_(new QSpinBox(this)),
-      restart_(new QPushButton("Restart selected", this)) {
+      restart_(new QPushButton("Restart selected", this)),
+      demoDrift_(new QDoubleSpinBox(this)) {
     auto* proxy = new QSortFilterProxyModel(this);
     proxy->setSourceModel(&model_);
     proxy->setSortRole(Qt::UserRole);
@@ -62,14 +64,22 @@ ClusterPage::ClusterPage(QWidget* parent)
     table_->verticalHeader()->hide();
     scale_->setRange(0, 16);
     scale_->setPrefix("replicas: ");
+    // The demo traffic's drift knob: to see the drift tile, alerts and gates react.
+    demoDrift_->setRange(0.1, 10);
+    demoDrift_->setSingleStep(0.5);
+    demoDrift_->setValue(1);
+    demoDrift_->setPrefix("demo amounts ×");
+    demoDrift_->setToolTip(
+        "Multiplies the amounts of the local demo traffic from now on (1: "
+        "no drift)");
     auto* controls = new QHBoxLayout;
     controls->addWidget(summary_, 1);
-    for (QWidget* w : std::initializer_list<QWidget*>{start_, stop_, scale_, restart_})
+    for (QWidget* w : std::initializer_list<QWidget*>{start_, stop_, scale_, restart_, demoDrift_})
         controls->addWidget(w);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(controls);
     layout->addWidget(table_, 1);
-    for (QWidget* w : std::initializer_list<QWidget*>{start_, stop_, scale_, restart_})
+    for (QWidget* w : std::initializer_list<QWidget*>{start_, stop_, scale_, restart_, demoDrift_})
         w->setEnabled(false);
 
     connect(start_, &QPushButton::clicked, this, [this] {
@@ -84,6 +94,10 @@ ClusterPage::ClusterPage(QWidget* parent)
         if (cluster_)
             cluster_->scaleTo(scale_->value());
     });
+    connect(demoDrift_, &QDoubleSpinBox::editingFinished, this, [this] {
+        if (cluster_)
+            cluster_->setDemoDrift(demoDrift_->value());
+    });
     connect(restart_, &QPushButton::clicked, this, [this, proxy] {
         const auto rows = table_->selectionModel()->selectedRows();
         if (!cluster_ || rows.isEmpty())
@@ -96,7 +110,7 @@ ClusterPage::ClusterPage(QWidget* parent)
 
 void ClusterPage::setLocalCluster(LocalCluster* cluster) {
     cluster_ = cluster;
-    for (QWidget* w : std::initializer_list<QWidget*>{start_, stop_, scale_, restart_})
+    for (QWidget* w : std::initializer_list<QWidget*>{start_, stop_, scale_, restart_, demoDrift_})
         w->setEnabled(cluster != nullptr);
     if (cluster) {
         connect(cluster, &LocalCluster::changed, this, &ClusterPage::onLocalState);
@@ -146,12 +160,24 @@ void ClusterPage::onLocalState(const LocalClusterState& state) {
     replicas_ = std::move(next);
     if (!scale_->hasFocus())
         scale_->setValue(state.desiredReplicas);
-    summary_->setText(QStringLiteral("Local cluster: %1 of %2 replicas up · Prometheus %3 · "
-                                     "load %4/s%5")
+    // The load the generator reports sending, not the rate it was asked for.
+    QString load = QStringLiteral("load off");
+    if (state.loadRunning && state.loadPhase == LocalClusterState::LoadPhase::WarmingUp) {
+        load = QStringLiteral("load warming up card histories (%1 %)")
+                   .arg(std::lround(100 * state.warmupProgress));
+    } else if (state.loadRunning) {
+        load = QStringLiteral("load %1/s of %2/s, %3 cards")
+                   .arg(std::lround(state.loadSentPerSecond))
+                   .arg(state.loadRate)
+                   .arg(state.loadCards);
+    }
+    if (state.demoAmountScale != 1)
+        load += QStringLiteral(" · demo drift: amounts ×%1").arg(state.demoAmountScale);
+    summary_->setText(QStringLiteral("Local cluster: %1 of %2 replicas up · Prometheus %3 · %4%5")
                           .arg(state.upCount())
                           .arg(state.desiredReplicas)
                           .arg(state.prometheusUp ? "up" : "down")
-                          .arg(state.loadRunning ? state.loadRate : 0)
+                          .arg(load)
                           .arg(state.message.isEmpty() ? QString() : " · " + state.message));
     publish();
 }

@@ -12,6 +12,7 @@
 
 class QLabel;
 class QPushButton;
+class QDoubleSpinBox;
 class QSpinBox;
 class QTableView;
 
@@ -55,6 +56,7 @@ private:
     QPushButton* stop_;
     QSpinBox* scale_;
     QPushButton* restart_;
+    QDoubleSpinBox* demoDrift_;
     QPointer<LocalCluster> cluster_;
     QPointer<PrometheusClient> client_;
     ConnectionProfile profile_;

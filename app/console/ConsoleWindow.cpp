@@ -167,6 +167,12 @@ ConsoleWindow::ConsoleWindow(ConnectionProfile profile, LocalCluster* local, QWi
         cluster_->setLocalCluster(local_);
         connect(local_, &LocalCluster::changed, this, [this](const LocalClusterState& s) {
             overview_->setDesiredReplicas(s.desiredReplicas);
+            const bool warming =
+                s.loadRunning && s.loadPhase == LocalClusterState::LoadPhase::WarmingUp;
+            const bool wasWarming = overview_->warmingUp();
+            overview_->setWarmup(warming ? std::optional<double>(s.warmupProgress) : std::nullopt);
+            if (wasWarming && !warming)
+                refreshNow();
             if (s.prometheusUp && s.prometheusUrl != prometheusUrl_)
                 setPrometheusUrl(s.prometheusUrl);
             if (!s.prometheusUp && !prometheusUrl_.isEmpty())

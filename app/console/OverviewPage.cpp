@@ -2,6 +2,8 @@
 
 #include <QGridLayout>
 #include <QHBoxLayout>
+#include <QLabel>
+#include <QLocale>
 #include <QScrollArea>
 #include <QVBoxLayout>
 #include <cmath>
@@ -53,21 +55,42 @@ OverviewPage::OverviewPage(QWidget* parent) : QWidget(parent) {
                                        : n > 0     ? StatTile::Level::Warning
                                                    : StatTile::Level::Critical);
                     });
-    // The feature that moved most, over windows of at least 500 scores. hour_of_day is left
-    // out: a window shorter than a day never matches a whole-day baseline (docs/operations.md).
+    // The feature that moved most, on replicas whose window holds enough scores, leaving out
+    // features that cycle by construction (cyclic="true": the hour of day never matches a
+    // whole-day baseline in a shorter window).
+    drift_ = drift;
     panels_.addTile(drift,
                     "topk(1, max by (feature) (fraud_scorer_psi{reference=\"baseline\","
-                    "variant=\"stable\",feature!=\"hour_of_day\"} and on (instance) "
-                    "(fraud_scorer_drift_window_samples{variant=\"stable\"} > 500)))",
-                    1, [](StatTile* tile, std::optional<double> psi, const auto& labels) {
+                    "variant=\"stable\",cyclic=\"false\"} and on (instance) "
+                    "(fraud_scorer_drift_window_samples{variant=\"stable\"} >= " +
+                        QString::number(kMinDriftSamples) + ")))",
+                    1, [this](StatTile*, std::optional<double> psi, const auto& labels) {
                         const auto f = labels.find(QStringLiteral("feature"));
-                        const QString feature = f == labels.end() ? QString() : f->second + ": ";
-                        tile->setValue(psi, {},
-                                       !psi ? QStringLiteral("fewer than 500 scores in the window")
-                                       : *psi < 0.1  ? feature + QStringLiteral("stable")
-                                       : *psi < 0.25 ? feature + QStringLiteral("worth a look")
-                                                     : feature + QStringLiteral("shifted"));
+                        drift_psi_ = psi;
+                        drift_feature_ = f == labels.end() ? QString() : f->second;
+                        showDrift();
                     });
+    panels_.addInstantQuery("sum(fraud_scorer_drift_window_samples{variant=\"stable\"})",
+                            [this](const PrometheusResult& r) {
+                                drift_samples_.reset();
+                                if (r.ok() && !r.series.empty() && !r.series[0].samples.empty())
+                                    drift_samples_ = r.series[0].samples[0].value;
+                                showDrift();
+                            });
+    panels_.addInstantQuery(
+        "count by (feature) (fraud_scorer_psi{reference=\"baseline\",variant=\"stable\","
+        "cyclic=\"true\"})",
+        [this](const PrometheusResult& r) {
+            QStringList cyclic;
+            for (const auto& s : r.series) {
+                const auto f = s.labels.find(QStringLiteral("feature"));
+                if (f != s.labels.end())
+                    cyclic << f->second;
+            }
+            cyclic.sort();
+            drift_cyclic_ = cyclic.join(", ");
+            showDrift();
+        });
     // Scores per CPU-second across the cluster; replicas (one core each) for the target at 70 %.
     panels_.addTile(
         capacity,
@@ -110,9 +133,61 @@ OverviewPage::OverviewPage(QWidget* parent) : QWidget(parent) {
     charts->addWidget(latencyChart_, 0, 1);
     charts->addWidget(errorChart, 1, 0);
     charts->addWidget(decisions, 1, 1);
+    banner_ = new QLabel(this);
+    banner_->setObjectName("warmupBanner");
+    banner_->setStyleSheet("background: #fff3e0; color: #e65100; padding: 6px;");
+    banner_->hide();
     auto* layout = new QVBoxLayout(this);
+    layout->addWidget(banner_);
     layout->addLayout(tiles);
     layout->addLayout(charts, 1);
+}
+
+void OverviewPage::showDrift() {
+    if (warmup_)
+        return;
+    const QString samples =
+        drift_samples_ ? QLocale().toString(std::llround(*drift_samples_)) : QStringLiteral("no");
+    const QString leftOut = drift_cyclic_.isEmpty()
+                                ? QString()
+                                : QStringLiteral("; %1 left out (cyclic)").arg(drift_cyclic_);
+    if (!drift_psi_) {
+        drift_->setValue(std::nullopt, {},
+                         QStringLiteral("not enough data: %1 scores in the window, %2 a replica "
+                                        "needed")
+                             .arg(samples)
+                             .arg(kMinDriftSamples));
+        return;
+    }
+    const double psi = *drift_psi_;
+    const QString verdict = psi < 0.1    ? QStringLiteral("stable")
+                            : psi < 0.25 ? QStringLiteral("worth a look")
+                                         : QStringLiteral("shifted");
+    drift_->setValue(
+        psi, {},
+        QStringLiteral("%1: %2 · %3 scores%4").arg(drift_feature_, verdict, samples, leftOut));
+}
+
+void OverviewPage::setWarmup(std::optional<double> progress) {
+    warmup_ = progress;
+    if (!progress) {
+        banner_->hide();
+        return;
+    }
+    const QString text = QStringLiteral("warming up (%1 %)").arg(std::lround(100 * *progress));
+    banner_->setText(QStringLiteral("The demo traffic is warming the scorers' card histories "
+                                    "with a simulated day (%1 %): the figures start when it "
+                                    "ends.")
+                         .arg(std::lround(100 * *progress)));
+    banner_->show();
+    for (auto* tile : findChildren<StatTile*>())
+        tile->setValue(std::nullopt, {}, text);
+}
+
+void OverviewPage::refresh(std::chrono::seconds span) {
+    // While the demo warms up there is no live traffic: no figure would mean anything.
+    if (!warmup_)
+        panels_.refresh(span);
 }
 
 void OverviewPage::setLatencySlo(double milliseconds) {

@@ -58,6 +58,11 @@ void PrometheusPanels::addTile(StatTile* tile, QString expression, double scale,
     hadData_[tile] = false;
 }
 
+void PrometheusPanels::addInstantQuery(QString expression,
+                                       std::function<void(const PrometheusResult&)> onResult) {
+    instants_.emplace_back(std::move(expression), std::move(onResult));
+}
+
 void PrometheusPanels::setScrapeJob(const QString& job) {
     job_ = job;
 }
@@ -149,6 +154,10 @@ void PrometheusPanels::refresh(std::chrono::seconds span) {
                 q.chart->setOverlay(any || hadData_[q.chart] ? TimeSeriesChart::Overlay::None
                                                              : TimeSeriesChart::Overlay::NoData);
         };
+    }
+    for (const auto& [expression, onResult] : instants_) {
+        const auto id = client_->query(expand(expression, std::chrono::seconds(60)));
+        pending_[id] = onResult;
     }
     for (const TileQuery& q : tiles_) {
         const auto id = client_->query(expand(

@@ -39,6 +39,9 @@ public:
     using TileFormatter = std::function<void(StatTile*, std::optional<double>,
                                              const std::map<QString, QString>& labels)>;
     void addTile(StatTile* tile, QString expression, double scale = 1, TileFormatter format = {});
+    // An instant query whose whole answer goes to `onResult`, for a page that combines it with
+    // a panel's (a tile's sample count, say).
+    void addInstantQuery(QString expression, std::function<void(const PrometheusResult&)> onResult);
 
     void refresh(std::chrono::seconds span);
     bool busy() const { return !pending_.empty(); }
@@ -70,6 +73,7 @@ private:
     std::chrono::seconds scrapeInterval_{15};
     std::vector<ChartQuery> charts_;
     std::vector<TileQuery> tiles_;
+    std::vector<std::pair<QString, std::function<void(const PrometheusResult&)>>> instants_;
     std::map<PrometheusClient::RequestId, std::function<void(const PrometheusResult&)>> pending_;
     std::map<const void*, bool> hadData_;
     bool allOk_ = true;

@@ -12,6 +12,7 @@
 #include <QRegularExpression>
 #include <QSaveFile>
 #include <algorithm>
+#include <cmath>
 
 namespace fraudops {
 namespace {
@@ -19,9 +20,8 @@ namespace {
 constexpr auto kFirstBackoff = std::chrono::milliseconds(1000);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(30'000);
 constexpr auto kHealthyAfter = std::chrono::seconds(60);
-// The demo's simulated clock starts this long ago and runs faster than the wall clock (see
-// docs/operations.md); the scorers accept events up to kMaxEventAgeDays old.
-constexpr int kSimStartDaysAgo = 25;
+// The scorers accept events up to this old: the demo's population runs in real time once
+// warmed, but a long-lived open loop's simulated clock may fall behind now a little.
 constexpr int kMaxEventAgeDays = 30;
 
 bool anyRunning(const QObject* owner) {
@@ -54,6 +54,13 @@ LocalCluster::LocalCluster(Config config, QObject* parent)
     qRegisterMetaType<fraudops::LocalClusterState>();
     state_.desiredReplicas = config_.replicas;
     state_.loadRate = config_.loadRate;
+    loadStatusPoll_.setInterval(1000);
+    connect(&loadStatusPoll_, &QTimer::timeout, this, &LocalCluster::readLoadStatus);
+}
+
+int LocalCluster::loadCards() const {
+    return std::max(1, static_cast<int>(std::ceil(config_.loadRate * 86'400 /
+                                                  std::max(config_.txnsPerCardPerDay, 1e-9))));
 }
 
 LocalCluster::~LocalCluster() {
@@ -98,6 +105,8 @@ void LocalCluster::start() {
     // Prometheus's data is this run's alone: series of an earlier run's replicas would count
     // as up for five minutes (Prometheus's lookback) and mix with this one's.
     QDir(QDir(config_.workDir).filePath("prometheus-data")).removeRecursively();
+    // The drift knob of an earlier run does not carry over.
+    QFile::remove(QDir(config_.workDir).filePath("loadgen-control.json"));
     if (QFile::exists(QDir(config_.registry).filePath("rollout.json"))) {
         startRunning();
         return;
@@ -115,9 +124,12 @@ void LocalCluster::train(int step) {
                      "--registry",
                      config_.registry,
                      "--cards",
-                     QString::number(config_.loadCards),
+                     QString::number(config_.trainCards),
                      "--txns-per-card-per-day",
                      QString::number(config_.txnsPerCardPerDay),
+                     "--fraud-rate",
+                     QString::number(config_.fraudRate),
+                     "--flat-day",
                      "--transactions",
                      QString::number(config_.trainTransactions),
                      "--rounds",
@@ -216,7 +228,8 @@ void LocalCluster::startReplica(std::size_t slot) {
                      "--metrics-listen", "127.0.0.1:0",
                      "--replica-name",   c->info.name,
                      "--drain-seconds",  "0",
-                     "--max-event-age",  QString::number(kMaxEventAgeDays * 86400)};
+                     "--max-event-age",  QString::number(kMaxEventAgeDays * 86400),
+                     "--drift-window",   QString::number(config_.driftWindow.count())};
     if (!config_.tokensFile.isEmpty())
         args << "--tokens-file" << config_.tokensFile;
     c->process = spawn(QDir(config_.binDir).filePath("fraud-scorer"), args, c->info.name + ".log");
@@ -364,26 +377,94 @@ void LocalCluster::startLoad() {
     if (stopping_ || config_.loadRate <= 0)
         return;
     const QDir work(config_.workDir);
+    // Each start is a new population (its own card ids): a restarted generator must not send
+    // its cards' day of history a second time on top of what the scorers remember.
+    ++loadStarts_;
+    QFile::remove(work.filePath("loadgen-status.json"));
     load_ = spawn(QDir(config_.binDir).filePath("fraud-loadgen"),
-                  {"--targets-file", work.filePath("loadgen-targets.txt"), "--mode", "open",
-                   "--rate", QString::number(config_.loadRate), "--warmup", "0", "--duration",
-                   QString::number(7 * 86400), "--cards", QString::number(config_.loadCards),
-                   "--txns-per-card-per-day", QString::number(config_.txnsPerCardPerDay),
-                   "--sim-start-days-ago", QString::number(kSimStartDaysAgo), "--quiet",
-                   "--fraud-rate", "0.02"},
+                  {"--targets-file",
+                   work.filePath("loadgen-targets.txt"),
+                   "--mode",
+                   "open",
+                   "--rate",
+                   QString::number(config_.loadRate),
+                   "--warmup",
+                   "0",
+                   "--duration",
+                   QString::number(7 * 86400),
+                   "--cards",
+                   QString::number(loadCards()),
+                   "--max-cards",
+                   QString::number(std::max(loadCards(), 200'000)),
+                   "--txns-per-card-per-day",
+                   QString::number(config_.txnsPerCardPerDay),
+                   "--history-hours",
+                   QString::number(config_.historyHours),
+                   "--fraud-rate",
+                   QString::number(config_.fraudRate),
+                   "--seed",
+                   QString::number(loadStarts_),
+                   "--card-prefix",
+                   QStringLiteral("demo%1-card").arg(loadStarts_),
+                   "--real-time",
+                   "--flat-day",
+                   "--status-file",
+                   work.filePath("loadgen-status.json"),
+                   "--control-file",
+                   work.filePath("loadgen-control.json"),
+                   "--quiet"},
                   "loadgen.log");
     state_.loadRunning = true;
     state_.loadPid = load_->processId();
+    state_.loadPhase = config_.historyHours > 0 ? LocalClusterState::LoadPhase::WarmingUp
+                                                : LocalClusterState::LoadPhase::Live;
+    state_.warmupProgress = 0;
+    state_.loadSentPerSecond = 0;
+    state_.loadCards = loadCards();
+    loadStatusPoll_.start();
     connect(load_, &QProcess::finished, this, [this](int, QProcess::ExitStatus) {
         load_->deleteLater();
         load_ = nullptr;
+        loadStatusPoll_.stop();
         state_.loadRunning = false;
         state_.loadPid = 0;
+        state_.loadPhase = LocalClusterState::LoadPhase::Off;
+        state_.loadSentPerSecond = 0;
         afterServiceExit([this] {
             if (!load_ && state_.upCount() > 0)
                 startLoad();
         });
     });
+}
+
+void LocalCluster::readLoadStatus() {
+    QFile f(QDir(config_.workDir).filePath("loadgen-status.json"));
+    if (!f.open(QIODevice::ReadOnly))
+        return;  // not written yet
+    const auto j = QJsonDocument::fromJson(f.readAll()).object();
+    if (j.isEmpty())
+        return;
+    const auto phase = j.value("phase").toString() == "history"
+                           ? LocalClusterState::LoadPhase::WarmingUp
+                           : LocalClusterState::LoadPhase::Live;
+    const double progress = j.value("history_progress").toDouble();
+    const double sent = j.value("sent_per_second").toDouble();
+    if (phase == state_.loadPhase && progress == state_.warmupProgress &&
+        sent == state_.loadSentPerSecond)
+        return;
+    state_.loadPhase = phase;
+    state_.warmupProgress = progress;
+    state_.loadSentPerSecond = sent;
+    state_.loadCards = j.value("cards").toInt(state_.loadCards);
+    publish();
+}
+
+void LocalCluster::setDemoDrift(double amountScale) {
+    state_.demoAmountScale = amountScale > 0 ? amountScale : 1;
+    QDir().mkpath(config_.workDir);
+    writeAtomically(QDir(config_.workDir).filePath("loadgen-control.json"),
+                    QJsonDocument(QJsonObject{{"amount_scale", state_.demoAmountScale}}).toJson());
+    publish();
 }
 
 void LocalCluster::setLoadRate(double perSecond) {

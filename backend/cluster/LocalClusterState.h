@@ -33,7 +33,15 @@ struct LocalClusterState {
     qint64 prometheusPid = 0;
     bool loadRunning = false;
     qint64 loadPid = 0;
-    double loadRate = 0;
+    double loadRate = 0;  // asked for
+    // The demo traffic: first it warms the scorers' card histories (a simulated day sent as
+    // RECORD_HISTORY_ONLY), then it runs live. From the load generator's status file.
+    enum class LoadPhase { Off, WarmingUp, Live };
+    LoadPhase loadPhase = LoadPhase::Off;
+    double warmupProgress = 0;     // 0 to 1 while warming up
+    double loadSentPerSecond = 0;  // what it sent in its last second
+    int loadCards = 0;             // its population
+    double demoAmountScale = 1;    // the demo's drift knob: amounts multiplied by this
     int upCount() const {
         int n = 0;
         for (const auto& r : replicas)

@@ -53,6 +53,7 @@ private slots:
         config.workDir = dir_.filePath("work");
         config.replicas = 2;
         config.loadRate = 200;
+        config.historyHours = 0.5;  // the warm-up and drift are tst_console_drift's
         config.scrapeInterval = std::chrono::seconds(1);
         cluster_ = std::make_unique<LocalCluster>(config);
         cluster_->start();

@@ -78,7 +78,7 @@ private slots:
         config.workDir = dir_.filePath("work");
         config.replicas = 2;
         config.loadRate = 200;
-        config.loadCards = 2000;
+        config.historyHours = 0.5;  // a short warm-up: its progress is seen all the same
         config.trainTransactions = 20'000;
         config.scrapeInterval = std::chrono::seconds(1);
         cluster_ = std::make_unique<LocalCluster>(config);
@@ -96,6 +96,16 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(state().prometheusUp, 60'000);
         QTRY_VERIFY_WITH_TIMEOUT(state().loadRunning, 60'000);
         QVERIFY(changes.count() > 3);
+        // The demo traffic warms card histories first, then runs live, sized for its rate.
+        QCOMPARE(state().loadCards, 200 * 86'400 / 100);
+        QTRY_VERIFY_WITH_TIMEOUT(state().loadPhase == LocalClusterState::LoadPhase::Live, 120'000);
+        const bool sawWarmup = std::any_of(changes.begin(), changes.end(), [](const auto& args) {
+            return args.at(0).template value<LocalClusterState>().loadPhase ==
+                   LocalClusterState::LoadPhase::WarmingUp;
+        });
+        QVERIFY(sawWarmup);
+        // What the Cluster page shows as load is what the generator sends.
+        QTRY_VERIFY_WITH_TIMEOUT(std::abs(state().loadSentPerSecond - 200) < 40, 30'000);
         // Prometheus scrapes both (file_sd), and both get traffic.
         QTRY_COMPARE_WITH_TIMEOUT(targetsUp(state().prometheusUrl), 2, 60'000);
         QTRY_VERIFY_WITH_TIMEOUT(scoredBy(*replica(0)) > 0 && scoredBy(*replica(1)) > 0, 60'000);

@@ -33,6 +33,7 @@ public:
 
     Level level() const { return level_; }
     QString valueText() const { return value_->text(); }
+    QString detailText() const { return detail_->text(); }
 
 private:
     void applyLevel();

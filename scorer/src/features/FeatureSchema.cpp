@@ -1,5 +1,6 @@
 #include "features/FeatureSchema.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -13,11 +14,16 @@ std::string FeatureSchema::id() const {
     return "vector/" + name + "/v" + std::to_string(version);
 }
 
+bool FeatureSchema::isCyclic(const std::string& feature) const {
+    return std::find(cyclic.begin(), cyclic.end(), feature) != cyclic.end();
+}
+
 nlohmann::json FeatureSchema::toJson() const {
     return nlohmann::json{{"kind", kind == Kind::Transaction ? "transaction" : "vector"},
                           {"name", name},
                           {"version", version},
-                          {"features", features}};
+                          {"features", features},
+                          {"cyclic", cyclic}};
 }
 
 FeatureSchema FeatureSchema::fromJson(const nlohmann::json& j) {
@@ -35,6 +41,16 @@ FeatureSchema FeatureSchema::fromJson(const nlohmann::json& j) {
     s.features = j.at("features").get<std::vector<std::string>>();
     if (s.features.empty())
         throw std::runtime_error("feature schema has no features");
+    if (s.kind == Kind::Transaction) {
+        // The built-in schema's own word, also for manifests written before the flag.
+        s.cyclic = builtinTransaction().cyclic;
+    } else if (j.contains("cyclic")) {
+        s.cyclic = j.at("cyclic").get<std::vector<std::string>>();
+        for (const auto& c : s.cyclic) {
+            if (std::find(s.features.begin(), s.features.end(), c) == s.features.end())
+                throw std::runtime_error("cyclic feature '" + c + "' is not in the schema");
+        }
+    }
     return s;
 }
 
@@ -43,8 +59,11 @@ FeatureSchema FeatureSchema::builtinTransaction() {
     s.kind = Kind::Transaction;
     s.name = "transaction";
     s.version = kTransactionSchemaVersion;
-    for (const auto& f : transactionFeatures())
+    for (const auto& f : transactionFeatures()) {
         s.features.emplace_back(f.name);
+        if (f.cyclic)
+            s.cyclic.emplace_back(f.name);
+    }
     return s;
 }
 

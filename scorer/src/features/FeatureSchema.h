@@ -18,6 +18,11 @@ struct FeatureSchema {
     std::string name;  // "transaction", or the vector schema's name
     int version = 1;
     std::vector<std::string> features;
+    // Features that cycle by construction (hour of day): drift verdicts leave them out.
+    // Descriptive only: it does not change what the model reads, so it takes no part in
+    // whether two schemas are the same.
+    std::vector<std::string> cyclic;
+    bool isCyclic(const std::string& feature) const;
 
     // "transaction/v1", "vector/ulb-creditcard/v1": what must match for two models to
     // share an evaluation set and per-card state.
@@ -28,7 +33,10 @@ struct FeatureSchema {
 
     static FeatureSchema builtinTransaction();
 
-    friend bool operator==(const FeatureSchema&, const FeatureSchema&) = default;
+    friend bool operator==(const FeatureSchema& a, const FeatureSchema& b) {
+        return a.kind == b.kind && a.name == b.name && a.version == b.version &&
+               a.features == b.features;
+    }
 };
 
 }  // namespace fraud

@@ -35,7 +35,7 @@ constexpr std::array<TransactionFeatureInfo, kTransactionFeatureCount> kFeatures
     {"new_merchant", "1 if the card has not been used at this merchant before", kMerchant},
     {"new_device", "1 if the device is new for the card, 0 if known or no device", kDevice},
     {"country_mismatch", "1 if the merchant's country differs from the card's", kCountries},
-    {"hour_of_day", "hour of the event time, UTC, 0-23", kTime},
+    {"hour_of_day", "hour of the event time, UTC, 0-23", kTime, /*cyclic=*/true},
     {"merchant_category_risk", "prior risk of the merchant category code", kCategory},
     {"channel", "channel code: 1 POS, 2 e-commerce, 3 ATM, 4 mail/telephone order", kChannel},
 }};

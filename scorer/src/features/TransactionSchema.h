@@ -34,6 +34,9 @@ struct TransactionFeatureInfo {
     std::string_view name;
     std::string_view description;
     std::span<const std::string_view> rawFields;
+    // Cycles by construction (the hour of day): any window shorter than its period differs
+    // from a baseline over whole periods, so drift verdicts leave it out.
+    bool cyclic = false;
 };
 
 std::span<const TransactionFeatureInfo> transactionFeatures();

@@ -116,12 +116,18 @@ void LoadRunner::finishedSending() {
 }
 
 void LoadRunner::sendHistory(int streams, int batch) {
+    const int planned = plan_.batch;
     plan_.batch = batch;
+    const auto started = Clock::now();
+    history_.markStart(0);
     std::vector<std::thread> workers;
     for (int i = 0; i < streams; ++i)
         workers.emplace_back([this] { streamWorker(true); });
     for (auto& w : workers)
         w.join();
+    history_.markEnd(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started).count());
+    plan_.batch = planned;
 }
 
 void LoadRunner::issueUnary(Clock::time_point intended, SourcedTransaction tx) {

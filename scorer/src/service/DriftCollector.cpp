@@ -140,6 +140,8 @@ std::vector<MetricFamily> DriftCollector::Collect() const {
             ClientMetric p;
             p.label = labels(*drift, s.name);
             p.label.push_back({"reference", "baseline"});
+            // Verdicts (the Overview's tile, alerts, release gates) select cyclic="false".
+            p.label.push_back({"cyclic", s.cyclic ? "true" : "false"});
             p.gauge.value = populationStabilityIndex(baselineShares(s), countsOf(s, window.counts));
             psi.metric.push_back(std::move(p));
 
@@ -170,6 +172,7 @@ std::vector<MetricFamily> DriftCollector::Collect() const {
                     ClientMetric p;
                     p.label = labels(*drift, r.name);
                     p.label.push_back({"reference", "stable"});
+                    p.label.push_back({"cyclic", s.cyclic ? "true" : "false"});
                     p.gauge.value = populationStabilityIndex(shares, countsOf(r, window.counts));
                     psi.metric.push_back(std::move(p));
                 }

@@ -55,8 +55,10 @@ FeatureDrift::FeatureDrift(std::string variant, const ModelManifest& manifest,
     const auto& features = manifest.schema.features;
     const auto& baseline = manifest.baseline;
     for (std::size_t i = 0; i < features.size(); ++i) {
-        if (baseline.contains("features") && baseline["features"].contains(features[i]))
+        if (baseline.contains("features") && baseline["features"].contains(features[i])) {
             addSeries(series_, features[i], baseline["features"][features[i]], i, false);
+            series_.back().cyclic = manifest.schema.isCyclic(features[i]);
+        }
     }
     if (baseline.contains("score"))
         addSeries(series_, "score", baseline["score"], 0, true);

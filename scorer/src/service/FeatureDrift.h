@@ -34,6 +34,7 @@ public:
         std::size_t bins() const { return baseline.edges.size() + 1; }
         std::size_t input = 0;  // index in the model's inputs (unused for the score)
         bool isScore = false;
+        bool cyclic = false;  // cycles by construction: exported, left out of verdicts
     };
     // Counts per counter, summed over the shards, with the moment they were read.
     struct Snapshot {

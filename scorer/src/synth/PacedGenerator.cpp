@@ -73,7 +73,7 @@ bool PacedGenerator::grow(EpochMillis now) {
         // As many cards as there will be: the next transaction is usually due a moment later,
         // and only slots that keep finding nothing (past the cap, or at night, when cards
         // transact less than their daily average) call for a higher per-card rate.
-        if (!supplyShort(now))
+        if (pacing_.realTime || !supplyShort(now))
             return false;
         raised =
             std::max(raised, pacing_.targetRate * kSecondsPerDay / static_cast<double>(cards()));

@@ -19,6 +19,10 @@ struct PacingConfig {
     // the per-card rate of training. 0 (a closed loop, which has no rate): the per-card rate
     // doubles each time the consumer catches up with now.
     double targetRate = 0;
+    // Open loop: once at now, send only what the population transacts in real time, never
+    // raising the per-card rate (slots with nothing due are skipped). For a demo whose
+    // features must match training; a load test wants its rate instead.
+    bool realTime = false;
     // Past this many cards the population stops growing and the per-card rate rises instead.
     std::size_t maxCards = 200'000;
 };

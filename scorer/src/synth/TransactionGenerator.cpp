@@ -128,7 +128,7 @@ TransactionGenerator::Card TransactionGenerator::makeCard(std::size_t index) {
     std::discrete_distribution<std::size_t> countryPick(kCountryWeights.begin(),
                                                         kCountryWeights.end());
     Card card;
-    card.id = "card-" + std::to_string(index);
+    card.id = config_.cardPrefix + "-" + std::to_string(index);
     card.country = std::string(kCountries[countryPick(rng_)]);
     card.amountMu = habit_(rng_);
     const int favourites = 3 + static_cast<int>(rng_() % 6);
@@ -199,6 +199,11 @@ void TransactionGenerator::push(EpochMillis time, std::uint32_t card, FraudPatte
 EpochMillis TransactionGenerator::drawLegitTime(EpochMillis after) {
     // A Poisson process thinned by the hour-of-day activity: the same daily count, most of
     // it by day.
+    if (!config_.diurnal) {
+        std::exponential_distribution<double> gap(config_.txnsPerCardPerDay /
+                                                  static_cast<double>(kDay));
+        return after + static_cast<EpochMillis>(gap(rng_)) + 1;
+    }
     const double peakPerMs = config_.txnsPerCardPerDay / static_cast<double>(kDay) / 0.62;
     std::exponential_distribution<double> gap(peakPerMs);
     EpochMillis t = after;

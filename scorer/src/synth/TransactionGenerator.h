@@ -42,8 +42,12 @@ struct GeneratorConfig {
     EpochMillis start = 0;    // simulated clock's origin (event time of the first draw)
     double fraudRate = 0.01;  // target share of fraudulent transactions (0.5-2 % typical)
     double txnsPerCardPerDay = 2.0;
+    // Cards transact more by day than by night (true), or evenly around the clock (false: a
+    // demo whose figures, velocity features included, are the same at any hour).
+    bool diurnal = true;
     DriftKnobs drift;
-    std::string idPrefix = "t";  // transaction ids are <prefix>-<seed>-<n>
+    std::string idPrefix = "t";       // transaction ids are <prefix>-<seed>-<n>
+    std::string cardPrefix = "card";  // card ids are <prefix>-<n>
 };
 
 struct GeneratedTransaction {

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <sstream>
 #include <thread>
 
@@ -47,6 +48,21 @@ std::vector<std::string> readTargetsFile(const std::filesystem::path& path) {
             out.push_back(line);
     }
     return out;
+}
+
+// {"amount_scale": 2, "category_shift": 0.1, "country_shift": 0}; absent knobs are off.
+fraud::DriftKnobs readDriftKnobs(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    const auto j = nlohmann::json::parse(in);
+    fraud::DriftKnobs knobs;
+    knobs.amountScale = j.value("amount_scale", 1.0);
+    knobs.categoryShift = j.value("category_shift", 0.0);
+    knobs.countryShift = j.value("country_shift", 0.0);
+    if (!(knobs.amountScale > 0) || knobs.categoryShift < 0 || knobs.categoryShift > 1 ||
+        knobs.countryShift < 0 || knobs.countryShift > 1)
+        throw std::invalid_argument("knobs out of range");
+    knobs.from = std::numeric_limits<fraud::EpochMillis>::max();  // TrafficSource: from now
+    return knobs;
 }
 
 double cpuSeconds() {
@@ -130,6 +146,17 @@ int main(int argc, char** argv) {
         .option("now", "",
                 "the event clock reads this RFC 3339 time at start (default: the wall clock; "
                 "for tests at chosen hours)")
+        .option("control-file", "",
+                "JSON file of drift knobs (amount_scale, category_shift, country_shift), applied "
+                "from the moment it changes (polled every second)")
+        .flag("real-time",
+              "open loop: once the simulated clock reaches now, send only what the population "
+              "transacts (slots with nothing due are skipped) rather than raise the per-card "
+              "rate to keep --rate")
+        .flag("flat-day", "cards transact evenly around the clock (default: more by day)")
+        .option("card-prefix", "card",
+                "card ids are PREFIX-N: a new prefix is a new population (a restarted demo must "
+                "not replay its cards' history twice)")
         .option("status-file", "",
                 "write the phase, warm-up progress and population here (JSON) every second")
         .option("amount-scale", "1", "drift: multiply amounts by this")
@@ -188,6 +215,8 @@ int main(int argc, char** argv) {
             g.seed = static_cast<std::uint64_t>(cli.integer("seed"));
             g.cards = static_cast<std::size_t>(cli.integer("cards", 1, 100'000'000));
             g.fraudRate = cli.number("fraud-rate", 0, 0.5);
+            g.cardPrefix = cli.get("card-prefix");
+            g.diurnal = !cli.enabled("flat-day");
             g.txnsPerCardPerDay = cli.number("txns-per-card-per-day", 0.01, 10'000);
             const fraud::EpochMillis now = clock.now();
             const double historyHours = cli.number("history-hours", 0, 24 * 30);
@@ -195,6 +224,7 @@ int main(int argc, char** argv) {
             pacing.maxCards = static_cast<std::size_t>(cli.integer("max-cards", 1, 100'000'000));
             if (plan.loop == fraud::LoadPlan::Loop::Open && plan.api == fraud::LoadPlan::Api::Unary)
                 pacing.targetRate = plan.rate;
+            pacing.realTime = cli.enabled("real-time");
             if (historyHours > 0) {
                 g.start = now - static_cast<fraud::EpochMillis>(historyHours * 3'600'000);
                 pacing.historyUntil = now;
@@ -232,6 +262,8 @@ int main(int argc, char** argv) {
         bool interrupted = false;
         std::uint64_t lastSent = 0;
         const std::string statusFile = cli.get("status-file");
+        const std::string controlFile = cli.get("control-file");
+        std::filesystem::file_time_type controlStamp{};
         while (!loadStarted || !runner.sendingDone()) {
             timespec tick{1, 0};
             const int sig = sigtimedwait(&signals, nullptr, &tick);
@@ -257,6 +289,20 @@ int main(int argc, char** argv) {
                     runner.updateTargets(next);
                 if (!cli.enabled("quiet")) {
                     std::cerr << "targets: " << next.size() << " from " << targetsFile << "\n";
+                }
+            }
+            if (!controlFile.empty() && std::filesystem::exists(controlFile) &&
+                std::filesystem::last_write_time(controlFile) != controlStamp) {
+                controlStamp = std::filesystem::last_write_time(controlFile);
+                try {
+                    const auto knobs = readDriftKnobs(controlFile);
+                    source->setDrift(knobs);
+                    std::cerr << "fraud-loadgen: drift from now on: amounts x" << knobs.amountScale
+                              << ", category shift " << knobs.categoryShift << ", country shift "
+                              << knobs.countryShift << "\n";
+                } catch (const std::exception& e) {
+                    std::cerr << "fraud-loadgen: " << controlFile << ": " << e.what()
+                              << " (ignored)\n";
                 }
             }
             for (const auto& note : source->takeNotes())

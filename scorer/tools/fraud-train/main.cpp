@@ -119,7 +119,8 @@ void addGeneratorFlags(fraud::CommandLine& cli, const char* cards, const char* f
         .option("txns-per-card-per-day", "2", "mean transactions per card per simulated day")
         .option("amount-scale", "1", "drift: multiply every amount by this")
         .option("category-shift", "0", "drift: share of transactions moved to high-risk categories")
-        .option("country-shift", "0", "drift: share of transactions reported abroad");
+        .option("country-shift", "0", "drift: share of transactions reported abroad")
+        .flag("flat-day", "cards transact evenly around the clock (default: more by day)");
 }
 
 fraud::GeneratorConfig generatorConfig(const fraud::CommandLine& cli, fraud::EpochMillis start) {
@@ -134,6 +135,7 @@ fraud::GeneratorConfig generatorConfig(const fraud::CommandLine& cli, fraud::Epo
     g.drift.categoryShift = cli.number("category-shift");
     g.drift.countryShift = cli.number("country-shift");
     g.drift.from = start;
+    g.diurnal = !cli.enabled("flat-day");
     if (g.cards == 0 || g.txnsPerCardPerDay <= 0)
         throw std::invalid_argument("--cards and --txns-per-card-per-day must be positive");
     return g;
@@ -176,6 +178,8 @@ int synthetic(int argc, char** argv) {
                             {"amount_scale", config.drift.amountScale},
                             {"category_shift", config.drift.categoryShift},
                             {"country_shift", config.drift.countryShift},
+                            {"diurnal", config.diurnal},
+                            {"history_warmup_hours", 24},
                             {"start", fraud::formatRfc3339(start)}}}};
     return publish(cli, registry, std::move(request));
 }
