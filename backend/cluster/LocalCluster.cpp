@@ -58,6 +58,12 @@ LocalCluster::LocalCluster(Config config, QObject* parent)
     connect(&loadStatusPoll_, &QTimer::timeout, this, &LocalCluster::readLoadStatus);
 }
 
+QStringList LocalCluster::populationArgs() const {
+    // One place, so that the demo traffic behaves exactly as the training data did.
+    return {"--txns-per-card-per-day", QString::number(config_.txnsPerCardPerDay), "--fraud-rate",
+            QString::number(config_.fraudRate), "--flat-day"};
+}
+
 int LocalCluster::loadCards() const {
     return std::max(1, static_cast<int>(std::ceil(config_.loadRate * 86'400 /
                                                   std::max(config_.txnsPerCardPerDay, 1e-9))));
@@ -125,17 +131,13 @@ void LocalCluster::train(int step) {
                      config_.registry,
                      "--cards",
                      QString::number(config_.trainCards),
-                     "--txns-per-card-per-day",
-                     QString::number(config_.txnsPerCardPerDay),
-                     "--fraud-rate",
-                     QString::number(config_.fraudRate),
-                     "--flat-day",
                      "--transactions",
                      QString::number(config_.trainTransactions),
                      "--rounds",
                      "200",
                      "--seed",
                      QString::number(step)};
+    args << populationArgs();
     if (step == 2)
         args << "--amount-scale"
              << "1.2"
@@ -381,39 +383,32 @@ void LocalCluster::startLoad() {
     // its cards' day of history a second time on top of what the scorers remember.
     ++loadStarts_;
     QFile::remove(work.filePath("loadgen-status.json"));
-    load_ = spawn(QDir(config_.binDir).filePath("fraud-loadgen"),
-                  {"--targets-file",
-                   work.filePath("loadgen-targets.txt"),
-                   "--mode",
-                   "open",
-                   "--rate",
-                   QString::number(config_.loadRate),
-                   "--warmup",
-                   "0",
-                   "--duration",
-                   QString::number(7 * 86400),
-                   "--cards",
-                   QString::number(loadCards()),
-                   "--max-cards",
-                   QString::number(std::max(loadCards(), 200'000)),
-                   "--txns-per-card-per-day",
-                   QString::number(config_.txnsPerCardPerDay),
-                   "--history-hours",
-                   QString::number(config_.historyHours),
-                   "--fraud-rate",
-                   QString::number(config_.fraudRate),
-                   "--seed",
-                   QString::number(loadStarts_),
-                   "--card-prefix",
-                   QStringLiteral("demo%1-card").arg(loadStarts_),
-                   "--real-time",
-                   "--flat-day",
-                   "--status-file",
-                   work.filePath("loadgen-status.json"),
-                   "--control-file",
-                   work.filePath("loadgen-control.json"),
-                   "--quiet"},
-                  "loadgen.log");
+    QStringList args = {"--targets-file",
+                        work.filePath("loadgen-targets.txt"),
+                        "--mode",
+                        "open",
+                        "--rate",
+                        QString::number(config_.loadRate),
+                        "--warmup",
+                        "0",
+                        "--duration",
+                        QString::number(7 * 86400),
+                        "--cards",
+                        QString::number(loadCards()),
+                        "--history-hours",
+                        QString::number(config_.historyHours),
+                        "--seed",
+                        QString::number(loadStarts_),
+                        "--card-prefix",
+                        QStringLiteral("demo%1-card").arg(loadStarts_),
+                        "--real-time",
+                        "--status-file",
+                        work.filePath("loadgen-status.json"),
+                        "--control-file",
+                        work.filePath("loadgen-control.json"),
+                        "--quiet"};
+    args << populationArgs();
+    load_ = spawn(QDir(config_.binDir).filePath("fraud-loadgen"), args, "loadgen.log");
     state_.loadRunning = true;
     state_.loadPid = load_->processId();
     state_.loadPhase = config_.historyHours > 0 ? LocalClusterState::LoadPhase::WarmingUp

@@ -92,6 +92,8 @@ private:
     void afterServiceExit(const std::function<void()>& restart);
     void writeTargets();
     void readLoadStatus();
+    // The flags that make the simulated population behave as in training (trainer and demo).
+    QStringList populationArgs() const;
     void publish();
     QProcess* spawn(const QString& program, const QStringList& args, const QString& logName,
                     bool mergeChannels = false);

@@ -34,7 +34,7 @@ private slots:
         QProcess p;
         p.setProcessChannelMode(QProcess::MergedChannels);
         p.start(console, {"--local", "--registry", dir_.filePath("registry"), "--work-dir",
-                          dir_.filePath("work-" + page), "--load-rate", "100", "--screenshot", png,
+                          dir_.filePath("work-" + page), "--load-rate", "50", "--screenshot", png,
                           "--page", page, "--screenshot-timeout", "240"});
         QVERIFY(p.waitForFinished(300'000));
         QVERIFY2(p.exitCode() == 0, p.readAll().constData());

@@ -22,7 +22,11 @@ echo "generated $count transactions under faketime, the latest at $latest"
 grep -q "reached now" "$work/generate.err" || { echo "FAIL: no word that it stopped at now"; exit 1; }
 
 cp -r "$registry" "$work/registry"
-faketime -f "@$fake" "$scorer" --registry "$work/registry" --listen 127.0.0.1:0 \
+# The library itself rather than the faketime wrapper, which forks: $! must be the scorer, so
+# that the trap stops it. The multithreaded variant, as the scorer runs threads.
+lib=$(find /usr/lib -name libfaketimeMT.so.1 | head -n 1)
+[ -n "$lib" ] || { echo "FAIL: libfaketime is not installed"; exit 1; }
+LD_PRELOAD=$lib FAKETIME="@$fake" "$scorer" --registry "$work/registry" --listen 127.0.0.1:0 \
   --metrics-listen 127.0.0.1:0 --ready-file "$work/ready.json" --drain-seconds 0 \
   > /dev/null 2> "$work/scorer.log" &
 pid=$!

@@ -141,8 +141,8 @@ int main(int argc, char** argv) {
                 "RECORD_HISTORY_ONLY, as fast as the scorers take them, to warm their card "
                 "histories; the simulated clock then starts that long ago")
         .option("max-cards", "200000",
-                "the population grows up to this many cards once the simulated clock reaches "
-                "now; past it the per-card rate rises instead")
+                "the population grows up to this many cards (or --cards, if more) once the "
+                "simulated clock reaches now; past it the per-card rate rises instead")
         .option("now", "",
                 "the event clock reads this RFC 3339 time at start (default: the wall clock; "
                 "for tests at chosen hours)")
@@ -232,8 +232,7 @@ int main(int argc, char** argv) {
                 g.start = now - static_cast<fraud::EpochMillis>(
                                     cli.number("sim-start-days-ago", 0, 3650) * 86'400'000);
             }
-            if (g.cards > pacing.maxCards)
-                throw std::invalid_argument("--cards is above --max-cards");
+            pacing.maxCards = std::max(pacing.maxCards, g.cards);  // a cap on growth only
             source = fraud::TrafficSource::synthetic(g, pacing, clock);
         }
         fraud::DriftKnobs drift;
