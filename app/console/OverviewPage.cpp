@@ -66,15 +66,15 @@ OverviewPage::OverviewPage(QWidget* parent) : QWidget(parent) {
                         QString::number(kMinDriftSamples) + ")))",
                     1, [this](StatTile*, std::optional<double> psi, const auto& labels) {
                         const auto f = labels.find(QStringLiteral("feature"));
-                        drift_psi_ = psi;
-                        drift_feature_ = f == labels.end() ? QString() : f->second;
+                        driftPsi_ = psi;
+                        driftFeature_ = f == labels.end() ? QString() : f->second;
                         showDrift();
                     });
     panels_.addInstantQuery("sum(fraud_scorer_drift_window_samples{variant=\"stable\"})",
                             [this](const PrometheusResult& r) {
-                                drift_samples_.reset();
+                                driftSamples_.reset();
                                 if (r.ok() && !r.series.empty() && !r.series[0].samples.empty())
-                                    drift_samples_ = r.series[0].samples[0].value;
+                                    driftSamples_ = r.series[0].samples[0].value;
                                 showDrift();
                             });
     panels_.addInstantQuery(
@@ -88,7 +88,7 @@ OverviewPage::OverviewPage(QWidget* parent) : QWidget(parent) {
                     cyclic << f->second;
             }
             cyclic.sort();
-            drift_cyclic_ = cyclic.join(", ");
+            driftCyclic_ = cyclic.join(", ");
             showDrift();
         });
     // Scores per CPU-second across the cluster; replicas (one core each) for the target at 70 %.
@@ -147,11 +147,11 @@ void OverviewPage::showDrift() {
     if (warmup_)
         return;
     const QString samples =
-        drift_samples_ ? QLocale().toString(std::llround(*drift_samples_)) : QStringLiteral("no");
-    const QString leftOut = drift_cyclic_.isEmpty()
+        driftSamples_ ? QLocale().toString(std::llround(*driftSamples_)) : QStringLiteral("no");
+    const QString leftOut = driftCyclic_.isEmpty()
                                 ? QString()
-                                : QStringLiteral("; %1 left out (cyclic)").arg(drift_cyclic_);
-    if (!drift_psi_) {
+                                : QStringLiteral("; %1 left out (cyclic)").arg(driftCyclic_);
+    if (!driftPsi_) {
         drift_->setValue(std::nullopt, {},
                          QStringLiteral("not enough data: %1 scores in the window, %2 a replica "
                                         "needed")
@@ -159,13 +159,13 @@ void OverviewPage::showDrift() {
                              .arg(kMinDriftSamples));
         return;
     }
-    const double psi = *drift_psi_;
+    const double psi = *driftPsi_;
     const QString verdict = psi < 0.1    ? QStringLiteral("stable")
                             : psi < 0.25 ? QStringLiteral("worth a look")
                                          : QStringLiteral("shifted");
     drift_->setValue(
         psi, {},
-        QStringLiteral("%1: %2 · %3 scores%4").arg(drift_feature_, verdict, samples, leftOut));
+        QStringLiteral("%1: %2 · %3 scores%4").arg(driftFeature_, verdict, samples, leftOut));
 }
 
 void OverviewPage::setWarmup(std::optional<double> progress) {

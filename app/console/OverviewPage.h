@@ -47,10 +47,10 @@ private:
     QLabel* banner_ = nullptr;
     std::optional<double> warmup_;
     StatTile* drift_ = nullptr;
-    std::optional<double> drift_psi_;
-    std::optional<double> drift_samples_;
-    QString drift_feature_;
-    QString drift_cyclic_;
+    std::optional<double> driftPsi_;
+    std::optional<double> driftSamples_;
+    QString driftFeature_;
+    QString driftCyclic_;
     StatTile* latency_ = nullptr;
     TimeSeriesChart* latencyChart_ = nullptr;
     double sloMs_ = 2.0;

@@ -87,7 +87,7 @@ void LoadRunner::start() {
     if (plan_.api == LoadPlan::Api::Stream) {
         activeWorkers_ = plan_.concurrency;
         for (int i = 0; i < plan_.concurrency; ++i)
-            threads_.emplace_back([this] { streamWorker(false); });
+            threads_.emplace_back([this] { streamWorker(false, plan_.batch); });
     } else if (plan_.loop == LoadPlan::Loop::Open) {
         activeWorkers_ = 1;
         threads_.emplace_back([this] { openLoop(); });
@@ -116,18 +116,15 @@ void LoadRunner::finishedSending() {
 }
 
 void LoadRunner::sendHistory(int streams, int batch) {
-    const int planned = plan_.batch;
-    plan_.batch = batch;
     const auto started = Clock::now();
     history_.markStart(0);
     std::vector<std::thread> workers;
     for (int i = 0; i < streams; ++i)
-        workers.emplace_back([this] { streamWorker(true); });
+        workers.emplace_back([this, batch] { streamWorker(true, batch); });
     for (auto& w : workers)
         w.join();
     history_.markEnd(
         std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started).count());
-    plan_.batch = planned;
 }
 
 void LoadRunner::issueUnary(Clock::time_point intended, SourcedTransaction tx) {
@@ -209,7 +206,7 @@ void LoadRunner::openLoop() {
     finishedSending();
 }
 
-void LoadRunner::streamWorker(bool historyOnly) {
+void LoadRunner::streamWorker(bool historyOnly, int batchSize) {
     struct Stream {
         std::unique_ptr<grpc::ClientContext> context;
         std::unique_ptr<grpc::ClientReaderWriter<v1::ScoreBatch, v1::ScoreBatchResult>> rw;
@@ -231,7 +228,7 @@ void LoadRunner::streamWorker(bool historyOnly) {
         const auto sendTime = Clock::now();
         const bool warm = sendTime < warmupEnd_;
         if (historyOnly ? stopRequested_ || !source_.warmingUp()
-                        : !admit(sendTime, static_cast<std::uint64_t>(plan_.batch)))
+                        : !admit(sendTime, static_cast<std::uint64_t>(batchSize)))
             break;
         {
             std::lock_guard lock(targetsMutex_);
@@ -242,7 +239,7 @@ void LoadRunner::streamWorker(bool historyOnly) {
         }
         byTarget.assign(set->stubs.size() * 2, {});
         int taken = 0;
-        for (; taken < plan_.batch; ++taken) {
+        for (; taken < batchSize; ++taken) {
             SourcedTransaction tx;
             if (historyOnly) {
                 if (!source_.warmingUp())

@@ -89,8 +89,9 @@ private:
     void issueUnary(Clock::time_point intended, SourcedTransaction tx);
     void onUnaryDone(UnaryCall* call, const grpc::Status& status);
     void openLoop();
-    // Batches on streams until the measured phase ends, or (historyOnly) the warm-up history.
-    void streamWorker(bool historyOnly);
+    // Batches of `batch` on streams until the measured phase ends, or (historyOnly) until
+    // the warm-up history is all sent.
+    void streamWorker(bool historyOnly, int batch);
     void finishedSending();
 
     LoadPlan plan_;

@@ -33,10 +33,6 @@ double PacedGenerator::warmupProgress() {
         static_cast<double>(done) / static_cast<double>(pacing_.historyUntil - start_), 0.0, 1.0);
 }
 
-double PacedGenerator::realTimeRate() const {
-    return static_cast<double>(cards()) * txnsPerCardPerDay() / kSecondsPerDay;
-}
-
 std::optional<PacedTransaction> PacedGenerator::next() {
     const EpochMillis now = clock_.now();
     if (generator_.peekTime() > now) {

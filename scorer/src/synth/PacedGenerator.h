@@ -65,8 +65,6 @@ public:
 
     std::size_t cards() const { return generator_.cardCount(); }
     double txnsPerCardPerDay() const { return generator_.config().txnsPerCardPerDay; }
-    // Transactions a second the population makes in real time.
-    double realTimeRate() const;
     // Whether the simulated clock has reached now at least once.
     bool caughtUp() const { return caughtUp_; }
     const EventClock& clock() const { return clock_; }
