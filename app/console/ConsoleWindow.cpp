@@ -304,6 +304,10 @@ bool ConsoleWindow::showPage(const QString& name) {
 }
 
 bool ConsoleWindow::pageHasData(const QString& name) const {
+    // While the demo traffic warms card histories, no page shows live figures yet.
+    if (local_ && local_->state().loadRunning &&
+        local_->state().loadPhase == LocalClusterState::LoadPhase::WarmingUp)
+        return false;
     if (name == "Overview")
         return overview_->hasData();
     if (name == "Cluster")
