@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <iomanip>
@@ -13,13 +14,14 @@
 #include "DecisionPrinter.h"
 #include "common/CommandLine.h"
 #include "control/ControlClient.h"
-#include "fraud/v1/scoring.grpc.pb.h"
+#include "decisions/DecisionStream.h"
+#include "prometheus/ScorerQueries.h"
 
 namespace fraudops {
 namespace {
 
-constexpr const char* kCommands[] = {"status",  "models",   "audit", "canary",
-                                     "promote", "rollback", "abort", "watch"};
+constexpr const char* kCommands[] = {"status",  "models",   "audit", "canary",  "promote",
+                                     "rollback", "abort",   "watch", "metrics"};
 
 std::string json(const google::protobuf::Message& m) {
     std::string out;
@@ -68,9 +70,16 @@ std::uint64_t expectedGeneration(const fraud::CommandLine& cli, ControlClient& c
     return status.value->generation_seen();
 }
 
+// Every replica named by --endpoint (comma-separated), merged; reconnects when one goes away
+// and says what was missed. Exits 1 if every replica refuses the token.
 int watch(const fraud::CommandLine& cli) {
-    const auto endpoint = endpointFrom(cli);
-    auto stub = fraud::v1::Scoring::NewStub(makeChannel(endpoint));
+    std::vector<ScorerEndpoint> endpoints;
+    const ScorerEndpoint common = endpointFrom(cli);
+    for (const QString& address : QString::fromStdString(common.address).split(',', Qt::SkipEmptyParts)) {
+        ScorerEndpoint e = common;
+        e.address = address.trimmed().toStdString();
+        endpoints.push_back(e);
+    }
     fraud::v1::WatchDecisionsRequest request;
     request.set_min_score(cli.number("min-score", 0, 1));
     request.set_max_per_second(cli.number("rate", 0, 10'000));
@@ -86,35 +95,81 @@ int watch(const fraud::CommandLine& cli) {
         request.add_variants(fraud::v1::VARIANT_CANARY);
     if (cli.get("variant") == "stable")
         request.add_variants(fraud::v1::VARIANT_STABLE);
-    grpc::ClientContext context;  // no deadline: it runs until stopped
-    if (!endpoint.bearerToken.empty())
-        context.AddMetadata("authorization", "Bearer " + endpoint.bearerToken);
-    auto reader = stub->WatchDecisions(&context, request);
-    fraud::v1::LiveDecision d;
+    DecisionStream stream(endpoints, request);
+    stream.start();
     const long limit = cli.integer("count", 0, 1'000'000'000);
     long seen = 0;
-    while ((limit == 0 || seen < limit) && reader->Read(&d)) {
-        ++seen;
-        if (cli.enabled("json")) {
-            std::cout << json(d) << std::endl;
-            continue;
+    quint64 droppedShown = 0;
+    std::size_t gapsShown = 0;
+    while (limit == 0 || seen < limit) {
+        const auto batch = stream.take(static_cast<std::size_t>(limit == 0 ? 256 : limit - seen),
+                                       std::chrono::milliseconds(500));
+        const auto stats = stream.stats();
+        // Said once each, on stderr: what this watcher missed, and the replicas it lost.
+        for (; gapsShown < stats.gaps.size(); ++gapsShown) {
+            std::cerr << "fraudctl: lost " << stats.gaps[gapsShown].address.toStdString()
+                      << "; reconnecting\n";
         }
-        if (d.dropped_before() > 0)
-            std::cout << "(" << d.dropped_before() << " decisions dropped: reading too slowly)\n";
-        std::cout << d.replica() << " g" << d.generation() << " ";
-        printDecision(std::cout, d.transaction(), d.result(), 4);
+        const quint64 dropped = stats.droppedByScorer + stats.droppedByQueue;
+        if (dropped > droppedShown) {
+            std::cout << "(" << dropped - droppedShown << " decisions dropped: reading too slowly)\n";
+            droppedShown = dropped;
+        }
+        const bool allRefused =
+            std::all_of(stats.connections.begin(), stats.connections.end(), [](const auto& c) {
+                return c.lastError.startsWith("UNAUTHENTICATED") ||
+                       c.lastError.startsWith("PERMISSION_DENIED");
+            });
+        if (batch.empty() && allRefused) {
+            std::cerr << "fraudctl: " << stats.connections.front().lastError.toStdString() << "\n";
+            return 1;
+        }
+        for (const auto& d : batch) {
+            ++seen;
+            if (cli.enabled("json")) {
+                std::cout << json(d) << std::endl;
+                continue;
+            }
+            std::cout << d.replica() << " g" << d.generation() << " ";
+            printDecision(std::cout, d.transaction(), d.result(), 4);
+        }
+        std::cout.flush();
     }
-    if (limit > 0 && seen >= limit) {
-        context.TryCancel();
-        reader->Finish();
-        return 0;
-    }
-    const auto status = reader->Finish();
-    if (!status.ok()) {
-        std::cerr << "fraudctl: " << status.error_message() << " (code " << status.error_code()
-                  << ")\n";
+    return 0;
+}
+
+int metrics(const fraud::CommandLine& cli) {
+    PrometheusEndpoint prometheus;
+    prometheus.baseUrl = QString::fromStdString(cli.get("prometheus"));
+    prometheus.timeout = std::chrono::milliseconds(cli.integer("deadline-ms", 1, 3'600'000));
+    const auto f = readScorerFigures(prometheus, QString::fromStdString(cli.get("job")),
+                                     std::chrono::seconds(cli.integer("window", 1, 86'400)));
+    if (!f.error.isEmpty()) {
+        std::cerr << "fraudctl: " << f.error.toStdString() << "\n";
         return 1;
     }
+    const auto show = [](const char* name, const std::optional<double>& v, const char* unit) {
+        std::cout << std::left << std::setw(16) << name;
+        if (v)
+            std::cout << std::fixed << std::setprecision(2) << *v << unit << "\n";
+        else
+            std::cout << "no data\n";
+    };
+    if (cli.enabled("json")) {
+        const auto j = [](const std::optional<double>& v) {
+            return v ? std::to_string(*v) : std::string("null");
+        };
+        std::cout << "{\"scores_per_second\": " << j(f.scoresPerSecond) << ", \"p99_ms\": "
+                  << j(f.p99Ms) << ", \"error_percent\": " << j(f.errorPercent)
+                  << ", \"decline_percent\": " << j(f.declinePercent)
+                  << ", \"replicas_up\": " << j(f.replicasUp) << "}\n";
+        return 0;
+    }
+    show("scores/s", f.scoresPerSecond, "");
+    show("p99 (Score)", f.p99Ms, " ms");
+    show("errors", f.errorPercent, " %");
+    show("declines", f.declinePercent, " %");
+    show("replicas up", f.replicasUp, "");
     return 0;
 }
 
@@ -132,7 +187,11 @@ int releaseCommand(int argc, char** argv) {
     const std::string command = argv[1];
     fraud::CommandLine cli("fraudctl " + command,
                            command == "watch"
-                               ? "Prints live decisions as the scorer makes them (sampled)."
+                               ? "Prints live decisions as the scorers make them (sampled), "
+                                 "merged across every --endpoint (comma-separated)."
+                           : command == "metrics"
+                               ? "Prints the cluster's headline figures from Prometheus: "
+                                 "scores/s, p99 latency, error and decline rates, replicas up."
                                : "Reads or changes the rollout through a scorer's Control API. "
                                  "Changes need an admin token and a reason, and name the "
                                  "generation they expect (default: the current one).",
@@ -159,10 +218,17 @@ int releaseCommand(int argc, char** argv) {
             .option("count", "0", "stop after this many (0: never)")
             .flag("explain", "with each decision's explanation");
     }
+    if (command == "metrics") {
+        cli.option("prometheus", "http://127.0.0.1:9090", "Prometheus's URL")
+            .option("job", "fraud-scorer", "the Prometheus job that scrapes the scorers")
+            .option("window", "60", "seconds of rate()");
+    }
     if (!cli.parse(argc, argv, 2, std::cout, std::cerr))
         return cli.exitCode();
     if (command == "watch")
         return watch(cli);
+    if (command == "metrics")
+        return metrics(cli);
 
     ControlClient client(endpointFrom(cli));
     const bool asJson = cli.enabled("json");

@@ -25,7 +25,8 @@ constexpr const char* kUsage =
     "  promote   make the canary stable\n"
     "  rollback  return to the previous stable version\n"
     "  abort     remove the canary\n"
-    "  watch     print live decisions as they are made\n\n"
+    "  watch     print live decisions as they are made, from one or more replicas\n"
+    "  metrics   the cluster's headline figures from Prometheus\n\n"
     "Run fraudctl COMMAND --help for a command's flags.\n";
 
 int score(int argc, char** argv, bool explainOnly) {

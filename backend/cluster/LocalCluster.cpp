@@ -1,42 +1,23 @@
 #include "cluster/LocalCluster.h"
 
-#include <signal.h>
-#include <sys/prctl.h>
-
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
-#include <QFileInfo>
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QRegularExpression>
-#include <QSaveFile>
 #include <algorithm>
 #include <cmath>
+
+#include "cluster/AtomicFile.h"
+#include "cluster/LocalPrometheus.h"
+#include "cluster/ProcessSupervisor.h"
 
 namespace fraudops {
 namespace {
 
-constexpr auto kFirstBackoff = std::chrono::milliseconds(1000);
-constexpr auto kMaxBackoff = std::chrono::milliseconds(30'000);
-constexpr auto kHealthyAfter = std::chrono::seconds(60);
 // The scorers accept events up to this old: the demo's population runs in real time once
 // warmed, but a long-lived open loop's simulated clock may fall behind now a little.
 constexpr int kMaxEventAgeDays = 30;
-
-bool anyRunning(const QObject* owner) {
-    const auto processes = owner->findChildren<QProcess*>();
-    return std::any_of(processes.begin(), processes.end(),
-                       [](const QProcess* p) { return p->state() != QProcess::NotRunning; });
-}
-
-bool writeAtomically(const QString& path, const QByteArray& content) {
-    QSaveFile f(path);
-    if (!f.open(QIODevice::WriteOnly))
-        return false;
-    f.write(content);
-    return f.commit();
-}
 
 }  // namespace
 
@@ -44,14 +25,30 @@ struct LocalCluster::Child {
     QProcess* process = nullptr;
     LocalReplica info;
     QByteArray output;
-    std::chrono::milliseconds backoff = kFirstBackoff;
+    RestartBackoff backoff;
+    QElapsedTimer running;
     bool retiring = false;  // scaled away: not restarted
     QTimer* restart = nullptr;
 };
 
 LocalCluster::LocalCluster(Config config, QObject* parent)
-    : QObject(parent), config_(std::move(config)) {
+    : QObject(parent),
+      config_(std::move(config)),
+      supervisor_(new ProcessSupervisor(config_.workDir, this)),
+      prometheus_(new LocalPrometheus(*supervisor_, config_.prometheusBinary, config_.workDir,
+                                      config_.scrapeInterval, this)) {
     qRegisterMetaType<fraudops::LocalClusterState>();
+    connect(supervisor_, &ProcessSupervisor::failedToStart, this, [this](const QString& program) {
+        state_.message = "cannot start " + program;
+        publish();
+    });
+    connect(prometheus_, &LocalPrometheus::changed, this, [this] {
+        state_.prometheusUp = prometheus_->up();
+        state_.prometheusUrl = prometheus_->url();
+        state_.prometheusPid = prometheus_->pid();
+        publish();
+    });
+    connect(prometheus_, &LocalPrometheus::exited, this, &LocalCluster::afterExit);
     state_.desiredReplicas = config_.replicas;
     state_.loadRate = config_.loadRate;
     loadStatusPoll_.setInterval(1000);
@@ -70,47 +67,17 @@ int LocalCluster::loadCards() const {
 }
 
 LocalCluster::~LocalCluster() {
-    // Children die with us anyway (PR_SET_PDEATHSIG); this is the clean way.
     stopping_ = true;
-    for (QProcess* p : findChildren<QProcess*>()) {
+    prometheus_->stopRestarting();
+    // The supervisor ends the children as it goes; nothing of ours reacts any more.
+    for (QProcess* p : supervisor_->findChildren<QProcess*>())
         p->disconnect(this);
-        if (p->state() != QProcess::NotRunning) {
-            p->terminate();
-            if (!p->waitForFinished(2000))
-                p->kill();
-            p->waitForFinished(1000);
-        }
-    }
-}
-
-QProcess* LocalCluster::spawn(const QString& program, const QStringList& args,
-                              const QString& logName, bool mergeChannels) {
-    auto* p = new QProcess(this);
-    if (mergeChannels) {
-        // Both streams into the log file.
-        p->setProcessChannelMode(QProcess::MergedChannels);
-        p->setStandardOutputFile(QDir(config_.workDir).filePath(logName), QIODevice::Append);
-    }
-    // The child is killed when the console's thread that started it ends, even by SIGKILL.
-    p->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
-    if (!logName.isEmpty() && !mergeChannels)
-        p->setStandardErrorFile(QDir(config_.workDir).filePath(logName), QIODevice::Append);
-    connect(p, &QProcess::errorOccurred, this, [this, program](QProcess::ProcessError e) {
-        if (e == QProcess::FailedToStart) {
-            state_.message = "cannot start " + program;
-            publish();
-        }
-    });
-    p->start(program, args);
-    return p;
+    delete supervisor_;
 }
 
 void LocalCluster::start() {
     QDir().mkpath(config_.workDir);
     stopping_ = false;
-    // Prometheus's data is this run's alone: series of an earlier run's replicas would count
-    // as up for five minutes (Prometheus's lookback) and mix with this one's.
-    QDir(QDir(config_.workDir).filePath("prometheus-data")).removeRecursively();
     // The drift knob of an earlier run does not carry over.
     QFile::remove(QDir(config_.workDir).filePath("loadgen-control.json"));
     if (QFile::exists(QDir(config_.registry).filePath("rollout.json"))) {
@@ -143,12 +110,14 @@ void LocalCluster::train(int step) {
              << "1.2"
              << "--set-stable"
              << "no";
-    trainer_ = spawn(QDir(config_.binDir).filePath("fraud-train"), args, "train.log");
+    trainer_ = supervisor_->spawn(QDir(config_.binDir).filePath("fraud-train"), args, "train.log");
     connect(trainer_, &QProcess::finished, this, [this, step](int code, QProcess::ExitStatus s) {
         trainer_->deleteLater();
         trainer_ = nullptr;
-        if (stopping_)
+        if (stopping_) {
+            afterExit();
             return;
+        }
         if (s != QProcess::NormalExit || code != 0) {
             fail(QStringLiteral("training v%1 failed (see %2)")
                      .arg(step)
@@ -170,7 +139,7 @@ void LocalCluster::startRunning() {
     state_.phase = LocalClusterState::Phase::Running;
     state_.message.clear();
     scaleTo(config_.replicas);
-    startPrometheus();
+    prometheus_->start();
     publish();
 }
 
@@ -192,21 +161,21 @@ void LocalCluster::scaleTo(int replicas) {
             continue;
         }
         c->retiring = true;
-        c->info.state = LocalReplica::State::Stopping;
+        c->info.health = ReplicaHealth::Stopping;
         if (c->restart)
             c->restart->stop();
         if (c->process && c->process->state() != QProcess::NotRunning)
             c->process->terminate();
     }
-    for (int index = 0; active < replicas; ++index) {
+    for (int slot = 0; active < replicas; ++slot) {
         const bool taken = std::any_of(replicas_.begin(), replicas_.end(), [&](const auto& c) {
-            return !c->retiring && c->info.index == index;
+            return !c->retiring && c->info.slot == slot;
         });
         if (taken)
             continue;
         auto child = std::make_unique<Child>();
-        child->info.index = index;
-        child->info.name = QStringLiteral("local-%1").arg(index);
+        child->info.slot = slot;
+        child->info.name = QStringLiteral("local-%1").arg(slot);
         replicas_.push_back(std::move(child));
         startReplica(replicas_.size() - 1);
         ++active;
@@ -221,7 +190,7 @@ void LocalCluster::scaleTo(int replicas) {
 
 void LocalCluster::startReplica(std::size_t slot) {
     Child* c = replicas_[slot].get();
-    c->info.state = LocalReplica::State::Starting;
+    c->info.health = ReplicaHealth::Starting;
     c->info.address.clear();
     c->info.grpcPort = c->info.metricsPort = 0;
     c->output.clear();
@@ -234,8 +203,10 @@ void LocalCluster::startReplica(std::size_t slot) {
                      "--drift-window",   QString::number(config_.driftWindow.count())};
     if (!config_.tokensFile.isEmpty())
         args << "--tokens-file" << config_.tokensFile;
-    c->process = spawn(QDir(config_.binDir).filePath("fraud-scorer"), args, c->info.name + ".log");
+    c->process =
+        supervisor_->spawn(QDir(config_.binDir).filePath("fraud-scorer"), args, c->info.name + ".log");
     c->info.pid = c->process->processId();
+    c->running.start();
     connect(c->process, &QProcess::readyReadStandardOutput, this, [this, c] {
         c->output += c->process->readAllStandardOutput();
         for (qsizetype nl; (nl = c->output.indexOf('\n')) >= 0;) {
@@ -247,7 +218,7 @@ void LocalCluster::startReplica(std::size_t slot) {
             c->info.grpcPort = ready.value("grpc_port").toInt();
             c->info.metricsPort = ready.value("metrics_port").toInt();
             c->info.address = QStringLiteral("127.0.0.1:%1").arg(c->info.grpcPort);
-            c->info.state = LocalReplica::State::Up;
+            c->info.health = ReplicaHealth::Up;
             c->info.upSince = QDateTime::currentDateTimeUtc();
             writeTargets();
             if (!load_)
@@ -260,9 +231,6 @@ void LocalCluster::startReplica(std::size_t slot) {
             c->info.lastExit = status == QProcess::CrashExit
                                    ? QStringLiteral("killed by a signal")
                                    : QStringLiteral("exited with code %1").arg(code);
-            const bool wasHealthy =
-                c->info.upSince.isValid() &&
-                c->info.upSince.secsTo(QDateTime::currentDateTimeUtc()) > kHealthyAfter.count();
             c->process->deleteLater();
             c->process = nullptr;
             c->info.pid = 0;
@@ -272,11 +240,9 @@ void LocalCluster::startReplica(std::size_t slot) {
                     c->restart->deleteLater();
                 std::erase_if(replicas_, [c](const auto& p) { return p.get() == c; });
             } else {
-                // Keep the desired count: restart, with backoff unless it had been healthy.
-                if (wasHealthy)
-                    c->backoff = kFirstBackoff;
+                // Keep the desired count: restart in the same slot, after a backoff.
                 ++c->info.restarts;
-                c->info.state = LocalReplica::State::WaitingToRestart;
+                c->info.health = ReplicaHealth::Restarting;
                 if (!c->restart) {
                     c->restart = new QTimer(this);
                     c->restart->setSingleShot(true);
@@ -287,92 +253,27 @@ void LocalCluster::startReplica(std::size_t slot) {
                             startReplica(static_cast<std::size_t>(it - replicas_.begin()));
                     });
                 }
-                c->restart->start(c->backoff);
-                c->backoff = std::min(c->backoff * 2, kMaxBackoff);
+                c->restart->start(
+                    c->backoff.afterRun(std::chrono::milliseconds(c->running.elapsed())));
             }
             writeTargets();
             publish();
-            if (stopping_ && !anyRunning(this))
-                emit stopped();
+            afterExit();
         });
 }
 
-void LocalCluster::restartReplica(int index) {
+void LocalCluster::restartReplica(int slot) {
     for (auto& c : replicas_) {
-        if (c->info.index == index && !c->retiring && c->process) {
-            c->backoff = std::chrono::milliseconds(0);  // on purpose: no backoff
+        if (c->info.slot == slot && !c->retiring && c->process) {
+            c->backoff.skipNext();  // on purpose: no backoff
             c->process->terminate();
         }
     }
 }
 
-void LocalCluster::startPrometheus() {
-    const QDir work(config_.workDir);
-    const QString configFile = work.filePath("prometheus.yml");
-    const auto interval = QString::number(config_.scrapeInterval.count()) + "s";
-    writeAtomically(configFile, QStringLiteral("global:\n"
-                                               "  scrape_interval: %1\n"
-                                               "  evaluation_interval: %1\n"
-                                               "scrape_configs:\n"
-                                               "  - job_name: fraud-scorer\n"
-                                               "    file_sd_configs:\n"
-                                               "      - files: ['%2']\n"
-                                               "        refresh_interval: 1s\n")
-                                    .arg(interval, work.filePath("targets.json"))
-                                    .toUtf8());
-    writeTargets();
-    // The same port after a restart, so the console's URL stays valid.
-    const QString listen = state_.prometheusUrl.isEmpty()
-                               ? QStringLiteral("127.0.0.1:0")
-                               : QString(state_.prometheusUrl).remove("http://");
-    // Prometheus logs the address it bound ("Listening on"): read from its log as it grows.
-    const QString logPath = work.filePath("prometheus.log");
-    const qint64 logStart = QFileInfo(logPath).size();
-    prometheus_ = spawn(
-        config_.prometheusBinary,
-        {"--config.file=" + configFile, "--storage.tsdb.path=" + work.filePath("prometheus-data"),
-         "--storage.tsdb.retention.time=2d", "--web.listen-address=" + listen},
-        "prometheus.log", true);
-    state_.prometheusPid = prometheus_->processId();
-    auto* poll = new QTimer(prometheus_);
-    connect(poll, &QTimer::timeout, this, [this, poll, logPath, logStart] {
-        QFile log(logPath);
-        if (!log.open(QIODevice::ReadOnly) || !log.seek(logStart))
-            return;
-        static const QRegularExpression listening(
-            R"(msg="Listening on" address=(127\.0\.0\.1:\d+))");
-        const auto m = listening.match(QString::fromUtf8(log.readAll()));
-        if (!m.hasMatch())
-            return;
-        poll->stop();
-        state_.prometheusUrl = "http://" + m.captured(1);
-        state_.prometheusUp = true;
-        publish();
-    });
-    poll->start(100);
-    connect(prometheus_, &QProcess::finished, this, [this](int, QProcess::ExitStatus) {
-        prometheus_->deleteLater();
-        prometheus_ = nullptr;
-        state_.prometheusUp = false;
-        state_.prometheusPid = 0;
-        afterServiceExit([this] {
-            if (!prometheus_)
-                startPrometheus();
-        });
-    });
-}
-
-void LocalCluster::afterServiceExit(const std::function<void()>& restart) {
-    publish();
-    if (stopping_) {
-        if (!anyRunning(this))
-            emit stopped();
-        return;
-    }
-    QTimer::singleShot(kFirstBackoff, this, [this, restart] {
-        if (!stopping_)
-            restart();
-    });
+void LocalCluster::afterExit() {
+    if (stopping_ && !supervisor_->anyRunning())
+        emit stopped();
 }
 
 void LocalCluster::startLoad() {
@@ -408,7 +309,7 @@ void LocalCluster::startLoad() {
                         work.filePath("loadgen-control.json"),
                         "--quiet"};
     args << populationArgs();
-    load_ = spawn(QDir(config_.binDir).filePath("fraud-loadgen"), args, "loadgen.log");
+    load_ = supervisor_->spawn(QDir(config_.binDir).filePath("fraud-loadgen"), args, "loadgen.log");
     state_.loadRunning = true;
     state_.loadPid = load_->processId();
     state_.loadPhase = config_.historyHours > 0 ? LocalClusterState::LoadPhase::WarmingUp
@@ -425,10 +326,14 @@ void LocalCluster::startLoad() {
         state_.loadPid = 0;
         state_.loadPhase = LocalClusterState::LoadPhase::Off;
         state_.loadSentPerSecond = 0;
-        afterServiceExit([this] {
-            if (!load_ && state_.upCount() > 0)
-                startLoad();
-        });
+        publish();
+        afterExit();
+        if (!stopping_) {
+            QTimer::singleShot(RestartBackoff::kFirst, this, [this] {
+                if (!stopping_ && !load_ && state_.upCount() > 0)
+                    startLoad();
+            });
+        }
     });
 }
 
@@ -457,7 +362,7 @@ void LocalCluster::readLoadStatus() {
 void LocalCluster::setDemoDrift(double amountScale) {
     state_.demoAmountScale = amountScale > 0 ? amountScale : 1;
     QDir().mkpath(config_.workDir);
-    writeAtomically(QDir(config_.workDir).filePath("loadgen-control.json"),
+    writeFileAtomically(QDir(config_.workDir).filePath("loadgen-control.json"),
                     QJsonDocument(QJsonObject{{"amount_scale", state_.demoAmountScale}}).toJson());
     publish();
 }
@@ -473,40 +378,30 @@ void LocalCluster::setLoadRate(double perSecond) {
 }
 
 void LocalCluster::writeTargets() {
-    QJsonArray sd;
+    std::vector<ScrapeTarget> targets;
     QByteArray loadTargets;
     for (const auto& c : replicas_) {
-        if (c->info.state != LocalReplica::State::Up || c->retiring)
+        if (c->info.health != ReplicaHealth::Up || c->retiring)
             continue;
-        sd.append(QJsonObject{
-            {"targets", QJsonArray{QStringLiteral("127.0.0.1:%1").arg(c->info.metricsPort)}},
-            {"labels", QJsonObject{{"replica", c->info.name}, {"grpc_address", c->info.address}}}});
+        targets.push_back({QStringLiteral("127.0.0.1:%1").arg(c->info.metricsPort), c->info.name,
+                           c->info.address});
         loadTargets += c->info.address.toUtf8() + "\n";
     }
-    const QDir work(config_.workDir);
-    writeAtomically(work.filePath("targets.json"), QJsonDocument(sd).toJson());
+    prometheus_->setTargets(targets);
     if (!loadTargets.isEmpty())
-        writeAtomically(work.filePath("loadgen-targets.txt"), loadTargets);
+        writeFileAtomically(QDir(config_.workDir).filePath("loadgen-targets.txt"), loadTargets);
 }
 
 void LocalCluster::stop(std::chrono::milliseconds grace) {
     stopping_ = true;
+    prometheus_->stopRestarting();
     state_.phase = LocalClusterState::Phase::Stopping;
     publish();
-    const auto processes = findChildren<QProcess*>();
-    int running = 0;
-    for (QProcess* p : processes) {
-        if (p->state() == QProcess::NotRunning)
-            continue;
-        ++running;
-        p->terminate();
-        QTimer::singleShot(grace, p, [p] {
-            if (p->state() != QProcess::NotRunning)
-                p->kill();
-        });
-    }
-    if (running == 0)
+    if (!supervisor_->anyRunning()) {
         emit stopped();
+        return;
+    }
+    supervisor_->stopAll(grace);
 }
 
 void LocalCluster::fail(const QString& why) {
@@ -520,7 +415,7 @@ void LocalCluster::publish() {
     for (const auto& c : replicas_)
         state_.replicas.push_back(c->info);
     std::sort(state_.replicas.begin(), state_.replicas.end(),
-              [](const auto& a, const auto& b) { return a.index < b.index; });
+              [](const auto& a, const auto& b) { return a.slot < b.slot; });
     emit changed(state_);
 }
 

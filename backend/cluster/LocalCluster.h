@@ -5,7 +5,6 @@
 #include <QString>
 #include <QTimer>
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <vector>
 
@@ -13,19 +12,19 @@
 
 namespace fraudops {
 
-// The embedded local cluster the console starts with --local, supervised with QProcess (all
-// asynchronous: nothing here blocks the thread it lives on):
+class LocalPrometheus;
+class ProcessSupervisor;
+
+// The embedded local cluster the console starts with --local. Its processes are started and
+// ended by a ProcessSupervisor (all asynchronous: nothing here blocks the thread it lives on):
 //  - N fraud-scorer replicas on one registry, each on port 0, reporting its ports through its
-//    ready line; a replica that dies is restarted with backoff (1 s doubling to 30 s, reset
-//    after a minute up), and its restarts are counted;
-//  - a real Prometheus whose targets come from a file_sd file rewritten whenever a replica
-//    starts, stops or moves, with its data in the work directory;
+//    ready line; a replica that dies is restarted after a RestartBackoff, its restarts
+//    counted, in the same slot;
+//  - a LocalPrometheus scraping the replicas that are up;
 //  - fraud-loadgen at a modest open-loop rate, its targets file kept current: it first warms
 //    the scorers' card histories with a simulated day (RECORD_HISTORY_ONLY, reported as
 //    progress), then runs live with a population sized for its rate in real time;
 //  - if the registry is empty, two model versions trained first, with progress.
-// Every child gets PR_SET_PDEATHSIG, so none outlives the console even if it is killed, and
-// stop() ends them cleanly (SIGTERM, then SIGKILL after a grace period).
 class LocalCluster : public QObject {
     Q_OBJECT
 public:
@@ -64,7 +63,8 @@ public:
     // Ends every child (SIGTERM, SIGKILL after `grace`); `stopped` is emitted when all are gone.
     void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(3000));
     void scaleTo(int replicas);
-    void restartReplica(int index);
+    // Restarts the replica in `slot` at once (no backoff).
+    void restartReplica(int slot);
     void setLoadRate(double perSecond);
     // The demo's drift knob: amounts of the traffic from now on multiplied by `scale` (1: off).
     void setDemoDrift(double amountScale);
@@ -85,25 +85,22 @@ private:
     void startReplica(std::size_t slot);
     void onReplicaOutput(std::size_t slot);
     void onReplicaFinished(std::size_t slot, int exitCode, QProcess::ExitStatus status);
-    void startPrometheus();
     void startLoad();
-    // After Prometheus or the load generator ended: tell, and restart it after a backoff
-    // unless the cluster is stopping (then say `stopped` once nothing runs).
-    void afterServiceExit(const std::function<void()>& restart);
+    // After a child ended: when stopping, say `stopped` once nothing runs.
+    void afterExit();
     void writeTargets();
     void readLoadStatus();
     // The flags that make the simulated population behave as in training (trainer and demo).
     QStringList populationArgs() const;
     void publish();
-    QProcess* spawn(const QString& program, const QStringList& args, const QString& logName,
-                    bool mergeChannels = false);
     void fail(const QString& why);
 
     Config config_;
     LocalClusterState state_;
     std::vector<std::unique_ptr<Child>> replicas_;
+    ProcessSupervisor* supervisor_;
+    LocalPrometheus* prometheus_;
     QProcess* trainer_ = nullptr;
-    QProcess* prometheus_ = nullptr;
     QProcess* load_ = nullptr;
     bool stopping_ = false;
     int loadStarts_ = 0;

@@ -5,18 +5,19 @@
 #include <QString>
 #include <vector>
 
+#include "cluster/ReplicaHealth.h"
+
 namespace fraudops {
 
 // What the embedded local cluster looks like right now, as a value for views.
 struct LocalReplica {
-    enum class State { Starting, Up, WaitingToRestart, Stopping };
-    int index = 0;
-    QString name;     // local-<index>
+    int slot = 0;     // its place in the cluster: restarts and scaling keep it
+    QString name;     // local-<slot>
     QString address;  // 127.0.0.1:<gRPC port>, once known
     int grpcPort = 0;
     int metricsPort = 0;
     qint64 pid = 0;
-    State state = State::Starting;
+    ReplicaHealth health = ReplicaHealth::Starting;  // Starting, Up, Restarting, Stopping
     int restarts = 0;
     QDateTime upSince;
     QString lastExit;  // how the previous process ended
@@ -45,7 +46,7 @@ struct LocalClusterState {
     int upCount() const {
         int n = 0;
         for (const auto& r : replicas)
-            n += r.state == LocalReplica::State::Up;
+            n += r.health == ReplicaHealth::Up;
         return n;
     }
 };

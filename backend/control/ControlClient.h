@@ -11,7 +11,7 @@
 namespace fraudops {
 
 // Blocking calls to one scorer's Control service over one channel, each with a deadline,
-// results and errors as values. Callers on a GUI thread must run these on a worker.
+// results and errors as values. For a GUI thread: AsyncControlClient, ReplicaStatusPoller.
 class ControlClient {
 public:
     explicit ControlClient(ScorerEndpoint endpoint);

@@ -1,10 +1,5 @@
 #include "ConnectionCheck.h"
 
-#include <QPointer>
-#include <QThreadPool>
-
-#include "common/GrpcCodes.h"
-#include "control/ControlClient.h"
 #include "prometheus/QueryTemplate.h"
 
 namespace fraudops {
@@ -22,46 +17,39 @@ ConnectionCheck::~ConnectionCheck() = default;
 void ConnectionCheck::run(const ConnectionProfile& profile, const QString& token) {
     const quint64 run = ++run_;  // answers to an earlier run are dropped
     report_ = {};
-    pending_ = static_cast<int>(profile.scorerEndpoints.size()) + 1;
-    for (int i = 0; i < profile.scorerEndpoints.size(); ++i) {
+    pending_ = 2;  // every scorer (one round), and Prometheus
+    std::vector<ScorerEndpoint> endpoints;
+    for (const QString& address : profile.scorerEndpoints) {
         ConnectionReport::Scorer s;
-        s.address = profile.scorerEndpoints[i];
+        s.address = address;
         report_.scorers.push_back(s);
-        ScorerEndpoint endpoint = profile.endpoint(s.address, token);
+        ScorerEndpoint endpoint = profile.endpoint(address, token);
         endpoint.deadline = std::chrono::seconds(5);
-        QPointer<ConnectionCheck> self(this);
-        QThreadPool::globalInstance()->start([self, endpoint, run, i] {
-            ConnectionReport::Scorer r;
-            try {
-                const auto status = ControlClient(endpoint).status();
-                if (status.ok()) {
-                    r.answered = true;
-                    r.replica = QString::fromStdString(status.value->replica());
-                    r.generation = status.value->generation_served();
-                    r.stableVersion = QString::fromStdString(status.value->stable_version());
-                    r.canaryVersion = QString::fromStdString(status.value->canary_version());
-                } else {
-                    r.error = QString::fromLatin1(
-                                  fraud::grpcCodeName(static_cast<int>(status.error->code))) +
-                              ": " + QString::fromStdString(status.error->message);
-                }
-            } catch (const std::exception& e) {  // a TLS file that cannot be read
-                r.error = QString::fromUtf8(e.what());
-            }
-            QMetaObject::invokeMethod(
-                self,
-                [self, r, run, i] {
-                    if (!self || run != self->run_)
-                        return;
-                    auto& slot = self->report_.scorers[static_cast<std::size_t>(i)];
-                    const QString address = slot.address;
-                    slot = r;
-                    slot.address = address;
-                    self->oneDone();
-                },
-                Qt::QueuedConnection);
-        });
+        endpoints.push_back(endpoint);
     }
+    scorers_ = std::make_unique<ReplicaStatusPoller>();
+    connect(scorers_.get(), &ReplicaStatusPoller::roundFinished, this,
+            [this, run](const std::vector<ReplicaStatusReading>& readings) {
+                if (run != run_)
+                    return;
+                for (const auto& r : readings) {
+                    for (auto& s : report_.scorers) {
+                        if (s.address != r.address)
+                            continue;
+                        s.answered = r.status.has_value();
+                        s.error = r.error;
+                        if (r.status) {
+                            s.replica = QString::fromStdString(r.status->replica());
+                            s.generation = r.status->generation_served();
+                            s.stableVersion = QString::fromStdString(r.status->stable_version());
+                            s.canaryVersion = QString::fromStdString(r.status->canary_version());
+                        }
+                    }
+                }
+                oneDone();
+            });
+    scorers_->setEndpoints(endpoints);
+    scorers_->poll();
 
     PrometheusClient::Options options;
     options.baseUrl = profile.prometheusUrl;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ConnectionProfile.h"
+#include "control/ReplicaStatusPoller.h"
 #include "prometheus/PrometheusClient.h"
 
 namespace fraudops {
@@ -46,6 +47,7 @@ private:
     ConnectionReport report_;
     int pending_ = 0;
     quint64 run_ = 0;
+    std::unique_ptr<ReplicaStatusPoller> scorers_;
     std::unique_ptr<PrometheusClient> prometheus_;
     PrometheusClient::RequestId upQuery_ = 0;
 };

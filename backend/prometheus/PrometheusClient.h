@@ -2,12 +2,11 @@
 
 #include <QDateTime>
 #include <QObject>
-#include <QThreadPool>
 #include <atomic>
 #include <chrono>
-#include <memory>
 
-#include "prometheus/PrometheusResult.h"
+#include "async/OffThreadCalls.h"
+#include "prometheus/PrometheusHttp.h"
 
 namespace fraudops {
 
@@ -38,12 +37,11 @@ signals:
     void finished(fraudops::PrometheusClient::RequestId id, fraudops::PrometheusResult result);
 
 private:
-    RequestId submit(QString url);
+    PrometheusEndpoint endpoint() const;
 
     Options options_;
-    QThreadPool pool_;
-    std::shared_ptr<std::atomic<bool>> alive_;
     std::atomic<RequestId> nextId_{1};
+    OffThreadCalls calls_;  // last: its destructor waits for calls that use the members above
 };
 
 }  // namespace fraudops

@@ -63,7 +63,7 @@ class LocalClusterTest : public QObject {
     const LocalClusterState& state() const { return cluster_->state(); }
     const LocalReplica* replica(int index) const {
         for (const auto& r : state().replicas) {
-            if (r.index == index)
+            if (r.slot == index)
                 return &r;
         }
         return nullptr;
@@ -116,7 +116,7 @@ private slots:
         QVERIFY(pid > 0);
         ::kill(static_cast<pid_t>(pid), SIGKILL);
         QTRY_COMPARE_WITH_TIMEOUT(replica(0)->restarts, 1, 30'000);
-        QTRY_VERIFY_WITH_TIMEOUT(replica(0)->state == LocalReplica::State::Up, 60'000);
+        QTRY_VERIFY_WITH_TIMEOUT(replica(0)->health == ReplicaHealth::Up, 60'000);
         QVERIFY(replica(0)->pid != pid);
         QCOMPARE(replica(0)->lastExit, QString("killed by a signal"));
         QCOMPARE(replica(1)->restarts, 0);
@@ -135,7 +135,7 @@ private slots:
         const qint64 gone = replica(2)->pid;
         cluster_->scaleTo(1);
         QTRY_COMPARE_WITH_TIMEOUT(int(state().replicas.size()), 1, 30'000);
-        QCOMPARE(state().replicas[0].index, 0);
+        QCOMPARE(state().replicas[0].slot, 0);
         QTRY_VERIFY_WITH_TIMEOUT(!processExists(gone), 30'000);
         QTRY_COMPARE_WITH_TIMEOUT(targetsUp(state().prometheusUrl), 1, 60'000);
     }
