@@ -15,7 +15,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "ConsoleWindow.h"
+#include "shell/ConsoleWindow.h"
 #include "charts/TimeSeriesChart.h"
 #include "cluster/LocalCluster.h"
 

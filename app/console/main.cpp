@@ -8,7 +8,7 @@
 #include <QTimer>
 #include <cstdio>
 
-#include "ConsoleWindow.h"
+#include "shell/ConsoleWindow.h"
 #include "cluster/LocalCluster.h"
 #include "profiles/ConnectionProfile.h"
 
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
     const QCommandLineOption localOpt("local", "start the embedded local cluster");
     const QCommandLineOption screenshotOpt(
         "screenshot", "wait until --page has data, write it as a PNG, exit", "FILE");
-    const QCommandLineOption pageOpt("page", "page to show", "NAME", "Overview");
+    const QCommandLineOption pageOpt("page", "page to show (any case)", "NAME", "Overview");
     const QCommandLineOption registryOpt(
         "registry", "the local cluster's registry (trained if empty)", "DIR",
         QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/local-registry");
@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
     const QCommandLineOption timeoutOpt("screenshot-timeout", "seconds to wait for data", "S",
                                         "300");
     const QCommandLineOption rangeOpt(
-        "range", "time range in minutes (5, 15, 60, 360, 1440, 10080)", "MINUTES", "15");
+        "range", "time range: the last MINUTES (default: the profile's saved range)", "MINUTES");
     const QCommandLineOption settleOpt(
         "screenshot-settle", "once the page has data, seconds to let it accumulate", "S", "0");
     for (const auto& o : {profileOpt, localOpt, screenshotOpt, pageOpt, registryOpt, workOpt,
@@ -68,10 +68,10 @@ int main(int argc, char** argv) {
                      qPrintable(cli.value(profileOpt)));
         return 2;
     }
-    if (!fraudops::ConsoleWindow::pageNames().contains(cli.value(pageOpt))) {
-        std::fprintf(stderr, "fraudops-console: no page named %s (pages: %s)\n",
-                     qPrintable(cli.value(pageOpt)),
-                     qPrintable(fraudops::ConsoleWindow::pageNames().join(", ")));
+    const int rangeMinutes = cli.isSet(rangeOpt) ? cli.value(rangeOpt).toInt() : 0;
+    if (cli.isSet(rangeOpt) && rangeMinutes <= 0) {
+        std::fprintf(stderr, "fraudops-console: --range takes a number of minutes, not %s\n",
+                     qPrintable(cli.value(rangeOpt)));
         return 2;
     }
 
@@ -88,18 +88,19 @@ int main(int argc, char** argv) {
     }
 
     fraudops::ConsoleWindow window(*profile, local.get());
-    window.showPage(cli.value(pageOpt));
-    if (!window.setRange(std::chrono::minutes(cli.value(rangeOpt).toInt()))) {
-        std::fprintf(stderr, "fraudops-console: no range preset of %s minutes\n",
-                     qPrintable(cli.value(rangeOpt)));
+    if (!window.showPage(cli.value(pageOpt))) {
+        std::fprintf(stderr, "fraudops-console: no page named %s (pages: %s)\n",
+                     qPrintable(cli.value(pageOpt)), qPrintable(window.pageTitles().join(", ")));
         return 2;
     }
+    if (rangeMinutes > 0)
+        window.setRange(fraudops::TimeRange::last(std::chrono::minutes(rangeMinutes)));
     window.show();
 
     int exitCode = 0;
     // Used by the timers below while app.exec() runs: they live as long as main.
     const QString file = cli.value(screenshotOpt);
-    const QString page = cli.value(pageOpt);
+    fraudops::ConsolePage* page = window.page(cli.value(pageOpt));
     const qint64 limit = cli.value(timeoutOpt).toLongLong() * 1000;
     const int settleMs = cli.value(settleOpt).toInt() * 1000;
     QElapsedTimer waited;
@@ -107,12 +108,23 @@ int main(int argc, char** argv) {
     if (cli.isSet(screenshotOpt)) {
         auto* poll = new QTimer(&app);
         QObject::connect(poll, &QTimer::timeout, &app, [&, poll] {
-            if (window.pageHasData(page)) {
+            if (page->content().complete) {
                 poll->stop();
                 // After the settle time, one more refresh so every panel shows the same
-                // moment, then the picture.
+                // moment, then the picture, if the page still shows everything (a picture's
+                // colours alone pass on empty axes).
                 QTimer::singleShot(settleMs, &app, [&] { window.refreshNow(); });
                 QTimer::singleShot(settleMs + 2000, &app, [&] {
+                    const auto content = page->content();
+                    std::fprintf(stderr, "fraudops-console: %s shows %s\n",
+                                 qPrintable(page->title()), qPrintable(content.summary));
+                    if (!content.complete) {
+                        std::fprintf(stderr, "fraudops-console: %s lost data before the picture\n",
+                                     qPrintable(page->title()));
+                        exitCode = 1;
+                        app.quit();
+                        return;
+                    }
                     const bool saved = window.grab().save(file, "PNG");
                     std::fprintf(stderr, "fraudops-console: %s %s\n",
                                  saved ? "wrote" : "could not write", qPrintable(file));
@@ -121,8 +133,9 @@ int main(int argc, char** argv) {
                 });
             } else if (waited.elapsed() > limit) {
                 poll->stop();
-                std::fprintf(stderr, "fraudops-console: %s had no data after %lld s\n",
-                             qPrintable(page), limit / 1000);
+                std::fprintf(stderr, "fraudops-console: %s had no data after %lld s (it shows %s)\n",
+                             qPrintable(page->title()), limit / 1000,
+                             qPrintable(page->content().summary));
                 exitCode = 1;
                 app.quit();
             }

@@ -16,7 +16,7 @@ enum class ReplicaHealth {
     Refused      // answers, but not to this token
 };
 
-inline QString toString(ReplicaHealth health) {
+inline QString healthName(ReplicaHealth health) {
     switch (health) {
         case ReplicaHealth::Unknown:
             return QStringLiteral("?");

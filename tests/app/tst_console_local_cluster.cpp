@@ -10,10 +10,10 @@
 #include <QtTest>
 #include <cerrno>
 
-#include "ClusterPage.h"
+#include "cluster/ClusterPage.h"
 #include "ConsoleProbe.h"
-#include "ConsoleWindow.h"
-#include "OverviewPage.h"
+#include "shell/ConsoleWindow.h"
+#include "overview/OverviewPage.h"
 #include "TestEnvironment.h"
 #include "charts/TimeSeriesChart.h"
 #include "cluster/LocalCluster.h"
@@ -36,9 +36,22 @@ class ConsoleLocalClusterTest : public QObject {
     QTemporaryDir dir_;
     std::unique_ptr<LocalCluster> cluster_;
     std::unique_ptr<ConsoleWindow> window_;
+    // Pages refresh while shown: a test looks at one as a user would.
+    OverviewPage* overview() {
+        window_->showPage("Overview");
+        return window_->page<OverviewPage>();
+    }
+    ClusterPage* cluster() {
+        window_->showPage("Cluster");
+        return window_->page<ClusterPage>();
+    }
+    bool shows(const QString& page) {
+        window_->showPage(page);
+        return window_->pageHasData(page);
+    }
 
     const ReplicaRow* row(const QString& name) const {
-        return replicaRow(window_->clusterPage(), name);
+        return replicaRow(window_->page<ClusterPage>(), name);
     }
 
 private slots:
@@ -63,30 +76,30 @@ private slots:
     }
 
     void overviewShowsThroughput() {
-        QTRY_VERIFY_WITH_TIMEOUT(window_->pageHasData("Overview"), 120'000);
-        auto* scores = tileTitled(window_->overviewPage(), "Scores");
+        QTRY_VERIFY_WITH_TIMEOUT(shows("Overview"), 120'000);
+        auto* scores = tileTitled(overview(), "Scores");
         QVERIFY(scores);
         QTRY_VERIFY_WITH_TIMEOUT(scores->valueText().toDouble() > 0, 60'000);
         QTRY_COMPARE_WITH_TIMEOUT(
-            tileTitled(window_->overviewPage(), "Replicas up / desired")->valueText(),
+            tileTitled(overview(), "Replicas up / desired")->valueText(),
             QString("2 / 2"), 60'000);
     }
 
     void aKilledReplicaIsRestartedAndShown() {
-        QTRY_VERIFY_WITH_TIMEOUT(window_->pageHasData("Cluster"), 60'000);
+        QTRY_VERIFY_WITH_TIMEOUT(shows("Cluster"), 60'000);
         const auto pid = cluster_->state().replicas.at(0).pid;
         ::kill(static_cast<pid_t>(pid), SIGKILL);
         QTRY_VERIFY_WITH_TIMEOUT(row("local-0") && row("local-0")->restarts == 1, 60'000);
-        QTRY_COMPARE_WITH_TIMEOUT(row("local-0")->health, QString("Up"), 60'000);
+        QTRY_COMPARE_WITH_TIMEOUT(row("local-0")->health, ReplicaHealth::Up, 60'000);
     }
 
     void scalingToThreeBringsTraffic() {
         cluster_->scaleTo(3);
-        QTRY_VERIFY_WITH_TIMEOUT(row("local-2") && row("local-2")->health == "Up", 60'000);
+        QTRY_VERIFY_WITH_TIMEOUT(row("local-2") && row("local-2")->health == ReplicaHealth::Up, 60'000);
         // In Prometheus (the Cluster page's rates come from it) and receiving traffic.
         QTRY_VERIFY_WITH_TIMEOUT(row("local-2")->scoresPerSecond.value_or(0) > 0, 120'000);
         QTRY_COMPARE_WITH_TIMEOUT(
-            tileTitled(window_->overviewPage(), "Replicas up / desired")->valueText(),
+            tileTitled(overview(), "Replicas up / desired")->valueText(),
             QString("3 / 3"), 60'000);
     }
 
@@ -99,7 +112,7 @@ private slots:
         QTimer ticker;
         connect(&ticker, &QTimer::timeout, [&] { ++ticks; });
         ticker.start(20);
-        const auto charts = window_->overviewPage()->findChildren<TimeSeriesChart*>();
+        const auto charts = overview()->findChildren<TimeSeriesChart*>();
         QVERIFY(!charts.isEmpty());
         QTRY_VERIFY_WITH_TIMEOUT(
             std::all_of(charts.begin(), charts.end(),

@@ -18,11 +18,11 @@
 #include <mutex>
 #include <thread>
 
-#include "ClusterPage.h"
+#include "cluster/ClusterPage.h"
 #include "ConsoleProbe.h"
-#include "ConsoleWindow.h"
-#include "OverviewPage.h"
-#include "ProfileDialog.h"
+#include "shell/ConsoleWindow.h"
+#include "overview/OverviewPage.h"
+#include "profiles/ProfileDialog.h"
 #include "PrometheusProcess.h"
 #include "ScorerClient.h"
 #include "ScorerProcess.h"
@@ -52,6 +52,19 @@ class ConsoleRemoteProfileTest : public QObject {
     std::vector<std::unique_ptr<ScorerProcess>> scorers_;
     std::unique_ptr<PrometheusProcess> prometheus_;
     std::unique_ptr<ConsoleWindow> window_;
+    // Pages refresh while shown: a test looks at one as a user would.
+    OverviewPage* overview() {
+        window_->showPage("Overview");
+        return window_->page<OverviewPage>();
+    }
+    ClusterPage* cluster() {
+        window_->showPage("Cluster");
+        return window_->page<ClusterPage>();
+    }
+    bool shows(const QString& page) {
+        window_->showPage(page);
+        return window_->pageHasData(page);
+    }
     // Traffic: a worker scoring over TLS, about a hundred transactions a second.
     std::thread traffic_;
     std::mutex mutex_;
@@ -60,7 +73,7 @@ class ConsoleRemoteProfileTest : public QObject {
     std::atomic<int> scored_{0};
 
     const ReplicaRow* row(const QString& name) const {
-        return replicaRow(window_->clusterPage(), name);
+        return replicaRow(window_->page<ClusterPage>(), name);
     }
     void openConsole() {
         const auto profile = ProfileStore().find(kProfile);
@@ -70,8 +83,8 @@ class ConsoleRemoteProfileTest : public QObject {
         window_->show();
     }
     bool bothUp() const {
-        return row("remote-a") && row("remote-b") && row("remote-a")->health == "Up" &&
-               row("remote-b")->health == "Up";
+        return row("remote-a") && row("remote-b") && row("remote-a")->health == ReplicaHealth::Up &&
+               row("remote-b")->health == ReplicaHealth::Up;
     }
 
 private slots:
@@ -157,13 +170,13 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(window_->tokenSource(), QString("none"), 30'000);
         // Reachable over TLS (the profile's CA), but the Control API wants a token.
         QTRY_VERIFY_WITH_TIMEOUT(
-            window_->clusterPage()->model().rows().size() == 2 &&
-                std::all_of(window_->clusterPage()->model().rows().begin(),
-                            window_->clusterPage()->model().rows().end(),
-                            [](const ReplicaRow& r) { return r.health == "Refused"; }),
+            cluster()->model().rows().size() == 2 &&
+                std::all_of(cluster()->model().rows().begin(),
+                            cluster()->model().rows().end(),
+                            [](const ReplicaRow& r) { return r.health == ReplicaHealth::Refused; }),
             30'000);
-        QVERIFY2(window_->clusterPage()->model().rows().front().note.contains("token"),
-                 qPrintable(window_->clusterPage()->model().rows().front().note));
+        QVERIFY2(cluster()->model().rows().front().note.contains("token"),
+                 qPrintable(cluster()->model().rows().front().note));
     }
 
     void withTheKeychainTokenTheyAreUp() {
@@ -182,14 +195,14 @@ private slots:
                                      row("remote-a")->memoryMb.value_or(0) > 0 &&
                                      row("remote-b")->cpuPercent.has_value(),
                                  120'000);
-        QVERIFY(window_->pageHasData("Cluster"));
+        QVERIFY(shows("Cluster"));
         QTRY_COMPARE_WITH_TIMEOUT(
-            tileTitled(window_->overviewPage(), "Replicas up / desired")->valueText(),
+            tileTitled(overview(), "Replicas up / desired")->valueText(),
             QString("2 / 2"), 60'000);
         QTRY_VERIFY_WITH_TIMEOUT(
-            tileTitled(window_->overviewPage(), "Scores")->valueText().toDouble() > 0, 60'000);
+            tileTitled(overview(), "Scores")->valueText().toDouble() > 0, 60'000);
         // Start / stop / scale belong to a cluster the console runs itself.
-        for (auto* button : window_->clusterPage()->findChildren<QPushButton*>())
+        for (auto* button : cluster()->findChildren<QPushButton*>())
             QVERIFY2(!button->isEnabled(), qPrintable(button->text()));
     }
 
@@ -279,11 +292,11 @@ private slots:
     void aKilledReplicaShowsDown() {
         scorers_[1]->child().signal(SIGKILL);
         QVERIFY(scorers_[1]->child().waitForExit(std::chrono::seconds(10)));
-        QTRY_COMPARE_WITH_TIMEOUT(row("remote-b")->health, QString("Down"), 30'000);
+        QTRY_COMPARE_WITH_TIMEOUT(row("remote-b")->health, ReplicaHealth::Down, 30'000);
         QVERIFY(!row("remote-b")->note.isEmpty());
-        QCOMPARE(row("remote-a")->health, QString("Up"));
+        QCOMPARE(row("remote-a")->health, ReplicaHealth::Up);
         QTRY_COMPARE_WITH_TIMEOUT(
-            tileTitled(window_->overviewPage(), "Replicas up / desired")->valueText(),
+            tileTitled(overview(), "Replicas up / desired")->valueText(),
             QString("1 / 2"), 60'000);
     }
 
@@ -293,12 +306,12 @@ private slots:
         // Prometheus still answers; the series stopped (rate() reaches back a few scrapes).
         // After 30 s without samples the throughput chart says so instead of showing the
         // old line as current.
-        const auto charts = window_->overviewPage()->findChildren<TimeSeriesChart*>();
+        const auto charts = overview()->findChildren<TimeSeriesChart*>();
         auto* throughput = *std::find_if(charts.begin(), charts.end(), [](auto* c) {
             return c->chart()->title() == "Throughput by variant";
         });
         QTRY_COMPARE_WITH_TIMEOUT(throughput->overlay(), TimeSeriesChart::Overlay::Stale, 90'000);
-        QTRY_COMPARE_WITH_TIMEOUT(row("remote-a")->health, QString("Down"), 30'000);
+        QTRY_COMPARE_WITH_TIMEOUT(row("remote-a")->health, ReplicaHealth::Down, 30'000);
     }
 
     void forgettingTheTokenRemovesIt() {

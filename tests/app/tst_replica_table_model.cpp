@@ -5,7 +5,7 @@
 #include <QSortFilterProxyModel>
 #include <QtTest>
 
-#include "ReplicaTableModel.h"
+#include "cluster/ReplicaTableModel.h"
 
 using fraudops::ReplicaRow;
 using fraudops::ReplicaTableModel;
@@ -16,7 +16,7 @@ ReplicaRow row(const QString& name, double scores, int restarts) {
     ReplicaRow r;
     r.name = name;
     r.address = "127.0.0.1:" + QString::number(40000 + restarts);
-    r.health = "Up";
+    r.health = fraudops::ReplicaHealth::Up;
     r.generation = 3;
     r.stableVersion = "v1";
     r.scoresPerSecond = scores;
@@ -60,8 +60,12 @@ private slots:
         // Unknown values show as a dash and sort as missing.
         ReplicaRow unknown;
         unknown.name = "remote";
-        unknown.health = "Down";
+        unknown.health = fraudops::ReplicaHealth::Refused;
         model.setRows({unknown});
+        // Health is a type; the table says it in words and colours it.
+        QCOMPARE(model.index(0, ReplicaTableModel::Health).data().toString(), QString("Refused"));
+        QCOMPARE(model.index(0, ReplicaTableModel::Health).data(Qt::ForegroundRole).value<QBrush>().color(),
+                 QColor(198, 40, 40));
         QCOMPARE(model.index(0, ReplicaTableModel::P99).data().toString(), QString("—"));
         QVERIFY(!model.index(0, ReplicaTableModel::P99).data(Qt::UserRole).isValid());
         model.setRows({});

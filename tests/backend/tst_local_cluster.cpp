@@ -20,6 +20,7 @@
 using fraudops::LocalCluster;
 using fraudops::LocalClusterState;
 using fraudops::LocalReplica;
+using fraudops::ReplicaHealth;
 using namespace fraudops::test;
 
 namespace {

@@ -2,6 +2,7 @@
 
 #include <QChart>
 #include <QDateTimeAxis>
+#include <QGraphicsSimpleTextItem>
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QResizeEvent>
@@ -50,6 +51,65 @@ TimeSeriesChart::TimeSeriesChart(const QString& title, const QString& unit, QWid
         " font-weight: bold; }");
     setOverlay(Overlay::Loading);
     setMinimumSize(320, 200);
+    // Annotation lines span the value axis and their labels sit at the plot's top edge:
+    // both move when either changes.
+    connect(chart_, &QChart::plotAreaChanged, this, [this] { placeAnnotations(); });
+    connect(value_, &QValueAxis::rangeChanged, this, [this] { placeAnnotations(); });
+}
+
+void TimeSeriesChart::setAnnotations(std::vector<ChartAnnotation> annotations) {
+    for (auto& d : drawnAnnotations_) {
+        chart_->removeSeries(d.line);
+        delete d.line;
+        delete d.label;
+    }
+    drawnAnnotations_.clear();
+    annotations_ = std::move(annotations);
+    for (const auto& a : annotations_) {
+        auto* line = new QLineSeries;
+        chart_->addSeries(line);
+        line->attachAxis(time_);
+        line->attachAxis(value_);
+        QPen pen(a.colour);
+        pen.setStyle(Qt::DotLine);
+        pen.setWidthF(1.5);
+        line->setPen(pen);
+        for (QLegendMarker* marker : chart_->legend()->markers(line))
+            marker->setVisible(false);
+        auto* label = new QGraphicsSimpleTextItem(a.label, chart_);
+        label->setBrush(a.colour);
+        label->setZValue(10);
+        drawnAnnotations_.push_back({line, label});
+    }
+    placeAnnotations();
+}
+
+void TimeSeriesChart::placeAnnotations() {
+    const QRectF plot = chart_->plotArea();
+    for (std::size_t i = 0; i < annotations_.size(); ++i) {
+        const auto& a = annotations_[i];
+        auto& d = drawnAnnotations_[i];
+        const bool inside = a.timeMs >= from_ && a.timeMs <= to_ && to_ > from_;
+        d.line->setVisible(inside);
+        d.label->setVisible(inside);
+        if (!inside)
+            continue;
+        d.line->replace(QList<QPointF>{{a.timeMs, value_->min()}, {a.timeMs, value_->max()}});
+        const QPointF top = chart_->mapToPosition(QPointF(a.timeMs, value_->max()), d.line);
+        // Beside the line, inside the plot; flipped to the left near the right edge.
+        const double width = d.label->boundingRect().width();
+        const double x = top.x() + 3 + width > plot.right() ? top.x() - 3 - width : top.x() + 3;
+        d.label->setPos(x, plot.top() + 2);
+    }
+}
+
+QStringList TimeSeriesChart::drawnAnnotationLabels() const {
+    QStringList labels;
+    for (std::size_t i = 0; i < annotations_.size(); ++i) {
+        if (drawnAnnotations_[i].line->isVisible())
+            labels << annotations_[i].label;
+    }
+    return labels;
 }
 
 QLineSeries* TimeSeriesChart::addLine(const QString& name) {
@@ -118,6 +178,7 @@ void TimeSeriesChart::setTimeRange(const QDateTime& from, const QDateTime& to) {
         redraw(e);
     for (auto& [label, t] : thresholds_)
         t.first->replace(QList<QPointF>{{from_, t.second}, {to_, t.second}});
+    placeAnnotations();
 }
 
 void TimeSeriesChart::setThreshold(const QString& label, double value) {

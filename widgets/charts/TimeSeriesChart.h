@@ -7,15 +7,19 @@
 #include <map>
 #include <vector>
 
+#include "charts/ChartAnnotation.h"
+
 class QChart;
 class QDateTimeAxis;
+class QGraphicsSimpleTextItem;
 class QLineSeries;
 class QValueAxis;
 
 namespace fraudops {
 
 // Several series over time with a unit on the value axis, a legend whose entries hide and
-// show their series, horizontal threshold lines (SLOs), and an explicit overlay for
+// show their series, horizontal threshold lines (SLOs), vertical annotations (events, each a
+// line with a label), and an explicit overlay for
 // loading, no data, stale and error. setSeries replaces a series' points at once; what is
 // drawn is decimated to the plot's width (first/min/max/last per pixel column), and kept
 // whole so that a resize decimates again. Fed with plain values; never fetches anything.
@@ -36,6 +40,11 @@ public:
     // missing, as over an outage. 0 joins everything.
     void setMaximumGap(double milliseconds);
     void setOverlay(Overlay overlay, const QString& text = {});
+    // Replaces the annotations; those outside the time range are not drawn.
+    void setAnnotations(std::vector<ChartAnnotation> annotations);
+    const std::vector<ChartAnnotation>& annotations() const { return annotations_; }
+    // Labels of the annotations drawn now (inside the time range).
+    QStringList drawnAnnotationLabels() const;
 
     Overlay overlay() const { return overlay_; }
     QStringList seriesNames() const;
@@ -65,6 +74,7 @@ private:
     int plotWidth() const;
     QLineSeries* addLine(const QString& name);
     QLineSeries* addSegment(const QLineSeries* primary);
+    void placeAnnotations();
 
     QChart* chart_;
     QChartView* view_;
@@ -76,6 +86,12 @@ private:
     std::map<QString, std::pair<QLineSeries*, double>> thresholds_;
     double from_ = 0, to_ = 0;  // ms
     double maximumGap_ = 0;     // ms; 0: no gaps
+    struct DrawnAnnotation {
+        QLineSeries* line;
+        QGraphicsSimpleTextItem* label;
+    };
+    std::vector<ChartAnnotation> annotations_;
+    std::vector<DrawnAnnotation> drawnAnnotations_;  // one per annotation, same order
 };
 
 }  // namespace fraudops

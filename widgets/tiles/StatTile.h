@@ -34,6 +34,7 @@ public:
     Level level() const { return level_; }
     QString valueText() const { return value_->text(); }
     QString detailText() const { return detail_->text(); }
+    bool hasValue() const { return current_.has_value(); }
 
 private:
     void applyLevel();

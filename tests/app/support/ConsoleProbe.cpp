@@ -2,7 +2,7 @@
 
 #include <QLabel>
 
-#include "ClusterPage.h"
+#include "cluster/ClusterPage.h"
 #include "tiles/StatTile.h"
 
 namespace fraudops::test {

@@ -1,40 +1,35 @@
 #pragma once
 
 #include <QPointer>
-#include <QWidget>
 #include <map>
-#include <memory>
 
 #include "ReplicaTableModel.h"
 #include "cluster/LocalClusterState.h"
+#include "control/ReplicaStatusPoller.h"
 #include "profiles/ConnectionProfile.h"
 #include "prometheus/PrometheusClient.h"
+#include "shell/ConsolePage.h"
 
 class QLabel;
 class QPushButton;
 class QDoubleSpinBox;
+class QSortFilterProxyModel;
 class QSpinBox;
 class QTableView;
 
 namespace fraudops {
 
-class ControlClient;
-class LocalCluster;
-
 // The replicas: address, health, generation served, versions, scores/s, p99, CPU, memory,
-// restarts, uptime, from the Control API (GetStatus, on worker threads) and Prometheus; for
-// the local cluster, start / stop / scale / restart-one.
-class ClusterPage : public QWidget {
+// restarts, uptime, from the session's ReplicaStatusPoller (GetStatus) and Prometheus; for
+// the local cluster, start / stop / scale / restart-one and the demo's drift knob.
+class ClusterPage : public ConsolePage {
     Q_OBJECT
 public:
-    explicit ClusterPage(QWidget* parent = nullptr);
+    ClusterPage(ConsoleSession& session, QWidget* parent);
 
-    void setLocalCluster(LocalCluster* cluster);
-    // The replicas of a profile (for `local`, the local cluster's), called with `token`.
-    void setProfile(const ConnectionProfile& profile, const QString& token);
-    void setClient(PrometheusClient* client);
-    void refresh();
-    bool hasData() const;
+    QString title() const override { return QStringLiteral("Cluster"); }
+    void refresh(const TimeWindow& window) override;
+    PageContent content() const override;
     ReplicaTableModel& model() { return model_; }
 
 private:
@@ -43,13 +38,18 @@ private:
     // `replica` label says too (docs/operations.md).
     struct Known {
         ReplicaRow row;
+        ReplicaHealth supervised = ReplicaHealth::Unknown;  // a local replica's, from its supervisor
         bool statusSeen = false;
     };
+    void onProfile(const ConnectionProfile& profile);
     void onLocalState(const LocalClusterState& state);
+    void onReading(const ReplicaStatusReading& reading);
+    void onPrometheusClient();
     void onPrometheus(PrometheusClient::RequestId id, const PrometheusResult& result);
     void publish();
 
     ReplicaTableModel model_;
+    QSortFilterProxyModel* proxy_;
     QTableView* table_;
     QLabel* summary_;
     QPushButton* start_;
@@ -57,14 +57,11 @@ private:
     QSpinBox* scale_;
     QPushButton* restart_;
     QDoubleSpinBox* demoDrift_;
-    QPointer<LocalCluster> cluster_;
     QPointer<PrometheusClient> client_;
-    ConnectionProfile profile_;
-    std::map<QString, std::shared_ptr<ControlClient>> controlClients_;  // by address
-    QString token_;
     std::map<QString, Known> replicas_;                   // by name
     std::map<PrometheusClient::RequestId, int> queries_;  // id -> which column it fills
     bool prometheusSeen_ = false;
+    QString prometheusError_;
 };
 
 }  // namespace fraudops

@@ -1,12 +1,9 @@
 #pragma once
 
-#include <QWidget>
-#include <chrono>
 #include <optional>
 
-#include "PrometheusPanels.h"
-
-class QLabel;
+#include "shell/ConsolePage.h"
+#include "shell/PrometheusPanels.h"
 
 namespace fraudops {
 
@@ -16,20 +13,14 @@ class TimeSeriesChart;
 // For SREs: tiles (scores/s, p99 against the SLO, error rate, decline rate, replicas up /
 // desired, drift, capacity) and charts (throughput by variant, latency percentiles with the
 // SLO line, errors by status code, decisions by outcome), all from Prometheus.
-class OverviewPage : public QWidget {
+class OverviewPage : public ConsolePage {
     Q_OBJECT
 public:
-    explicit OverviewPage(QWidget* parent = nullptr);
+    OverviewPage(ConsoleSession& session, QWidget* parent);
 
-    void setClient(PrometheusClient* client) { panels_.setClient(client); }
-    void setLatencySlo(double milliseconds);
-    void setDesiredReplicas(int n) { desiredReplicas_ = n; }
-    void refresh(std::chrono::seconds span);
-    bool hasData() const { return !warmup_ && panels_.hadDataEverywhere(); }
-    // The local demo traffic warms card histories (progress 0 to 1): the page says so instead
-    // of showing figures. Nothing: live.
-    void setWarmup(std::optional<double> progress);
-    bool warmingUp() const { return warmup_.has_value(); }
+    QString title() const override { return QStringLiteral("Overview"); }
+    void refresh(const TimeWindow& window) override;
+    PageContent content() const override;
     PrometheusPanels& panels() { return panels_; }
 
     // The capacity tile's target: replicas needed for this rate at 70 % CPU.
@@ -42,10 +33,12 @@ public:
 
 private:
     void showDrift();
+    void showWarmup();
+    void setLatencySlo(double milliseconds);
 
     PrometheusPanels panels_;
-    QLabel* banner_ = nullptr;
-    std::optional<double> warmup_;
+    StatTile* scores_ = nullptr;
+    StatTile* replicas_ = nullptr;
     StatTile* drift_ = nullptr;
     std::optional<double> driftPsi_;
     std::optional<double> driftSamples_;
@@ -53,8 +46,6 @@ private:
     QString driftCyclic_;
     StatTile* latency_ = nullptr;
     TimeSeriesChart* latencyChart_ = nullptr;
-    double sloMs_ = 2.0;
-    int desiredReplicas_ = 0;
 };
 
 }  // namespace fraudops

@@ -6,30 +6,31 @@
 #include <functional>
 #include <map>
 
+#include "TimeRange.h"
 #include "prometheus/PrometheusClient.h"
 
 namespace fraudops {
 
+class ConsoleSession;
 class TimeSeriesChart;
 class StatTile;
 
-// Binds PromQL to views: a chart whose series are a range query's series (named by a label,
-// or fixed), a tile whose value is an instant query and whose sparkline is a range query.
-// Each refresh sends every query at once; results arrive as values through the client's
-// queued signal and are drawn as they come; `refreshed` says when all are in.
+// Binds PromQL (from ScorerQueries) to views: a chart whose series are a range query's series
+// (named by a label, or fixed), a tile whose value is an instant query and whose sparkline is
+// a range query. Each refresh sends every query at once to the session's Prometheus client;
+// results arrive as values through its queued signal and are drawn as they come; `refreshed`
+// says when all are in, and the session hears whether Prometheus answered.
+//
+// Expressions say `$job` where the Prometheus job that scrapes the scorers belongs (the
+// profile's), and `$window` for the range of rate(): for a chart, max(step + scrape
+// interval, 4 scrape intervals), so that every step averages all the samples it spans (a long
+// range at a coarse step is not a sample of spikes) and a dead target's line ends within a
+// few scrapes; for a tile's current value, at least a minute.
 class PrometheusPanels : public QObject {
     Q_OBJECT
 public:
-    explicit PrometheusPanels(QObject* parent = nullptr);
+    explicit PrometheusPanels(ConsoleSession& session, QObject* parent = nullptr);
 
-    void setClient(PrometheusClient* client);
-    // Expressions say `$job` where the Prometheus job that scrapes the scorers belongs, and
-    // `$window` for the range of rate(): for a chart, max(step + scrape interval, 4 scrape
-    // intervals), so that every step averages all the samples it spans (a long range at a
-    // coarse step is not a sample of spikes) and a dead target's line ends within a few
-    // scrapes; for a tile's current value, at least a minute.
-    void setScrapeJob(const QString& job);
-    void setScrapeInterval(std::chrono::seconds interval);
     // A chart series per query; `seriesLabel` names each series by that label's value, or
     // `fixedName` when empty. `scale` multiplies values (seconds to milliseconds, say).
     // `hideAllZero`: series that are zero over the whole range are not drawn (error codes).
@@ -43,10 +44,15 @@ public:
     // a panel's (a tile's sample count, say).
     void addInstantQuery(QString expression, std::function<void(const PrometheusResult&)> onResult);
 
-    void refresh(std::chrono::seconds span);
+    void refresh(const TimeWindow& window);
     bool busy() const { return !pending_.empty(); }
     // Every panel has shown data at least once.
     bool hadDataEverywhere() const;
+    bool hadAnyData() const;
+    // Charts, series and points drawn, and tiles with a value, for PageContent.
+    QString describeContent() const;
+    // Every chart draws points (one that hides all-zero series: has answered with series).
+    bool chartsShowData() const;
 
 signals:
     void refreshed(bool allOk, QString firstError);
@@ -64,13 +70,13 @@ private:
         double scale;
         TileFormatter format;
     };
+    void onClientChanged();
     void onFinished(PrometheusClient::RequestId id, const PrometheusResult& result);
     QString expand(const QString& expression, std::chrono::seconds window) const;
     std::chrono::seconds rateWindow(std::chrono::seconds step) const;
 
+    ConsoleSession& session_;
     QPointer<PrometheusClient> client_;
-    QString job_ = QStringLiteral("fraud-scorer");
-    std::chrono::seconds scrapeInterval_{15};
     std::vector<ChartQuery> charts_;
     std::vector<TileQuery> tiles_;
     std::vector<std::pair<QString, std::function<void(const PrometheusResult&)>>> instants_;

@@ -3,7 +3,9 @@
 #include <QDateTime>
 #include <algorithm>
 #include <cmath>
+#include <set>
 
+#include "ConsoleSession.h"
 #include "charts/TimeSeriesChart.h"
 #include "prometheus/QueryStep.h"
 #include "prometheus/QueryTemplate.h"
@@ -33,12 +35,17 @@ QString describe(const PrometheusError& e) {
 
 }  // namespace
 
-PrometheusPanels::PrometheusPanels(QObject* parent) : QObject(parent) {}
+PrometheusPanels::PrometheusPanels(ConsoleSession& session, QObject* parent)
+    : QObject(parent), session_(session) {
+    connect(&session_, &ConsoleSession::prometheusChanged, this,
+            &PrometheusPanels::onClientChanged);
+    onClientChanged();
+}
 
-void PrometheusPanels::setClient(PrometheusClient* client) {
+void PrometheusPanels::onClientChanged() {
     if (client_)
         disconnect(client_, nullptr, this, nullptr);
-    client_ = client;
+    client_ = session_.prometheus();
     pending_.clear();
     if (client_)
         connect(client_, &PrometheusClient::finished, this, &PrometheusPanels::onFinished);
@@ -63,33 +70,32 @@ void PrometheusPanels::addInstantQuery(QString expression,
     instants_.emplace_back(std::move(expression), std::move(onResult));
 }
 
-void PrometheusPanels::setScrapeJob(const QString& job) {
-    job_ = job;
-}
-
-void PrometheusPanels::setScrapeInterval(std::chrono::seconds interval) {
-    scrapeInterval_ = std::max(interval, std::chrono::seconds(1));
-}
-
 std::chrono::seconds PrometheusPanels::rateWindow(std::chrono::seconds step) const {
-    return std::max(step + scrapeInterval_, 4 * scrapeInterval_);
+    const auto scrape = std::max(session_.scrapeInterval(), std::chrono::seconds(1));
+    return std::max(step + scrape, 4 * scrape);
 }
 
 QString PrometheusPanels::expand(const QString& expression, std::chrono::seconds window) const {
-    return expandQuery(expression, QueryContext{job_, window});
+    return expandQuery(expression, QueryContext{session_.scrapeJob(), window});
+}
+
+bool PrometheusPanels::hadAnyData() const {
+    return std::any_of(hadData_.begin(), hadData_.end(), [](const auto& kv) { return kv.second; });
 }
 
 bool PrometheusPanels::hadDataEverywhere() const {
     return std::all_of(hadData_.begin(), hadData_.end(), [](const auto& kv) { return kv.second; });
 }
 
-void PrometheusPanels::refresh(std::chrono::seconds span) {
+void PrometheusPanels::refresh(const TimeWindow& window) {
     if (!client_ || busy())
         return;
     allOk_ = true;
     firstError_.clear();
-    const QDateTime end = QDateTime::currentDateTimeUtc();
-    const QDateTime start = end.addSecs(-span.count());
+    const QDateTime end = window.end;
+    const QDateTime start = window.start;
+    const auto span = window.span();
+    const bool live = window.live;
     for (const ChartQuery& q : charts_) {
         q.chart->setTimeRange(start.toLocalTime(), end.toLocalTime());
         const auto step = chooseStep(span, q.chart->width(), std::chrono::seconds(1));
@@ -97,7 +103,7 @@ void PrometheusPanels::refresh(std::chrono::seconds span) {
         q.chart->setMaximumGap(1.5 * static_cast<double>(step.count()) * 1000.0);
         const auto id =
             client_->queryRange(expand(q.expression, rateWindow(step)), start, end, step);
-        pending_[id] = [this, q, end, step](const PrometheusResult& r) {
+        pending_[id] = [this, q, end, step, live](const PrometheusResult& r) {
             if (!r.ok()) {
                 allOk_ = false;
                 if (firstError_.isEmpty())
@@ -144,7 +150,7 @@ void PrometheusPanels::refresh(std::chrono::seconds span) {
             // scraped. Say so rather than show an old line as if it were current.
             const double newest = newestSample(q.chart);
             const double staleAfter = std::max(3.0 * static_cast<double>(step.count()), 30.0);
-            if (any && newest > 0 &&
+            if (live && any && newest > 0 &&
                 (static_cast<double>(end.toMSecsSinceEpoch()) - newest) / 1000.0 > staleAfter)
                 q.chart->setOverlay(TimeSeriesChart::Overlay::Stale,
                                     QStringLiteral("No new samples since ") +
@@ -208,8 +214,49 @@ void PrometheusPanels::onFinished(PrometheusClient::RequestId id, const Promethe
     auto handler = std::move(it->second);
     pending_.erase(it);
     handler(result);
-    if (pending_.empty())
+    if (pending_.empty()) {
+        session_.notePrometheusAnswer(allOk_, firstError_);
         emit refreshed(allOk_, firstError_);
+    }
+}
+
+bool PrometheusPanels::chartsShowData() const {
+    for (const ChartQuery& q : charts_) {
+        // A chart of what is all zero when well (errors) shows nothing, and that is data.
+        if (q.hideAllZero) {
+            if (!hadData_.at(q.chart))
+                return false;
+            continue;
+        }
+        bool points = false;
+        for (const QString& name : q.chart->seriesNames())
+            points = points || q.chart->drawnPointCount(name) > 0;
+        if (!points)
+            return false;
+    }
+    return true;
+}
+
+QString PrometheusPanels::describeContent() const {
+    std::set<const TimeSeriesChart*> charts;
+    std::size_t series = 0, points = 0;
+    for (const ChartQuery& q : charts_) {
+        if (!charts.insert(q.chart).second)
+            continue;
+        for (const QString& name : q.chart->seriesNames()) {
+            const auto n = q.chart->drawnPointCount(name);
+            series += n > 0;
+            points += n;
+        }
+    }
+    const auto withValue =
+        std::count_if(tiles_.begin(), tiles_.end(), [](const TileQuery& q) { return q.tile->hasValue(); });
+    return QStringLiteral("%1 charts, %2 series with %3 points; %4 of %5 tiles with values")
+        .arg(charts.size())
+        .arg(series)
+        .arg(points)
+        .arg(withValue)
+        .arg(tiles_.size());
 }
 
 }  // namespace fraudops

@@ -50,9 +50,17 @@ QVariant ReplicaTableModel::data(const QModelIndex& index, int role) const {
     if (role == Qt::ToolTipRole)
         return r.note.isEmpty() ? QVariant() : QVariant(r.note);
     if (role == Qt::ForegroundRole && index.column() == Health) {
-        return QBrush(r.health == "Up"     ? QColor(46, 125, 50)
-                      : r.health == "Down" ? QColor(198, 40, 40)
-                                           : QColor(239, 108, 0));
+        switch (r.health) {
+            case ReplicaHealth::Up:
+                return QBrush(QColor(46, 125, 50));
+            case ReplicaHealth::Down:
+            case ReplicaHealth::Refused:
+                return QBrush(QColor(198, 40, 40));
+            case ReplicaHealth::Unknown:
+                return QBrush(QColor(117, 117, 117));
+            default:
+                return QBrush(QColor(239, 108, 0));
+        }
     }
     if (role == Qt::TextAlignmentRole && index.column() >= ScoresPerSecond)
         return QVariant(Qt::AlignRight | Qt::AlignVCenter);
@@ -64,7 +72,7 @@ QVariant ReplicaTableModel::data(const QModelIndex& index, int role) const {
         case Address:
             return r.address;
         case Health:
-            return r.health;
+            return healthName(r.health);
         case Generation:
             if (!r.generation)
                 return role == Qt::DisplayRole ? QVariant(QStringLiteral("—")) : QVariant();

@@ -5,6 +5,8 @@
 #include <optional>
 #include <vector>
 
+#include "cluster/ReplicaHealth.h"
+
 namespace fraudops {
 
 // One replica as the Cluster page shows it: from the local cluster (or the profile), its
@@ -12,7 +14,8 @@ namespace fraudops {
 struct ReplicaRow {
     QString name;
     QString address;
-    QString health;  // Up, Starting, Restarting, Down, ...
+    ReplicaHealth health = ReplicaHealth::Unknown;
+    std::optional<int> slot;  // a local cluster's replica: its slot (restart, scale)
     std::optional<quint64> generation;
     QString stableVersion, canaryVersion;
     bool converged = true;

@@ -1,0 +1,148 @@
+#include "ConsoleSession.h"
+
+#include "cluster/LocalCluster.h"
+
+namespace fraudops {
+
+ConsoleSession::ConsoleSession(ConnectionProfile profile, LocalCluster* local, QObject* parent)
+    : QObject(parent), profile_(std::move(profile)), local_(local) {
+    connect(&tokens_, &ProfileToken::resolved, this, &ConsoleSession::onToken);
+    connect(&tokens_, &ProfileToken::keychainChanged, this, [this](const KeychainResult& r) {
+        const bool gone = r.outcome == KeychainResult::Outcome::NotFound &&
+                          r.operation == KeychainResult::Operation::Forget;
+        if (!r.ok() && !gone)
+            emit keychainFailed(r.error);
+        else if (r.profile == profile_.name)
+            // ProfileToken recorded the change in the saved profile: use it as saved.
+            open(ProfileStore().find(r.profile).value_or(profile_));
+    });
+    if (local_)
+        connect(local_, &LocalCluster::changed, this, &ConsoleSession::onLocalState);
+}
+
+ConsoleSession::~ConsoleSession() = default;
+
+LocalCluster* ConsoleSession::localCluster() const {
+    return profile_.isLocal() ? local_.data() : nullptr;
+}
+
+std::chrono::seconds ConsoleSession::scrapeInterval() const {
+    if (localCluster())
+        return local_->config().scrapeInterval;
+    return std::chrono::seconds(profile_.scrapeIntervalSeconds);
+}
+
+int ConsoleSession::desiredReplicas() const {
+    if (localCluster())
+        return local_->state().desiredReplicas;
+    return static_cast<int>(profile_.scorerEndpoints.size());
+}
+
+std::optional<double> ConsoleSession::warmup() const {
+    return localCluster() ? warmup_ : std::nullopt;
+}
+
+void ConsoleSession::open(const ConnectionProfile& profile) {
+    profile_ = profile;
+    tokenSource_.clear();
+    token_.clear();
+    if (localCluster()) {
+        setPrometheusUrl(local_->state().prometheusUp ? local_->state().prometheusUrl
+                                                      : QString());
+    } else {
+        setPrometheusUrl(profile.prometheusUrl);
+    }
+    emit profileChanged(profile_);
+    // The scorers are called once the token is known (the keychain answers asynchronously).
+    tokens_.resolve(profile_);
+}
+
+void ConsoleSession::onToken(const TokenLookup& lookup) {
+    if (lookup.profile != profile_.name)
+        return;
+    token_ = lookup.token;
+    tokenSource_ = lookup.token.isEmpty() ? QStringLiteral("none") : lookup.source;
+    emit tokenResolved(lookup);
+    endpointAddresses_.clear();  // new channels: the token changed
+    updateScorerEndpoints();
+    emit ready();
+}
+
+void ConsoleSession::updateScorerEndpoints() {
+    std::vector<std::string> addresses;
+    if (localCluster()) {
+        for (const auto& r : local_->state().replicas) {
+            if (!r.address.isEmpty())
+                addresses.push_back(r.address.toStdString());
+        }
+    } else {
+        for (const auto& a : profile_.scorerEndpoints)
+            addresses.push_back(a.toStdString());
+    }
+    if (addresses == endpointAddresses_ && !addresses.empty())
+        return;
+    endpointAddresses_ = addresses;
+    std::vector<ScorerEndpoint> endpoints;
+    for (const auto& a : addresses) {
+        ScorerEndpoint e = profile_.endpoint(QString::fromStdString(a), token_);
+        e.deadline = std::chrono::milliseconds(3000);
+        endpoints.push_back(e);
+    }
+    scorers_.setEndpoints(endpoints);
+}
+
+void ConsoleSession::pollScorers() {
+    if (tokenKnown())
+        scorers_.poll();
+}
+
+void ConsoleSession::onLocalState(const LocalClusterState& state) {
+    const bool warming =
+        state.loadRunning && state.loadPhase == LocalClusterState::LoadPhase::WarmingUp;
+    const std::optional<double> warmup =
+        warming ? std::optional<double>(state.warmupProgress) : std::nullopt;
+    if (!profile_.isLocal())
+        return;
+    if (state.prometheusUp && state.prometheusUrl != prometheusUrl_)
+        setPrometheusUrl(state.prometheusUrl);
+    if (!state.prometheusUp && !prometheusUrl_.isEmpty())
+        emit prometheusAnswered(false, QStringLiteral("restarting"));
+    if (tokenKnown())
+        updateScorerEndpoints();
+    emit localStateChanged(state);
+    if (warmup != warmup_) {
+        warmup_ = warmup;
+        emit warmupChanged();
+    }
+}
+
+void ConsoleSession::setPrometheusUrl(const QString& url) {
+    if (url == prometheusUrl_ && (prometheus_ || url.isEmpty()))
+        return;
+    prometheusUrl_ = url;
+    prometheus_.reset();
+    if (!url.isEmpty()) {
+        PrometheusClient::Options options;
+        options.baseUrl = url;
+        options.timeout = std::chrono::seconds(5);
+        prometheus_ = std::make_unique<PrometheusClient>(options);
+    }
+    emit prometheusChanged();
+    if (url.isEmpty())
+        emit prometheusAnswered(false, localCluster() ? QStringLiteral("starting")
+                                                      : QStringLiteral("not configured"));
+}
+
+void ConsoleSession::notePrometheusAnswer(bool ok, const QString& error) {
+    emit prometheusAnswered(ok, error);
+}
+
+void ConsoleSession::setKeychainToken(const QString& token) {
+    tokens_.store(profile_.name, token);
+}
+
+void ConsoleSession::forgetKeychainToken() {
+    tokens_.forget(profile_.name);
+}
+
+}  // namespace fraudops

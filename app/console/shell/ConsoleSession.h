@@ -1,0 +1,87 @@
+#pragma once
+
+#include <QObject>
+#include <QPointer>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "cluster/LocalClusterState.h"
+#include "control/ReplicaStatusPoller.h"
+#include "profiles/ConnectionProfile.h"
+#include "profiles/ProfileToken.h"
+#include "prometheus/PrometheusClient.h"
+
+namespace fraudops {
+
+class LocalCluster;
+
+// The connection the console has open, owned in one place: the profile, its token (from the
+// keychain, asynchronously), the Prometheus client, the scorers' Control channels (a
+// ReplicaStatusPoller) and, for the `local` profile, the embedded local cluster. Pages read
+// it and react to what it announces; none of them builds a client of its own.
+class ConsoleSession : public QObject {
+    Q_OBJECT
+public:
+    ConsoleSession(ConnectionProfile profile, LocalCluster* local, QObject* parent = nullptr);
+    ~ConsoleSession() override;
+
+    // Switches to `profile`: announces it, then looks its token up; `ready` once known.
+    void open(const ConnectionProfile& profile);
+    const ConnectionProfile& profile() const { return profile_; }
+    // The local cluster, when the open profile is `local` and the console runs one.
+    LocalCluster* localCluster() const;
+    // Null until Prometheus's address is known (a local one's once it listens).
+    PrometheusClient* prometheus() const { return prometheus_.get(); }
+    QString scrapeJob() const { return profile_.scrapeJob; }
+    std::chrono::seconds scrapeInterval() const;
+    // Replicas the cluster should have: the local cluster's desired count, or the profile's.
+    int desiredReplicas() const;
+    // The demo traffic's warm-up progress (0 to 1) while it warms card histories; nothing when
+    // live (or not local).
+    std::optional<double> warmup() const;
+
+    QString token() const { return token_; }
+    // Where the token came from ("keychain", ...), or "" before it is known.
+    QString tokenSource() const { return tokenSource_; }
+    bool tokenKnown() const { return !tokenSource_.isEmpty(); }
+    void setKeychainToken(const QString& token);
+    void forgetKeychainToken();
+
+    // One Control channel per replica; pollScorers() asks every replica's status.
+    ReplicaStatusPoller& scorers() { return scorers_; }
+    void pollScorers();
+    // What a page's Prometheus query found, for the status bar: up, or why not.
+    void notePrometheusAnswer(bool ok, const QString& error);
+
+signals:
+    void profileChanged(const fraudops::ConnectionProfile& profile);
+    // The token is known and every client points at the open profile: read everything again.
+    void ready();
+    void prometheusChanged();
+    void prometheusAnswered(bool ok, const QString& error);
+    void tokenResolved(const fraudops::TokenLookup& lookup);
+    void keychainFailed(const QString& error);
+    void localStateChanged(const fraudops::LocalClusterState& state);
+    // The demo's warm-up began, progressed or ended.
+    void warmupChanged();
+
+private:
+    void onToken(const TokenLookup& lookup);
+    void onLocalState(const LocalClusterState& state);
+    void setPrometheusUrl(const QString& url);
+    void updateScorerEndpoints();
+
+    ConnectionProfile profile_;
+    QPointer<LocalCluster> local_;
+    ProfileToken tokens_;
+    QString token_, tokenSource_;
+    std::unique_ptr<PrometheusClient> prometheus_;
+    QString prometheusUrl_;
+    ReplicaStatusPoller scorers_;
+    std::vector<std::string> endpointAddresses_;
+    std::optional<double> warmup_;
+};
+
+}  // namespace fraudops
