@@ -15,9 +15,9 @@
 #include <cstdio>
 #include <vector>
 
-#include "shell/ConsoleWindow.h"
 #include "charts/TimeSeriesChart.h"
 #include "cluster/LocalCluster.h"
+#include "shell/ConsoleWindow.h"
 
 namespace {
 

@@ -8,9 +8,9 @@
 #include <QTimer>
 #include <cstdio>
 
-#include "shell/ConsoleWindow.h"
 #include "cluster/LocalCluster.h"
 #include "profiles/ConnectionProfile.h"
+#include "shell/ConsoleWindow.h"
 
 namespace {
 
@@ -133,9 +133,9 @@ int main(int argc, char** argv) {
                 });
             } else if (waited.elapsed() > limit) {
                 poll->stop();
-                std::fprintf(stderr, "fraudops-console: %s had no data after %lld s (it shows %s)\n",
-                             qPrintable(page->title()), limit / 1000,
-                             qPrintable(page->content().summary));
+                std::fprintf(
+                    stderr, "fraudops-console: %s had no data after %lld s (it shows %s)\n",
+                    qPrintable(page->title()), limit / 1000, qPrintable(page->content().summary));
                 exitCode = 1;
                 app.quit();
             }

@@ -20,8 +20,8 @@
 namespace fraudops {
 namespace {
 
-constexpr const char* kCommands[] = {"status",  "models",   "audit", "canary",  "promote",
-                                     "rollback", "abort",   "watch", "metrics"};
+constexpr const char* kCommands[] = {"status",   "models", "audit", "canary", "promote",
+                                     "rollback", "abort",  "watch", "metrics"};
 
 std::string json(const google::protobuf::Message& m) {
     std::string out;
@@ -75,7 +75,8 @@ std::uint64_t expectedGeneration(const fraud::CommandLine& cli, ControlClient& c
 int watch(const fraud::CommandLine& cli) {
     std::vector<ScorerEndpoint> endpoints;
     const ScorerEndpoint common = endpointFrom(cli);
-    for (const QString& address : QString::fromStdString(common.address).split(',', Qt::SkipEmptyParts)) {
+    for (const QString& address :
+         QString::fromStdString(common.address).split(',', Qt::SkipEmptyParts)) {
         ScorerEndpoint e = common;
         e.address = address.trimmed().toStdString();
         endpoints.push_back(e);
@@ -112,7 +113,8 @@ int watch(const fraud::CommandLine& cli) {
         }
         const quint64 dropped = stats.droppedByScorer + stats.droppedByQueue;
         if (dropped > droppedShown) {
-            std::cout << "(" << dropped - droppedShown << " decisions dropped: reading too slowly)\n";
+            std::cout << "(" << dropped - droppedShown
+                      << " decisions dropped: reading too slowly)\n";
             droppedShown = dropped;
         }
         const bool allRefused =
@@ -159,8 +161,8 @@ int metrics(const fraud::CommandLine& cli) {
         const auto j = [](const std::optional<double>& v) {
             return v ? std::to_string(*v) : std::string("null");
         };
-        std::cout << "{\"scores_per_second\": " << j(f.scoresPerSecond) << ", \"p99_ms\": "
-                  << j(f.p99Ms) << ", \"error_percent\": " << j(f.errorPercent)
+        std::cout << "{\"scores_per_second\": " << j(f.scoresPerSecond)
+                  << ", \"p99_ms\": " << j(f.p99Ms) << ", \"error_percent\": " << j(f.errorPercent)
                   << ", \"decline_percent\": " << j(f.declinePercent)
                   << ", \"replicas_up\": " << j(f.replicasUp) << "}\n";
         return 0;
@@ -185,17 +187,16 @@ bool isReleaseCommand(const char* command) {
 
 int releaseCommand(int argc, char** argv) {
     const std::string command = argv[1];
-    fraud::CommandLine cli("fraudctl " + command,
-                           command == "watch"
-                               ? "Prints live decisions as the scorers make them (sampled), "
+    fraud::CommandLine cli(
+        "fraudctl " + command,
+        command == "watch"     ? "Prints live decisions as the scorers make them (sampled), "
                                  "merged across every --endpoint (comma-separated)."
-                           : command == "metrics"
-                               ? "Prints the cluster's headline figures from Prometheus: "
+        : command == "metrics" ? "Prints the cluster's headline figures from Prometheus: "
                                  "scores/s, p99 latency, error and decline rates, replicas up."
                                : "Reads or changes the rollout through a scorer's Control API. "
                                  "Changes need an admin token and a reason, and name the "
                                  "generation they expect (default: the current one).",
-                           "FRAUDCTL");
+        "FRAUDCTL");
     addConnectionFlags(cli, "10000");
     cli.flag("json", "print the reply as JSON");
     if (command == "canary") {

@@ -203,8 +203,8 @@ void LocalCluster::startReplica(std::size_t slot) {
                      "--drift-window",   QString::number(config_.driftWindow.count())};
     if (!config_.tokensFile.isEmpty())
         args << "--tokens-file" << config_.tokensFile;
-    c->process =
-        supervisor_->spawn(QDir(config_.binDir).filePath("fraud-scorer"), args, c->info.name + ".log");
+    c->process = supervisor_->spawn(QDir(config_.binDir).filePath("fraud-scorer"), args,
+                                    c->info.name + ".log");
     c->info.pid = c->process->processId();
     c->running.start();
     connect(c->process, &QProcess::readyReadStandardOutput, this, [this, c] {
@@ -362,8 +362,9 @@ void LocalCluster::readLoadStatus() {
 void LocalCluster::setDemoDrift(double amountScale) {
     state_.demoAmountScale = amountScale > 0 ? amountScale : 1;
     QDir().mkpath(config_.workDir);
-    writeFileAtomically(QDir(config_.workDir).filePath("loadgen-control.json"),
-                    QJsonDocument(QJsonObject{{"amount_scale", state_.demoAmountScale}}).toJson());
+    writeFileAtomically(
+        QDir(config_.workDir).filePath("loadgen-control.json"),
+        QJsonDocument(QJsonObject{{"amount_scale", state_.demoAmountScale}}).toJson());
     publish();
 }
 

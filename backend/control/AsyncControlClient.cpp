@@ -37,10 +37,9 @@ AsyncControlClient::RequestId AsyncControlClient::models() {
 }
 
 AsyncControlClient::RequestId AsyncControlClient::audit(unsigned limit) {
-    return submit([limit](ControlClient& c) { return c.audit(limit); },
-                  [](AsyncControlClient* self, RequestId id, const auto& o) {
-                      emit self->auditRead(id, o);
-                  });
+    return submit(
+        [limit](ControlClient& c) { return c.audit(limit); },
+        [](AsyncControlClient* self, RequestId id, const auto& o) { emit self->auditRead(id, o); });
 }
 
 namespace {

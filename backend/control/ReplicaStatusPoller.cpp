@@ -17,10 +17,10 @@ ReplicaStatusReading readingOf(const QString& address,
         return r;
     }
     const auto code = outcome.error->code;
-    r.health = code == grpc::StatusCode::UNAUTHENTICATED ||
-                       code == grpc::StatusCode::PERMISSION_DENIED
-                   ? ReplicaHealth::Refused
-                   : ReplicaHealth::Down;
+    r.health =
+        code == grpc::StatusCode::UNAUTHENTICATED || code == grpc::StatusCode::PERMISSION_DENIED
+            ? ReplicaHealth::Refused
+            : ReplicaHealth::Down;
     r.error = QString::fromLatin1(fraud::grpcCodeName(static_cast<int>(code))) + ": " +
               QString::fromStdString(outcome.error->message);
     return r;
@@ -28,8 +28,7 @@ ReplicaStatusReading readingOf(const QString& address,
 
 }  // namespace
 
-ReplicaStatusPoller::ReplicaStatusPoller(QObject* parent)
-    : QObject(parent), calls_(this, 8) {
+ReplicaStatusPoller::ReplicaStatusPoller(QObject* parent) : QObject(parent), calls_(this, 8) {
     qRegisterMetaType<fraudops::ReplicaStatusReading>();
     qRegisterMetaType<std::vector<fraudops::ReplicaStatusReading>>();
 }

@@ -51,7 +51,8 @@ void DecisionStream::start() {
         workers_.push_back(std::move(w));
     }
     for (auto& w : workers_)
-        w->thread = std::jthread([this, worker = w.get()](std::stop_token stop) { run(*worker, stop); });
+        w->thread =
+            std::jthread([this, worker = w.get()](std::stop_token stop) { run(*worker, stop); });
 }
 
 void DecisionStream::stop() {

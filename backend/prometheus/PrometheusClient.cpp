@@ -20,9 +20,11 @@ PrometheusEndpoint PrometheusClient::endpoint() const {
 PrometheusClient::RequestId PrometheusClient::query(const QString& expression,
                                                     const QDateTime& at) {
     const RequestId id = nextId_.fetch_add(1);
-    calls_.run([endpoint = endpoint(), expression, at,
-                alive = calls_.alive()] { return prometheusQuery(endpoint, expression, at, alive); },
-               [this, id](PrometheusResult r) { emit finished(id, r); });
+    calls_.run(
+        [endpoint = endpoint(), expression, at, alive = calls_.alive()] {
+            return prometheusQuery(endpoint, expression, at, alive);
+        },
+        [this, id](PrometheusResult r) { emit finished(id, r); });
     return id;
 }
 

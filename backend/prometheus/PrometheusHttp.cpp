@@ -60,16 +60,16 @@ PrometheusResult fetch(const QString& url, const PrometheusEndpoint& endpoint,
 PrometheusResult prometheusQuery(const PrometheusEndpoint& endpoint, const QString& expression,
                                  const QDateTime& at,
                                  std::shared_ptr<const std::atomic<bool>> abort) {
-    QString url = baseOf(endpoint.baseUrl) + "/api/v1/query?query=" +
-                  QString::fromLatin1(QUrl::toPercentEncoding(expression));
+    QString url = baseOf(endpoint.baseUrl) +
+                  "/api/v1/query?query=" + QString::fromLatin1(QUrl::toPercentEncoding(expression));
     if (at.isValid())
         url += "&time=" + seconds(at);
     return fetch(url, endpoint, std::move(abort));
 }
 
-PrometheusResult prometheusQueryRange(const PrometheusEndpoint& endpoint,
-                                      const QString& expression, const QDateTime& start,
-                                      const QDateTime& end, std::chrono::seconds step,
+PrometheusResult prometheusQueryRange(const PrometheusEndpoint& endpoint, const QString& expression,
+                                      const QDateTime& start, const QDateTime& end,
+                                      std::chrono::seconds step,
                                       std::shared_ptr<const std::atomic<bool>> abort) {
     return fetch(baseOf(endpoint.baseUrl) + "/api/v1/query_range?query=" +
                      QString::fromLatin1(QUrl::toPercentEncoding(expression)) +

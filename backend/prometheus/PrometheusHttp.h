@@ -22,9 +22,9 @@ struct PrometheusEndpoint {
 PrometheusResult prometheusQuery(const PrometheusEndpoint& endpoint, const QString& expression,
                                  const QDateTime& at = {},
                                  std::shared_ptr<const std::atomic<bool>> abort = {});
-PrometheusResult prometheusQueryRange(const PrometheusEndpoint& endpoint,
-                                      const QString& expression, const QDateTime& start,
-                                      const QDateTime& end, std::chrono::seconds step,
+PrometheusResult prometheusQueryRange(const PrometheusEndpoint& endpoint, const QString& expression,
+                                      const QDateTime& start, const QDateTime& end,
+                                      std::chrono::seconds step,
                                       std::shared_ptr<const std::atomic<bool>> abort = {});
 // The first sample of an instant query's first series (or its scalar), if there is one.
 std::optional<double> firstValue(const PrometheusResult& result);

@@ -21,17 +21,17 @@ QString scoresPerSecond(const QString& by) {
 
 QString scoreLatencyQuantile(double q, const QString& by) {
     const QString labels = by.isEmpty() ? QStringLiteral("le") : by + QStringLiteral(", le");
-    return QStringLiteral("histogram_quantile(%1, sum by (%2) "
-                          "(rate(fraud_scorer_request_duration_seconds_bucket{method=\"Score\"}["
-                          "$window])))")
+    return QStringLiteral(
+               "histogram_quantile(%1, sum by (%2) "
+               "(rate(fraud_scorer_request_duration_seconds_bucket{method=\"Score\"}["
+               "$window])))")
         .arg(q)
         .arg(labels);
 }
 
 QString errorPercent() {
-    return QStringLiteral(
-        R"(100 * sum(rate(fraud_scorer_requests_total{code!="OK"}[$window])) / )"
-        R"(clamp_min(sum(rate(fraud_scorer_requests_total[$window])), 1e-9))");
+    return QStringLiteral(R"(100 * sum(rate(fraud_scorer_requests_total{code!="OK"}[$window])) / )"
+                          R"(clamp_min(sum(rate(fraud_scorer_requests_total[$window])), 1e-9))");
 }
 
 QString errorsByCode() {
@@ -55,10 +55,9 @@ QString replicasUp() {
 }
 
 QString maxStableDrift(int minSamples) {
-    return QStringLiteral(
-               R"(topk(1, max by (feature) (fraud_scorer_psi{reference="baseline",)"
-               R"(variant="stable",cyclic="false"} and on (instance) )"
-               R"((fraud_scorer_drift_window_samples{variant="stable"} >= %1))))")
+    return QStringLiteral(R"(topk(1, max by (feature) (fraud_scorer_psi{reference="baseline",)"
+                          R"(variant="stable",cyclic="false"} and on (instance) )"
+                          R"((fraud_scorer_drift_window_samples{variant="stable"} >= %1))))")
         .arg(minSamples);
 }
 

@@ -8,11 +8,11 @@
 #include <QtTest>
 
 #include "ConsoleProbe.h"
-#include "shell/ConsoleWindow.h"
-#include "cluster/ClusterPage.h"
-#include "overview/OverviewPage.h"
 #include "TestEnvironment.h"
+#include "cluster/ClusterPage.h"
 #include "cluster/LocalCluster.h"
+#include "overview/OverviewPage.h"
+#include "shell/ConsoleWindow.h"
 #include "tiles/StatTile.h"
 
 using namespace fraudops;

@@ -10,13 +10,13 @@
 #include <QtTest>
 #include <cerrno>
 
-#include "cluster/ClusterPage.h"
 #include "ConsoleProbe.h"
-#include "shell/ConsoleWindow.h"
-#include "overview/OverviewPage.h"
 #include "TestEnvironment.h"
 #include "charts/TimeSeriesChart.h"
+#include "cluster/ClusterPage.h"
 #include "cluster/LocalCluster.h"
+#include "overview/OverviewPage.h"
+#include "shell/ConsoleWindow.h"
 #include "tiles/StatTile.h"
 
 using namespace fraudops;
@@ -80,9 +80,8 @@ private slots:
         auto* scores = tileTitled(overview(), "Scores");
         QVERIFY(scores);
         QTRY_VERIFY_WITH_TIMEOUT(scores->valueText().toDouble() > 0, 60'000);
-        QTRY_COMPARE_WITH_TIMEOUT(
-            tileTitled(overview(), "Replicas up / desired")->valueText(),
-            QString("2 / 2"), 60'000);
+        QTRY_COMPARE_WITH_TIMEOUT(tileTitled(overview(), "Replicas up / desired")->valueText(),
+                                  QString("2 / 2"), 60'000);
     }
 
     void aKilledReplicaIsRestartedAndShown() {
@@ -95,12 +94,12 @@ private slots:
 
     void scalingToThreeBringsTraffic() {
         cluster_->scaleTo(3);
-        QTRY_VERIFY_WITH_TIMEOUT(row("local-2") && row("local-2")->health == ReplicaHealth::Up, 60'000);
+        QTRY_VERIFY_WITH_TIMEOUT(row("local-2") && row("local-2")->health == ReplicaHealth::Up,
+                                 60'000);
         // In Prometheus (the Cluster page's rates come from it) and receiving traffic.
         QTRY_VERIFY_WITH_TIMEOUT(row("local-2")->scoresPerSecond.value_or(0) > 0, 120'000);
-        QTRY_COMPARE_WITH_TIMEOUT(
-            tileTitled(overview(), "Replicas up / desired")->valueText(),
-            QString("3 / 3"), 60'000);
+        QTRY_COMPARE_WITH_TIMEOUT(tileTitled(overview(), "Replicas up / desired")->valueText(),
+                                  QString("3 / 3"), 60'000);
     }
 
     void frozenPrometheusShowsErrorsAndRecovers() {

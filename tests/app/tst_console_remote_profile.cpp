@@ -18,11 +18,7 @@
 #include <mutex>
 #include <thread>
 
-#include "cluster/ClusterPage.h"
 #include "ConsoleProbe.h"
-#include "shell/ConsoleWindow.h"
-#include "overview/OverviewPage.h"
-#include "profiles/ProfileDialog.h"
 #include "PrometheusProcess.h"
 #include "ScorerClient.h"
 #include "ScorerProcess.h"
@@ -30,7 +26,11 @@
 #include "TestCertificates.h"
 #include "TestEnvironment.h"
 #include "charts/TimeSeriesChart.h"
+#include "cluster/ClusterPage.h"
+#include "overview/OverviewPage.h"
+#include "profiles/ProfileDialog.h"
 #include "scoring/ScoringClient.h"
+#include "shell/ConsoleWindow.h"
 #include "tiles/StatTile.h"
 
 using namespace fraudops;
@@ -171,8 +171,7 @@ private slots:
         // Reachable over TLS (the profile's CA), but the Control API wants a token.
         QTRY_VERIFY_WITH_TIMEOUT(
             cluster()->model().rows().size() == 2 &&
-                std::all_of(cluster()->model().rows().begin(),
-                            cluster()->model().rows().end(),
+                std::all_of(cluster()->model().rows().begin(), cluster()->model().rows().end(),
                             [](const ReplicaRow& r) { return r.health == ReplicaHealth::Refused; }),
             30'000);
         QVERIFY2(cluster()->model().rows().front().note.contains("token"),
@@ -196,11 +195,10 @@ private slots:
                                      row("remote-b")->cpuPercent.has_value(),
                                  120'000);
         QVERIFY(shows("Cluster"));
-        QTRY_COMPARE_WITH_TIMEOUT(
-            tileTitled(overview(), "Replicas up / desired")->valueText(),
-            QString("2 / 2"), 60'000);
-        QTRY_VERIFY_WITH_TIMEOUT(
-            tileTitled(overview(), "Scores")->valueText().toDouble() > 0, 60'000);
+        QTRY_COMPARE_WITH_TIMEOUT(tileTitled(overview(), "Replicas up / desired")->valueText(),
+                                  QString("2 / 2"), 60'000);
+        QTRY_VERIFY_WITH_TIMEOUT(tileTitled(overview(), "Scores")->valueText().toDouble() > 0,
+                                 60'000);
         // Start / stop / scale belong to a cluster the console runs itself.
         for (auto* button : cluster()->findChildren<QPushButton*>())
             QVERIFY2(!button->isEnabled(), qPrintable(button->text()));
@@ -295,9 +293,8 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(row("remote-b")->health, ReplicaHealth::Down, 30'000);
         QVERIFY(!row("remote-b")->note.isEmpty());
         QCOMPARE(row("remote-a")->health, ReplicaHealth::Up);
-        QTRY_COMPARE_WITH_TIMEOUT(
-            tileTitled(overview(), "Replicas up / desired")->valueText(),
-            QString("1 / 2"), 60'000);
+        QTRY_COMPARE_WITH_TIMEOUT(tileTitled(overview(), "Replicas up / desired")->valueText(),
+                                  QString("1 / 2"), 60'000);
     }
 
     void whenEveryReplicaIsGoneTheChartsAreStale() {

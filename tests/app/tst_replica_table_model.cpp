@@ -64,7 +64,10 @@ private slots:
         model.setRows({unknown});
         // Health is a type; the table says it in words and colours it.
         QCOMPARE(model.index(0, ReplicaTableModel::Health).data().toString(), QString("Refused"));
-        QCOMPARE(model.index(0, ReplicaTableModel::Health).data(Qt::ForegroundRole).value<QBrush>().color(),
+        QCOMPARE(model.index(0, ReplicaTableModel::Health)
+                     .data(Qt::ForegroundRole)
+                     .value<QBrush>()
+                     .color(),
                  QColor(198, 40, 40));
         QCOMPARE(model.index(0, ReplicaTableModel::P99).data().toString(), QString("—"));
         QVERIFY(!model.index(0, ReplicaTableModel::P99).data(Qt::UserRole).isValid());

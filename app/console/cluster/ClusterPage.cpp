@@ -74,7 +74,8 @@ ClusterPage::ClusterPage(ConsoleSession& session, QWidget* parent)
     demoDrift_->setSingleStep(0.5);
     demoDrift_->setValue(1);
     demoDrift_->setPrefix("demo amounts ×");
-    demoDrift_->setToolTip("Multiplies the amounts of the local demo traffic from now on (1: no drift)");
+    demoDrift_->setToolTip(
+        "Multiplies the amounts of the local demo traffic from now on (1: no drift)");
     auto* controls = new QHBoxLayout;
     controls->addWidget(summary_, 1);
     const auto localControls = {static_cast<QWidget*>(start_), static_cast<QWidget*>(stop_),
@@ -109,7 +110,8 @@ ClusterPage::ClusterPage(ConsoleSession& session, QWidget* parent)
         auto* cluster = local();
         if (!cluster || rows.isEmpty())
             return;
-        const auto& row = model_.rows()[static_cast<std::size_t>(proxy_->mapToSource(rows.first()).row())];
+        const auto& row =
+            model_.rows()[static_cast<std::size_t>(proxy_->mapToSource(rows.first()).row())];
         if (row.slot)
             cluster->restartReplica(*row.slot);
     });
@@ -124,15 +126,21 @@ ClusterPage::ClusterPage(ConsoleSession& session, QWidget* parent)
 
 void ClusterPage::onProfile(const ConnectionProfile& profile) {
     auto* local = session().localCluster();
-    for (QWidget* w : std::initializer_list<QWidget*>{start_, stop_, scale_, restart_, demoDrift_})
+    // A remote cluster is not ours to start, stop or scale.
+    for (QWidget* w :
+         std::initializer_list<QWidget*>{start_, stop_, scale_, restart_, demoDrift_}) {
         w->setVisible(local != nullptr);
+        w->setEnabled(local != nullptr);
+    }
     replicas_.clear();
     prometheusSeen_ = false;
     if (local) {
         onLocalState(local->state());
         return;
     }
-    summary_->setText(QStringLiteral("Profile %1: %2 scorers").arg(profile.name).arg(profile.scorerEndpoints.size()));
+    summary_->setText(QStringLiteral("Profile %1: %2 scorers")
+                          .arg(profile.name)
+                          .arg(profile.scorerEndpoints.size()));
     for (const auto& a : profile.scorerEndpoints) {
         Known k;
         k.row.name = a;
@@ -269,15 +277,16 @@ void ClusterPage::onPrometheus(PrometheusClient::RequestId id, const PrometheusR
 PageContent ClusterPage::content() const {
     const auto withStatus = std::count_if(replicas_.begin(), replicas_.end(),
                                           [](const auto& kv) { return kv.second.statusSeen; });
-    const auto withRate = std::count_if(model_.rows().begin(), model_.rows().end(),
-                                        [](const ReplicaRow& r) { return r.scoresPerSecond.has_value(); });
+    const auto withRate =
+        std::count_if(model_.rows().begin(), model_.rows().end(),
+                      [](const ReplicaRow& r) { return r.scoresPerSecond.has_value(); });
     PageContent c;
     c.summary = QStringLiteral("%1 rows; %2 with a status, %3 with a rate from Prometheus")
                     .arg(model_.rowCount())
                     .arg(withStatus)
                     .arg(withRate);
-    c.complete = !replicas_.empty() && prometheusSeen_ &&
-                 withStatus == static_cast<long>(replicas_.size());
+    c.complete =
+        !replicas_.empty() && prometheusSeen_ && withStatus == static_cast<long>(replicas_.size());
     return c;
 }
 
@@ -286,13 +295,15 @@ void ClusterPage::publish() {
     for (const auto& [name, k] : replicas_)
         rows.push_back(k.row);
     model_.setRows(std::move(rows));
-    const bool anyDown = std::any_of(model_.rows().begin(), model_.rows().end(), [](const ReplicaRow& r) {
-        return r.health == ReplicaHealth::Down || r.health == ReplicaHealth::Refused;
-    });
+    const bool anyDown =
+        std::any_of(model_.rows().begin(), model_.rows().end(), [](const ReplicaRow& r) {
+            return r.health == ReplicaHealth::Down || r.health == ReplicaHealth::Refused;
+        });
     if (replicas_.empty())
         setState(PageState::Kind::NoData, QStringLiteral("This profile names no scorers."));
     else if (anyDown)
-        setState(PageState::Kind::Error, QStringLiteral("Some replicas do not answer: see the Health column."));
+        setState(PageState::Kind::Error,
+                 QStringLiteral("Some replicas do not answer: see the Health column."));
     else if (!prometheusError_.isEmpty())
         setState(PageState::Kind::Error,
                  QStringLiteral("No rates, latency, CPU or memory: ") + prometheusError_);

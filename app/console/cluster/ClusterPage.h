@@ -38,7 +38,8 @@ private:
     // `replica` label says too (docs/operations.md).
     struct Known {
         ReplicaRow row;
-        ReplicaHealth supervised = ReplicaHealth::Unknown;  // a local replica's, from its supervisor
+        ReplicaHealth supervised =
+            ReplicaHealth::Unknown;  // a local replica's, from its supervisor
         bool statusSeen = false;
     };
     void onProfile(const ConnectionProfile& profile);

@@ -28,18 +28,20 @@ ConnectionStatus::ConnectionStatus(ConsoleSession& session, QWidget* parent)
     for (QLabel* l : {prometheus_, scorers_, token_})
         layout->addWidget(l);
 
-    connect(&session, &ConsoleSession::prometheusAnswered, this, [this](bool ok, const QString& error) {
-        prometheus_->setText(ok ? QStringLiteral("Prometheus: up") : "Prometheus: " + error);
-        prometheus_->setStyleSheet(ok ? kGood : kBad);
-    });
-    connect(&session.scorers(), &ReplicaStatusPoller::roundFinished, this,
-            [this](const std::vector<ReplicaStatusReading>& readings) {
-                const auto up = std::count_if(readings.begin(), readings.end(), [](const auto& r) {
-                    return r.health == ReplicaHealth::Up;
-                });
-                scorers_->setText(QStringLiteral("Scorers: %1 of %2 up").arg(up).arg(readings.size()));
-                scorers_->setStyleSheet(up == static_cast<long>(readings.size()) ? kGood : kBad);
+    connect(
+        &session, &ConsoleSession::prometheusAnswered, this, [this](bool ok, const QString& error) {
+            prometheus_->setText(ok ? QStringLiteral("Prometheus: up") : "Prometheus: " + error);
+            prometheus_->setStyleSheet(ok ? kGood : kBad);
+        });
+    connect(
+        &session.scorers(), &ReplicaStatusPoller::roundFinished, this,
+        [this](const std::vector<ReplicaStatusReading>& readings) {
+            const auto up = std::count_if(readings.begin(), readings.end(), [](const auto& r) {
+                return r.health == ReplicaHealth::Up;
             });
+            scorers_->setText(QStringLiteral("Scorers: %1 of %2 up").arg(up).arg(readings.size()));
+            scorers_->setStyleSheet(up == static_cast<long>(readings.size()) ? kGood : kBad);
+        });
     connect(&session, &ConsoleSession::profileChanged, this, [this] {
         token_->setText("Token: looking up…");
         token_->setStyleSheet({});

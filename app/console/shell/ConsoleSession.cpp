@@ -47,8 +47,7 @@ void ConsoleSession::open(const ConnectionProfile& profile) {
     tokenSource_.clear();
     token_.clear();
     if (localCluster()) {
-        setPrometheusUrl(local_->state().prometheusUp ? local_->state().prometheusUrl
-                                                      : QString());
+        setPrometheusUrl(local_->state().prometheusUp ? local_->state().prometheusUrl : QString());
     } else {
         setPrometheusUrl(profile.prometheusUrl);
     }
@@ -129,8 +128,8 @@ void ConsoleSession::setPrometheusUrl(const QString& url) {
     }
     emit prometheusChanged();
     if (url.isEmpty())
-        emit prometheusAnswered(false, localCluster() ? QStringLiteral("starting")
-                                                      : QStringLiteral("not configured"));
+        emit prometheusAnswered(
+            false, localCluster() ? QStringLiteral("starting") : QStringLiteral("not configured"));
 }
 
 void ConsoleSession::notePrometheusAnswer(bool ok, const QString& error) {

@@ -99,8 +99,8 @@ ConsoleWindow::ConsoleWindow(ConnectionProfile profile, LocalCluster* local, QWi
             go->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + index)));
             connect(go, &QAction::triggered, this, [this, index] { list_->setCurrentRow(index); });
             addAction(go);
-            list_->item(index)->setToolTip(
-                QStringLiteral("%1 (%2)").arg(page->title(), go->shortcut().toString(QKeySequence::NativeText)));
+            list_->item(index)->setToolTip(QStringLiteral("%1 (%2)").arg(
+                page->title(), go->shortcut().toString(QKeySequence::NativeText)));
         }
         connect(page, &ConsolePage::stateChanged, this, [this] { showState(); });
     }
@@ -143,9 +143,8 @@ ConsoleWindow::ConsoleWindow(ConnectionProfile profile, LocalCluster* local, QWi
     connect(&timer_, &QTimer::timeout, this, &ConsoleWindow::refreshNow);
     connect(&session_, &ConsoleSession::ready, this, &ConsoleWindow::refreshNow);
     connect(&session_, &ConsoleSession::prometheusChanged, this, &ConsoleWindow::refreshNow);
-    connect(&session_, &ConsoleSession::prometheusAnswered, this, [this] {
-        updated_->setText("updated " + QTime::currentTime().toString("HH:mm:ss"));
-    });
+    connect(&session_, &ConsoleSession::prometheusAnswered, this,
+            [this] { updated_->setText("updated " + QTime::currentTime().toString("HH:mm:ss")); });
     connect(&session_, &ConsoleSession::warmupChanged, this, [this] {
         if (!session_.warmup())
             refreshNow();  // the figures start now
@@ -197,7 +196,8 @@ bool ConsoleWindow::showPage(const QString& title) {
     ConsolePage* p = page(title);
     if (!p)
         return false;
-    list_->setCurrentRow(static_cast<int>(std::find(pages_.begin(), pages_.end(), p) - pages_.begin()));
+    list_->setCurrentRow(
+        static_cast<int>(std::find(pages_.begin(), pages_.end(), p) - pages_.begin()));
     return true;
 }
 

@@ -249,8 +249,8 @@ QString PrometheusPanels::describeContent() const {
             points += n;
         }
     }
-    const auto withValue =
-        std::count_if(tiles_.begin(), tiles_.end(), [](const TileQuery& q) { return q.tile->hasValue(); });
+    const auto withValue = std::count_if(tiles_.begin(), tiles_.end(),
+                                         [](const TileQuery& q) { return q.tile->hasValue(); });
     return QStringLiteral("%1 charts, %2 series with %3 points; %4 of %5 tiles with values")
         .arg(charts.size())
         .arg(series)

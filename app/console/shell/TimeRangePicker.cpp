@@ -25,7 +25,9 @@ const std::vector<std::chrono::seconds>& TimeRangePicker::presets() {
 }
 
 TimeRangePicker::TimeRangePicker(QWidget* parent)
-    : QWidget(parent), combo_(new QComboBox(this)), range_(TimeRange::last(std::chrono::minutes(15))) {
+    : QWidget(parent),
+      combo_(new QComboBox(this)),
+      range_(TimeRange::last(std::chrono::minutes(15))) {
     combo_->setObjectName("timeRange");
     combo_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     auto* layout = new QHBoxLayout(this);
@@ -56,11 +58,13 @@ void TimeRangePicker::show(const TimeRange& range) {
     const QSignalBlocker quiet(combo_);
     combo_->clear();
     for (const auto span : presets())
-        combo_->addItem(QStringLiteral("last ") + spanLabel(span), static_cast<qint64>(span.count()));
-    const bool preset = range.isRelative() &&
-                        std::find(presets().begin(), presets().end(), range.span()) != presets().end();
+        combo_->addItem(QStringLiteral("last ") + spanLabel(span),
+                        static_cast<qint64>(span.count()));
+    const bool preset = range.isRelative() && std::find(presets().begin(), presets().end(),
+                                                        range.span()) != presets().end();
     if (!preset)
-        combo_->addItem(range.label(), range.isRelative() ? static_cast<qint64>(range.span().count()) : 0);
+        combo_->addItem(range.label(),
+                        range.isRelative() ? static_cast<qint64>(range.span().count()) : 0);
     combo_->addItem(QStringLiteral("Custom…"));
     combo_->setItemData(combo_->count() - 1, true, kCustomRole);
     if (preset)
