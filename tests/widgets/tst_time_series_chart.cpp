@@ -1,7 +1,10 @@
 // TimeSeriesChart draws what the data says: a line breaks where samples are missing (one
 // legend entry still stands for the whole series and hides or shows every piece), a lone
-// sample between gaps is drawn as a point, and overlays say loading / no data / stale / error.
+// sample between gaps is drawn as a point, overlays say loading / no data / stale / error, and
+// annotations are vertical lines with labels, drawn only inside the time range.
 #include <QChart>
+#include <QGraphicsSimpleTextItem>
+#include <QImage>
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
@@ -162,6 +165,47 @@ private slots:
         QCOMPARE(chart.overlay(), TimeSeriesChart::Overlay::Stale);
         chart.setOverlay(TimeSeriesChart::Overlay::None);
         QCOMPARE(chart.overlay(), TimeSeriesChart::Overlay::None);
+    }
+
+    void annotationsMarkMomentsInsideTheRange() {
+        TimeSeriesChart chart("Throughput", "scores/s");
+        showHundredSeconds(chart, 0);
+        chart.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        chart.setSeries("stable", samples(0, 100'000, 1000));
+        chart.setAnnotations({{20'000, "canary 5 %", QColor(94, 53, 177)},
+                              {60'000, "promoted", QColor(46, 125, 50)},
+                              {150'000, "rolled back", QColor(198, 40, 40)}});
+        QCOMPARE(chart.drawnAnnotationLabels(), QStringList({"canary 5 %", "promoted"}));
+        // Not series: no legend entry, not listed among the data.
+        QTRY_COMPARE(visibleLegendEntries(chart), 1);
+        QCOMPARE(chart.seriesNames(), QStringList({"stable"}));
+        // Each is a vertical line at its moment spanning the value axis, labelled.
+        int vertical = 0;
+        for (QAbstractSeries* s : chart.chart()->series()) {
+            auto* line = qobject_cast<QLineSeries*>(s);
+            if (line && line->isVisible() && line->count() == 2 &&
+                line->at(0).x() == line->at(1).x() && line->at(0).y() < line->at(1).y())
+                vertical += line->at(0).x() == 20'000 || line->at(0).x() == 60'000;
+        }
+        QCOMPARE(vertical, 2);
+        QStringList labels;
+        for (QGraphicsItem* item : chart.chart()->childItems()) {
+            if (auto* text = dynamic_cast<QGraphicsSimpleTextItem*>(item);
+                text && text->isVisible())
+                labels << text->text();
+        }
+        labels.sort();
+        QCOMPARE(labels, QStringList({"canary 5 %", "promoted"}));
+        // The range moves: the third comes in, the first goes out.
+        chart.setTimeRange(QDateTime::fromMSecsSinceEpoch(50'000),
+                           QDateTime::fromMSecsSinceEpoch(200'000));
+        QCOMPARE(chart.drawnAnnotationLabels(), QStringList({"promoted", "rolled back"}));
+        // Replaced whole; none left.
+        chart.setAnnotations({});
+        QVERIFY(chart.drawnAnnotationLabels().isEmpty());
+        QCOMPARE(chart.chart()->series().size(),
+                 linesDrawingPoints(chart).size() + 1);  // + axis anchor
     }
 };
 

@@ -274,6 +274,13 @@ void ConsoleWindow::reloadProfiles() {
     openProfile(next);
 }
 
+bool ConsoleWindow::selectProfile(const QString& name) {
+    if (profiles_->findText(name) < 0 || !ProfileStore().find(name))
+        return false;
+    profiles_->setCurrentText(name);  // opens it
+    return true;
+}
+
 void ConsoleWindow::askForToken() {
     bool ok = false;
     const QString token = QInputDialog::getText(

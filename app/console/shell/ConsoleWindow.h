@@ -57,6 +57,8 @@ public:
     void forgetKeychainToken() { session_.forgetKeychainToken(); }
     // Re-reads the saved profiles (after the Profiles dialog changed them).
     void reloadProfiles();
+    // Switches to the saved profile of that name, as its toolbar entry does; false if none.
+    bool selectProfile(const QString& name);
 
     // A preset, or an interval of its own (tests refresh every second); 0 turns it off.
     void setRefreshInterval(std::chrono::milliseconds interval);
