@@ -33,21 +33,8 @@ class ConsoleDriftTest : public QObject {
     QTemporaryDir dir_;
     std::unique_ptr<LocalCluster> cluster_;
     std::unique_ptr<ConsoleWindow> window_;
-    // Pages refresh while shown: a test looks at one as a user would.
-    OverviewPage* overview() {
-        window_->showPage("Overview");
-        return window_->page<OverviewPage>();
-    }
-    ClusterPage* cluster() {
-        window_->showPage("Cluster");
-        return window_->page<ClusterPage>();
-    }
-    bool shows(const QString& page) {
-        window_->showPage(page);
-        return window_->pageHasData(page);
-    }
 
-    StatTile* driftTile() { return tileTitled(overview(), "Drift (max PSI, stable)"); }
+    StatTile* driftTile() { return tileTitled(showOverview(*window_), "Drift (max PSI, stable)"); }
     const LocalClusterState& state() const { return cluster_->state(); }
 
 private slots:
@@ -72,14 +59,14 @@ private slots:
         QElapsedTimer warmup;
         warmup.start();
         // The Overview says so instead of showing figures.
-        overview();
+        showOverview(*window_);
         auto* banner = window_->findChild<QLabel*>("pageStateBanner");
         QVERIFY(banner);
         QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible() && banner->text().contains("warming"), 30'000);
         QCOMPARE(window_->page<OverviewPage>()->state().kind, PageState::Kind::WarmingUp);
         QVERIFY(driftTile()->valueText() == "warming up" ||
                 driftTile()->detailText().startsWith("warming up ("));
-        QVERIFY(!shows("Overview"));
+        QVERIFY(!showsData(*window_, "Overview"));
         QTRY_VERIFY_WITH_TIMEOUT(state().loadPhase == LocalClusterState::LoadPhase::Live,
                                  kWarmupBoundMs);
         qInfo("warm-up: %lld ms for %d cards' simulated day", warmup.elapsed(), state().loadCards);

@@ -36,19 +36,6 @@ class ConsoleLocalClusterTest : public QObject {
     QTemporaryDir dir_;
     std::unique_ptr<LocalCluster> cluster_;
     std::unique_ptr<ConsoleWindow> window_;
-    // Pages refresh while shown: a test looks at one as a user would.
-    OverviewPage* overview() {
-        window_->showPage("Overview");
-        return window_->page<OverviewPage>();
-    }
-    ClusterPage* cluster() {
-        window_->showPage("Cluster");
-        return window_->page<ClusterPage>();
-    }
-    bool shows(const QString& page) {
-        window_->showPage(page);
-        return window_->pageHasData(page);
-    }
 
     const ReplicaRow* row(const QString& name) const {
         return replicaRow(window_->page<ClusterPage>(), name);
@@ -76,16 +63,17 @@ private slots:
     }
 
     void overviewShowsThroughput() {
-        QTRY_VERIFY_WITH_TIMEOUT(shows("Overview"), 120'000);
-        auto* scores = tileTitled(overview(), "Scores");
+        QTRY_VERIFY_WITH_TIMEOUT(showsData(*window_, "Overview"), 120'000);
+        auto* scores = tileTitled(showOverview(*window_), "Scores");
         QVERIFY(scores);
         QTRY_VERIFY_WITH_TIMEOUT(scores->valueText().toDouble() > 0, 60'000);
-        QTRY_COMPARE_WITH_TIMEOUT(tileTitled(overview(), "Replicas up / desired")->valueText(),
-                                  QString("2 / 2"), 60'000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            tileTitled(showOverview(*window_), "Replicas up / desired")->valueText(),
+            QString("2 / 2"), 60'000);
     }
 
     void aKilledReplicaIsRestartedAndShown() {
-        QTRY_VERIFY_WITH_TIMEOUT(shows("Cluster"), 60'000);
+        QTRY_VERIFY_WITH_TIMEOUT(showsData(*window_, "Cluster"), 60'000);
         const auto pid = cluster_->state().replicas.at(0).pid;
         ::kill(static_cast<pid_t>(pid), SIGKILL);
         QTRY_VERIFY_WITH_TIMEOUT(row("local-0") && row("local-0")->restarts == 1, 60'000);
@@ -98,8 +86,9 @@ private slots:
                                  60'000);
         // In Prometheus (the Cluster page's rates come from it) and receiving traffic.
         QTRY_VERIFY_WITH_TIMEOUT(row("local-2")->scoresPerSecond.value_or(0) > 0, 120'000);
-        QTRY_COMPARE_WITH_TIMEOUT(tileTitled(overview(), "Replicas up / desired")->valueText(),
-                                  QString("3 / 3"), 60'000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            tileTitled(showOverview(*window_), "Replicas up / desired")->valueText(),
+            QString("3 / 3"), 60'000);
     }
 
     void frozenPrometheusShowsErrorsAndRecovers() {
@@ -111,7 +100,7 @@ private slots:
         QTimer ticker;
         connect(&ticker, &QTimer::timeout, [&] { ++ticks; });
         ticker.start(20);
-        const auto charts = overview()->findChildren<TimeSeriesChart*>();
+        const auto charts = showOverview(*window_)->findChildren<TimeSeriesChart*>();
         QVERIFY(!charts.isEmpty());
         QTRY_VERIFY_WITH_TIMEOUT(
             std::all_of(charts.begin(), charts.end(),

@@ -8,6 +8,8 @@
 // the token takes it out of the keychain.
 #include <signal.h>
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSettings>
@@ -52,19 +54,6 @@ class ConsoleRemoteProfileTest : public QObject {
     std::vector<std::unique_ptr<ScorerProcess>> scorers_;
     std::unique_ptr<PrometheusProcess> prometheus_;
     std::unique_ptr<ConsoleWindow> window_;
-    // Pages refresh while shown: a test looks at one as a user would.
-    OverviewPage* overview() {
-        window_->showPage("Overview");
-        return window_->page<OverviewPage>();
-    }
-    ClusterPage* cluster() {
-        window_->showPage("Cluster");
-        return window_->page<ClusterPage>();
-    }
-    bool shows(const QString& page) {
-        window_->showPage(page);
-        return window_->pageHasData(page);
-    }
     // Traffic: a worker scoring over TLS, about a hundred transactions a second.
     std::thread traffic_;
     std::mutex mutex_;
@@ -170,12 +159,13 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(window_->tokenSource(), QString("none"), 30'000);
         // Reachable over TLS (the profile's CA), but the Control API wants a token.
         QTRY_VERIFY_WITH_TIMEOUT(
-            cluster()->model().rows().size() == 2 &&
-                std::all_of(cluster()->model().rows().begin(), cluster()->model().rows().end(),
+            showCluster(*window_)->model().rows().size() == 2 &&
+                std::all_of(showCluster(*window_)->model().rows().begin(),
+                            showCluster(*window_)->model().rows().end(),
                             [](const ReplicaRow& r) { return r.health == ReplicaHealth::Refused; }),
             30'000);
-        QVERIFY2(cluster()->model().rows().front().note.contains("token"),
-                 qPrintable(cluster()->model().rows().front().note));
+        QVERIFY2(showCluster(*window_)->model().rows().front().note.contains("token"),
+                 qPrintable(showCluster(*window_)->model().rows().front().note));
     }
 
     void withTheKeychainTokenTheyAreUp() {
@@ -194,13 +184,14 @@ private slots:
                                      row("remote-a")->memoryMb.value_or(0) > 0 &&
                                      row("remote-b")->cpuPercent.has_value(),
                                  120'000);
-        QVERIFY(shows("Cluster"));
-        QTRY_COMPARE_WITH_TIMEOUT(tileTitled(overview(), "Replicas up / desired")->valueText(),
-                                  QString("2 / 2"), 60'000);
-        QTRY_VERIFY_WITH_TIMEOUT(tileTitled(overview(), "Scores")->valueText().toDouble() > 0,
-                                 60'000);
+        QVERIFY(showsData(*window_, "Cluster"));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            tileTitled(showOverview(*window_), "Replicas up / desired")->valueText(),
+            QString("2 / 2"), 60'000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            tileTitled(showOverview(*window_), "Scores")->valueText().toDouble() > 0, 60'000);
         // Start / stop / scale belong to a cluster the console runs itself.
-        for (auto* button : cluster()->findChildren<QPushButton*>())
+        for (auto* button : showCluster(*window_)->findChildren<QPushButton*>())
             QVERIFY2(!button->isEnabled(), qPrintable(button->text()));
     }
 
@@ -287,14 +278,37 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(bothUp(), 30'000);
     }
 
+    void fraudctlReadsTheSameFiguresFromPrometheus() {
+        // ScorerQueries' blocking form: what the Overview's tiles say, on a terminal.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            tileTitled(showOverview(*window_), "Scores")->valueText().toDouble() > 0, 60'000);
+        QProcess p;
+        p.start(fraudctlBinary(), {"metrics", "--prometheus", prometheus_->baseUrl(), "--job", kJob,
+                                   "--window", "10", "--json"});
+        QVERIFY(p.waitForFinished(30'000));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        const auto figures = QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+        QCOMPARE(figures.value("replicas_up").toDouble(), 2.0);
+        QVERIFY(figures.value("scores_per_second").toDouble() > 0);
+        QVERIFY(figures.value("p99_ms").toDouble() > 0);
+        QVERIFY(figures.contains("error_percent") && figures.contains("decline_percent"));
+        // A Prometheus that is not there: a clear error and a failing exit code.
+        p.start(fraudctlBinary(),
+                {"metrics", "--prometheus", "http://127.0.0.1:1", "--deadline-ms", "2000"});
+        QVERIFY(p.waitForFinished(30'000));
+        QCOMPARE(p.exitCode(), 1);
+        QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains("not reachable"));
+    }
+
     void aKilledReplicaShowsDown() {
         scorers_[1]->child().signal(SIGKILL);
         QVERIFY(scorers_[1]->child().waitForExit(std::chrono::seconds(10)));
         QTRY_COMPARE_WITH_TIMEOUT(row("remote-b")->health, ReplicaHealth::Down, 30'000);
         QVERIFY(!row("remote-b")->note.isEmpty());
         QCOMPARE(row("remote-a")->health, ReplicaHealth::Up);
-        QTRY_COMPARE_WITH_TIMEOUT(tileTitled(overview(), "Replicas up / desired")->valueText(),
-                                  QString("1 / 2"), 60'000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            tileTitled(showOverview(*window_), "Replicas up / desired")->valueText(),
+            QString("1 / 2"), 60'000);
     }
 
     void whenEveryReplicaIsGoneTheChartsAreStale() {
@@ -303,7 +317,7 @@ private slots:
         // Prometheus still answers; the series stopped (rate() reaches back a few scrapes).
         // After 30 s without samples the throughput chart says so instead of showing the
         // old line as current.
-        const auto charts = overview()->findChildren<TimeSeriesChart*>();
+        const auto charts = showOverview(*window_)->findChildren<TimeSeriesChart*>();
         auto* throughput = *std::find_if(charts.begin(), charts.end(), [](auto* c) {
             return c->chart()->title() == "Throughput by variant";
         });

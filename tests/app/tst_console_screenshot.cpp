@@ -1,6 +1,9 @@
 // fraudops-console --local --screenshot FILE --page NAME waits until the page has data,
-// writes a PNG and exits: the pictures of Overview and Cluster are not blank.
+// writes a PNG and exits: before the picture, the page's content probe says what it shows
+// (the charts' series have points, the table has rows with a status), and the pictures of
+// Overview and Cluster are not blank.
 #include <QImage>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <set>
@@ -39,7 +42,26 @@ private slots:
         // 10/s: a demo population of 8,640 cards, whose day of warm-up takes seconds (the
         // screenshot waits for it), also under the sanitizers.
         QVERIFY(p.waitForFinished(660'000));
-        QVERIFY2(p.exitCode() == 0, p.readAll().constData());
+        const QString out = QString::fromUtf8(p.readAll());
+        QVERIFY2(p.exitCode() == 0, qPrintable(out));
+        // What the console saw on the page just before the picture.
+        const auto shown = QRegularExpression(page + " shows (.*)\n").match(out);
+        QVERIFY2(shown.hasMatch(), qPrintable(out));
+        const QString content = shown.captured(1);
+        if (page == "Overview") {
+            const auto m = QRegularExpression(
+                               "^(\\d+) charts, (\\d+) series with (\\d+) points; "
+                               "(\\d+) of (\\d+) tiles with values")
+                               .match(content);
+            QVERIFY2(m.hasMatch(), qPrintable(content));
+            QCOMPARE(m.captured(1).toInt(), 4);
+            // Every series drawn has points (at least one each; the first refreshes have few).
+            QVERIFY2(m.captured(2).toInt() >= 5 && m.captured(3).toInt() >= m.captured(2).toInt(),
+                     qPrintable(content));
+            QVERIFY2(m.captured(4).toInt() >= 5, qPrintable(content));
+        } else {
+            QVERIFY2(content.startsWith("2 rows; 2 with a status"), qPrintable(content));
+        }
         const QImage image(png);
         QVERIFY(!image.isNull());
         QVERIFY(image.width() >= 800 && image.height() >= 500);

@@ -3,6 +3,8 @@
 #include <QLabel>
 
 #include "cluster/ClusterPage.h"
+#include "overview/OverviewPage.h"
+#include "shell/ConsoleWindow.h"
 #include "tiles/StatTile.h"
 
 namespace fraudops::test {
@@ -23,6 +25,21 @@ const ReplicaRow* replicaRow(ClusterPage* page, const QString& name) {
             return &r;
     }
     return nullptr;
+}
+
+OverviewPage* showOverview(ConsoleWindow& window) {
+    window.showPage("Overview");
+    return window.page<OverviewPage>();
+}
+
+ClusterPage* showCluster(ConsoleWindow& window) {
+    window.showPage("Cluster");
+    return window.page<ClusterPage>();
+}
+
+bool showsData(ConsoleWindow& window, const QString& page) {
+    window.showPage(page);
+    return window.pageHasData(page);
 }
 
 }  // namespace fraudops::test

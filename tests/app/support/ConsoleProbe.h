@@ -6,6 +6,8 @@ class QWidget;
 
 namespace fraudops {
 class ClusterPage;
+class ConsoleWindow;
+class OverviewPage;
 class StatTile;
 struct ReplicaRow;
 }  // namespace fraudops
@@ -15,5 +17,10 @@ namespace fraudops::test {
 // What a console test reads off the pages, found the way a user would: by title and name.
 StatTile* tileTitled(QWidget* page, const QString& title);
 const ReplicaRow* replicaRow(ClusterPage* page, const QString& name);
+// Pages refresh while shown: a test shows a page before it reads it, as a user would.
+OverviewPage* showOverview(ConsoleWindow& window);
+ClusterPage* showCluster(ConsoleWindow& window);
+// Shows the page; true once it shows data from every source it reads.
+bool showsData(ConsoleWindow& window, const QString& page);
 
 }  // namespace fraudops::test
