@@ -247,6 +247,9 @@ void ClusterPage::onPrometheus(PrometheusClient::RequestId id, const PrometheusR
         return;
     const int metric = it->second;
     queries_.erase(it);
+    if (queries_.empty())  // the last of this refresh's answers
+        session().notePrometheusAnswer(result.ok(),
+                                       result.ok() ? QString() : result.error->message);
     if (!result.ok()) {
         prometheusError_ = result.error->message;
         publish();
@@ -285,8 +288,9 @@ PageContent ClusterPage::content() const {
                     .arg(model_.rowCount())
                     .arg(withStatus)
                     .arg(withRate);
-    c.complete =
-        !replicas_.empty() && prometheusSeen_ && withStatus == static_cast<long>(replicas_.size());
+    // While the demo warms card histories the rates are not yet the live traffic's.
+    c.complete = !session().warmup() && !replicas_.empty() && prometheusSeen_ &&
+                 withStatus == static_cast<long>(replicas_.size());
     return c;
 }
 

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "charts/TimeSeriesChart.h"
+#include "cluster/LocalCluster.h"
 #include "prometheus/ScorerQueries.h"
 #include "shell/ConsoleSession.h"
 #include "tiles/StatTile.h"
@@ -161,10 +162,15 @@ void OverviewPage::showWarmup() {
         return;
     }
     const long percent = std::lround(100 * *progress);
+    const auto* local = session().localCluster();
     setState(PageState::Kind::WarmingUp,
-             QStringLiteral("The demo traffic is warming the scorers' card histories with a "
-                            "simulated day (%1 %): the figures start when it ends.")
-                 .arg(percent));
+             local && local->state().loadRunning
+                 ? QStringLiteral("The demo traffic is warming the scorers' card histories with "
+                                  "a simulated day (%1 %): the figures start when it ends.")
+                       .arg(percent)
+                 : QStringLiteral("The local cluster is starting (models, replicas, Prometheus, "
+                                  "then the demo traffic): the figures start when its traffic "
+                                  "runs live."));
     for (auto* tile : findChildren<StatTile*>())
         tile->setValue(std::nullopt, {}, QStringLiteral("warming up (%1 %)").arg(percent));
 }

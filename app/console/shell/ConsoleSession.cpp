@@ -16,8 +16,10 @@ ConsoleSession::ConsoleSession(ConnectionProfile profile, LocalCluster* local, Q
             // ProfileToken recorded the change in the saved profile: use it as saved.
             open(ProfileStore().find(r.profile).value_or(profile_));
     });
-    if (local_)
+    if (local_) {
         connect(local_, &LocalCluster::changed, this, &ConsoleSession::onLocalState);
+        onLocalState(local_->state());
+    }
 }
 
 ConsoleSession::~ConsoleSession() = default;
@@ -96,10 +98,14 @@ void ConsoleSession::pollScorers() {
 }
 
 void ConsoleSession::onLocalState(const LocalClusterState& state) {
-    const bool warming =
-        state.loadRunning && state.loadPhase == LocalClusterState::LoadPhase::WarmingUp;
+    // Not live until the demo traffic is: before its generator starts (training, replicas
+    // starting) as while it warms card histories. A cluster without demo traffic is live.
+    const bool warming = local_->config().loadRate > 0 &&
+                         state.phase != LocalClusterState::Phase::Failed &&
+                         state.loadPhase != LocalClusterState::LoadPhase::Live;
     const std::optional<double> warmup =
-        warming ? std::optional<double>(state.warmupProgress) : std::nullopt;
+        warming ? std::optional<double>(state.loadRunning ? state.warmupProgress : 0.0)
+                : std::nullopt;
     if (!profile_.isLocal())
         return;
     if (state.prometheusUp && state.prometheusUrl != prometheusUrl_)

@@ -38,8 +38,8 @@ public:
     std::chrono::seconds scrapeInterval() const;
     // Replicas the cluster should have: the local cluster's desired count, or the profile's.
     int desiredReplicas() const;
-    // The demo traffic's warm-up progress (0 to 1) while it warms card histories; nothing when
-    // live (or not local).
+    // The local demo traffic's warm-up progress (0 to 1) until it runs live (0 before its
+    // generator starts); nothing when live, without demo traffic, or not local.
     std::optional<double> warmup() const;
 
     QString token() const { return token_; }
