@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <QMetaMethod>
 #include <algorithm>
 
 #include "common/GrpcCodes.h"
@@ -44,6 +45,11 @@ void DecisionStream::start() {
     if (!workers_.empty())
         return;
     running_ = true;
+    // Signals are posted only to a receiver connected before start(): fraudctl, which has no
+    // event loop, takes without them (nothing piles up in a queue no loop ever reads).
+    notifyAvailable_ = isSignalConnected(QMetaMethod::fromSignal(&DecisionStream::available));
+    notifyConnections_ =
+        isSignalConnected(QMetaMethod::fromSignal(&DecisionStream::connectionChanged));
     for (std::size_t i = 0; i < endpoints_.size(); ++i) {
         auto w = std::make_unique<Worker>();
         w->index = i;
@@ -88,8 +94,15 @@ void DecisionStream::run(Worker& worker, std::stop_token stop) {
             }
         }
         // Connected first, so that "connected" means it (the stream itself says nothing
-        // until the first decision).
-        if (!channel->WaitForConnected(std::chrono::system_clock::now() + backoff)) {
+        // until the first decision). Waited for in slices, so that stop() never waits long.
+        const auto giveUp = std::chrono::steady_clock::now() + backoff;
+        bool connected = false;
+        while (!connected && !stop.stop_requested() && std::chrono::steady_clock::now() < giveUp)
+            connected = channel->WaitForConnected(std::chrono::system_clock::now() +
+                                                  std::chrono::milliseconds(100));
+        if (stop.stop_requested())
+            return;
+        if (!connected) {
             setConnection(worker, false, QStringLiteral("UNAVAILABLE: not reachable"));
             backoff = std::min(backoff * 2, options_.maxBackoff);
             continue;  // the wait was the backoff
@@ -145,7 +158,7 @@ void DecisionStream::push(fraud::v1::LiveDecision&& decision) {
         queue_.push_back(std::move(decision));
     }
     queued_.notify_all();
-    if (wasEmpty)
+    if (wasEmpty && notifyAvailable_)
         QMetaObject::invokeMethod(this, &DecisionStream::available, Qt::QueuedConnection);
 }
 
@@ -170,7 +183,7 @@ void DecisionStream::setConnection(Worker& worker, bool connected, const QString
         const bool changed = c.connected != connected || c.lastError != error;
         c.connected = connected;
         c.lastError = error;
-        if (!changed)
+        if (!changed || !notifyConnections_)
             return;
         now = c;
     }

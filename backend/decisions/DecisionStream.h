@@ -71,7 +71,8 @@ public:
     DecisionStreamStats stats() const;
 
 signals:
-    // The queue went from empty to not empty.
+    // The queue went from empty to not empty. Connect before start(), as for
+    // connectionChanged: a stream started with no receiver posts nothing.
     void available();
     void connectionChanged(const fraudops::DecisionStreamConnection& connection);
 
@@ -89,6 +90,7 @@ private:
     std::deque<fraud::v1::LiveDecision> queue_;
     DecisionStreamStats stats_;
     std::atomic<bool> running_{false};
+    bool notifyAvailable_ = false, notifyConnections_ = false;  // set by start(), then read only
     std::vector<std::unique_ptr<Worker>> workers_;
 };
 

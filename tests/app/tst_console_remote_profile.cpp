@@ -18,6 +18,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "ConsoleProbe.h"
@@ -278,6 +279,30 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(bothUp(), 30'000);
     }
 
+    void theSessionStreamsLiveDecisions() {
+        // What the Decisions page will read: every replica's, over TLS with the profile's token.
+        fraud::v1::WatchDecisionsRequest request;
+        request.set_max_per_second(1000);
+        request.set_explain(true);
+        auto stream = window_->session().watchDecisions(request);
+        QSignalSpy available(stream.get(), &DecisionStream::available);
+        stream->start();
+        QVERIFY(available.wait(30'000));
+        std::set<std::string> replicas;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                for (const auto& d : stream->take(1000, std::chrono::milliseconds(0))) {
+                    replicas.insert(d.replica());
+                    if (d.result().explanation().contributions_size() == 0)
+                        return false;
+                }
+                return replicas.size() == 2;
+            }(),
+            30'000);
+        const auto stats = stream->stats();
+        QVERIFY(stats.connections[0].connected && stats.connections[1].connected);
+    }
+
     void fraudctlReadsTheSameFiguresFromPrometheus() {
         // ScorerQueries' blocking form: what the Overview's tiles say, on a terminal.
         QTRY_VERIFY_WITH_TIMEOUT(
@@ -322,6 +347,11 @@ private slots:
             return c->chart()->title() == "Throughput by variant";
         });
         QTRY_COMPARE_WITH_TIMEOUT(throughput->overlay(), TimeSeriesChart::Overlay::Stale, 90'000);
+        // The page says so above itself too.
+        QTRY_COMPARE_WITH_TIMEOUT(window_->page<OverviewPage>()->state().kind,
+                                  PageState::Kind::Stale, 30'000);
+        QVERIFY2(window_->bannerText().startsWith("No new samples since"),
+                 qPrintable(window_->bannerText()));
         QTRY_COMPARE_WITH_TIMEOUT(row("remote-a")->health, ReplicaHealth::Down, 30'000);
     }
 

@@ -167,6 +167,29 @@ private slots:
         QVERIFY(t.elapsed() < 10'000);
     }
 
+    void stopsAtOnceWhileAReplicaIsAway() {
+        // A replica goes away; the stream waits 10 s before it tries again, and stop() (the
+        // console closing the page) still returns at once.
+        auto lone = startScorer(7, "127.0.0.1:0");
+        QVERIFY(lone);
+        ScorerEndpoint e;
+        e.address = lone->grpcAddress().toStdString();
+        DecisionStream::Options options;
+        options.firstBackoff = std::chrono::milliseconds(10'000);
+        options.maxBackoff = std::chrono::milliseconds(10'000);
+        auto stream =
+            std::make_unique<DecisionStream>(std::vector<ScorerEndpoint>{e}, everything(), options);
+        stream->start();
+        QTRY_VERIFY_WITH_TIMEOUT(stream->stats().connections[0].connected, 30'000);
+        lone->child().signal(SIGKILL);
+        QVERIFY(lone->child().waitForExit(std::chrono::seconds(10)));
+        QTRY_VERIFY_WITH_TIMEOUT(!stream->stats().connections[0].connected, 30'000);
+        QElapsedTimer t;
+        t.start();
+        stream.reset();
+        QVERIFY2(t.elapsed() < 2'000, qPrintable(QString::number(t.elapsed())));
+    }
+
     void fraudctlWatchMergesReplicas() {
         QProcess p;
         p.start(fraudctlBinary(),

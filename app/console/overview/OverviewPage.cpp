@@ -118,6 +118,11 @@ OverviewPage::OverviewPage(ConsoleSession& session, QWidget* parent)
             return;
         if (!ok)
             setState(PageState::Kind::Error, error);
+        else if (!panels_.staleSince().isEmpty())
+            setState(PageState::Kind::Stale,
+                     QStringLiteral("No new samples since %1: the scorers are gone, or Prometheus "
+                                    "no longer scrapes them.")
+                         .arg(panels_.staleSince()));
         else if (!panels_.hadAnyData())
             setState(PageState::Kind::NoData,
                      QStringLiteral("Prometheus has no scorer metrics for this range yet (job "

@@ -92,6 +92,14 @@ void ConsoleSession::updateScorerEndpoints() {
     scorers_.setEndpoints(endpoints);
 }
 
+std::unique_ptr<DecisionStream> ConsoleSession::watchDecisions(
+    const fraud::v1::WatchDecisionsRequest& request, QObject* parent) const {
+    std::vector<ScorerEndpoint> endpoints;
+    for (const auto& a : endpointAddresses_)
+        endpoints.push_back(profile_.endpoint(QString::fromStdString(a), token_));
+    return std::make_unique<DecisionStream>(endpoints, request, parent);
+}
+
 void ConsoleSession::pollScorers() {
     if (tokenKnown())
         scorers_.poll();

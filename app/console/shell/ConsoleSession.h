@@ -9,6 +9,7 @@
 
 #include "cluster/LocalClusterState.h"
 #include "control/ReplicaStatusPoller.h"
+#include "decisions/DecisionStream.h"
 #include "profiles/ConnectionProfile.h"
 #include "profiles/ProfileToken.h"
 #include "prometheus/PrometheusClient.h"
@@ -52,6 +53,10 @@ public:
     // One Control channel per replica; pollScorers() asks every replica's status.
     ReplicaStatusPoller& scorers() { return scorers_; }
     void pollScorers();
+    // Live decisions of every replica of the open connection (its token and TLS), for a page
+    // to connect to and start; it follows the replicas as they are now.
+    std::unique_ptr<DecisionStream> watchDecisions(const fraud::v1::WatchDecisionsRequest& request,
+                                                   QObject* parent = nullptr) const;
     // What a page's Prometheus query found, for the status bar: up, or why not.
     void notePrometheusAnswer(bool ok, const QString& error);
 

@@ -92,6 +92,7 @@ void PrometheusPanels::refresh(const TimeWindow& window) {
         return;
     allOk_ = true;
     firstError_.clear();
+    staleSince_.clear();
     const QDateTime end = window.end;
     const QDateTime start = window.start;
     const auto span = window.span();
@@ -151,12 +152,14 @@ void PrometheusPanels::refresh(const TimeWindow& window) {
             const double newest = newestSample(q.chart);
             const double staleAfter = std::max(3.0 * static_cast<double>(step.count()), 30.0);
             if (live && any && newest > 0 &&
-                (static_cast<double>(end.toMSecsSinceEpoch()) - newest) / 1000.0 > staleAfter)
+                (static_cast<double>(end.toMSecsSinceEpoch()) - newest) / 1000.0 > staleAfter) {
+                const QString since = QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(newest))
+                                          .toString("HH:mm:ss");
                 q.chart->setOverlay(TimeSeriesChart::Overlay::Stale,
-                                    QStringLiteral("No new samples since ") +
-                                        QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(newest))
-                                            .toString("HH:mm:ss"));
-            else
+                                    QStringLiteral("No new samples since ") + since);
+                if (staleSince_.isEmpty() || since < staleSince_)
+                    staleSince_ = since;
+            } else
                 q.chart->setOverlay(any || hadData_[q.chart] ? TimeSeriesChart::Overlay::None
                                                              : TimeSeriesChart::Overlay::NoData);
         };

@@ -49,6 +49,9 @@ public:
     // Every panel has shown data at least once.
     bool hadDataEverywhere() const;
     bool hadAnyData() const;
+    // After a refresh: the time of the oldest last sample of a chart whose series stopped
+    // ("HH:mm:ss"), or empty if every chart is current.
+    QString staleSince() const { return staleSince_; }
     // Charts, series and points drawn, and tiles with a value, for PageContent.
     QString describeContent() const;
     // Every chart draws points (one that hides all-zero series: has answered with series).
@@ -83,6 +86,7 @@ private:
     std::map<PrometheusClient::RequestId, std::function<void(const PrometheusResult&)>> pending_;
     std::map<const void*, bool> hadData_;
     bool allOk_ = true;
+    QString staleSince_;
     QString firstError_;
 };
 
