@@ -9,6 +9,7 @@
 #include <QElapsedTimer>
 #include <QLineSeries>
 #include <QProcess>
+#include <QSettings>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <algorithm>
@@ -44,6 +45,10 @@ std::vector<QPointF> walk(int n, double start, int seed) {
 int main(int argc, char** argv) {
     qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
+    // The console saves its views in QSettings: the benchmark's go to a directory of its own.
+    QTemporaryDir settings;
+    QSettings::setDefaultFormat(QSettings::IniFormat);
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settings.path());
     QString binDir, registry;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (QString(argv[i]) == "--bin-dir")

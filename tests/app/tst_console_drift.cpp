@@ -40,6 +40,7 @@ class ConsoleDriftTest : public QObject {
 private slots:
     void initTestCase() {
         QVERIFY(dir_.isValid());
+        useOwnSettings(dir_.path(), "tst_console_drift");
         LocalCluster::Config config;  // the console's defaults: 50/s, a day of warm-up
         config.binDir = QFileInfo(scorerBinary()).absolutePath();
         config.registry = dir_.filePath("registry");  // empty: trained as a newcomer's is

@@ -44,6 +44,7 @@ class ConsoleLocalClusterTest : public QObject {
 private slots:
     void initTestCase() {
         QVERIFY(dir_.isValid());
+        useOwnSettings(dir_.path(), "tst_console_local_cluster");
         // A trained registry, copied: the console's own training is LocalCluster's test.
         QVERIFY(QProcess::execute("cp", {"-r", transactionRegistry(), dir_.filePath("registry")}) ==
                 0);

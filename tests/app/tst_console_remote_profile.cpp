@@ -84,10 +84,7 @@ private slots:
         // Before anything in this process talks to a session bus.
         secrets_ = SecretService::start(&error);
         QVERIFY2(secrets_, qPrintable(error));
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir_.filePath("settings"));
-        QCoreApplication::setOrganizationName("fraudops-test");
-        QCoreApplication::setApplicationName("tst_console_remote_profile");
+        useOwnSettings(dir_.path(), "tst_console_remote_profile");
 
         QVERIFY2(makeTestCertificates(dir_.path(), &error), qPrintable(error));
         copyRegistry(transactionRegistry(), dir_.filePath("registry"));

@@ -13,6 +13,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "ConsoleProbe.h"
 #include "charts/TimeSeriesChart.h"
 #include "cluster/ClusterPage.h"
 #include "overview/OverviewPage.h"
@@ -57,10 +58,7 @@ class ConsoleShellTest : public QObject {
 private slots:
     void initTestCase() {
         QVERIFY(dir_.isValid());
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir_.filePath("settings"));
-        QCoreApplication::setOrganizationName("fraudops-test");
-        QCoreApplication::setApplicationName("tst_console_shell");
+        test::useOwnSettings(dir_.path(), "tst_console_shell");
         ProfileStore().save(profile("incident"));
         ProfileStore().save(profile("laptop"));
         open("incident");

@@ -1,6 +1,8 @@
 #include "ConsoleProbe.h"
 
+#include <QCoreApplication>
 #include <QLabel>
+#include <QSettings>
 
 #include "cluster/ClusterPage.h"
 #include "overview/OverviewPage.h"
@@ -35,6 +37,13 @@ OverviewPage* showOverview(ConsoleWindow& window) {
 ClusterPage* showCluster(ConsoleWindow& window) {
     window.showPage("Cluster");
     return window.page<ClusterPage>();
+}
+
+void useOwnSettings(const QString& dir, const QString& testName) {
+    QSettings::setDefaultFormat(QSettings::IniFormat);
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir + "/settings");
+    QCoreApplication::setOrganizationName("fraudops-test");
+    QCoreApplication::setApplicationName(testName);
 }
 
 bool showsData(ConsoleWindow& window, const QString& page) {
