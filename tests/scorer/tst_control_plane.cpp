@@ -345,7 +345,7 @@ private slots:
         QCOMPARE(current.generation(), g + 1);
         const auto audit = fraud::ModelRegistry(registry_.toStdString()).readAudit();
         const auto entries = std::count_if(audit.begin(), audit.end(), [&](const auto& e) {
-            return e["after"]["generation"].template get<std::uint64_t>() == g + 1;
+            return e.generation == g + 1 && e.after.generation == g + 1;
         });
         QCOMPARE(entries, 1);
         fraud::v1::RolloutState out;

@@ -56,7 +56,8 @@ void syncDirectory(const std::filesystem::path& dir) {
         throwErrno("cannot fsync directory", dir);
 }
 
-void writeFileAtomically(const std::filesystem::path& path, std::string_view content) {
+void writeFileAtomically(const std::filesystem::path& path, std::string_view content,
+                         void (*beforeRename)(std::string_view), std::string_view step) {
     const auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
     // Appended rather than `"." + string&&`: GCC 12 at -O3 reports a false -Wrestrict inside
     // std::string's operator+ for that form (GCC PR 105329).
@@ -76,6 +77,8 @@ void writeFileAtomically(const std::filesystem::path& path, std::string_view con
         throw;
     }
     ::close(fd);
+    if (beforeRename)
+        beforeRename(step);
     if (::rename(tmp.c_str(), path.c_str()) != 0) {
         ::unlink(tmp.c_str());
         throwErrno("cannot rename into", path);

@@ -11,8 +11,11 @@ std::string readFile(const std::filesystem::path& path);
 
 // Replaces `path` atomically: writes a temporary file beside it, fsyncs it, renames it over
 // the target and fsyncs the directory. A reader sees the old content or the new, never a
-// mix, and a crash never leaves a half-written file under the real name.
-void writeFileAtomically(const std::filesystem::path& path, std::string_view content);
+// mix, and a crash never leaves a half-written file under the real name. `beforeRename`, if
+// given, is called with `step` once the temporary file is durable (crash tests stop there).
+void writeFileAtomically(const std::filesystem::path& path, std::string_view content,
+                         void (*beforeRename)(std::string_view) = nullptr,
+                         std::string_view step = {});
 
 // Appends one line and fsyncs, for append-only logs.
 void appendLineDurably(const std::filesystem::path& path, std::string_view line);

@@ -1,12 +1,15 @@
 #include "registry/ModelRegistry.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 #include "common/FileIo.h"
 #include "common/Time.h"
+#include "registry/RegistryWriteSteps.h"
 
 namespace fraud {
 namespace {
@@ -94,8 +97,10 @@ void ModelRegistry::addVersion(const ModelManifest& manifest, std::string_view m
     try {
         writeFileAtomically(staging / manifest.modelFile, modelJson);
         writeFileAtomically(staging / "manifest.json", manifest.toJson().dump(2) + "\n");
+        registryWrite::reached("version:staged");
         std::filesystem::rename(staging, target);
         syncDirectory(models);
+        registryWrite::reached("version:renamed");
     } catch (...) {
         std::error_code ec;
         std::filesystem::remove_all(staging, ec);
@@ -126,6 +131,103 @@ std::optional<RolloutState> ModelRegistry::readRollout() const {
     return RolloutState::fromJson(j);
 }
 
+namespace {
+
+// audit.jsonl's lines: [begin, end) of each, and whether the last ends with its newline.
+struct Lines {
+    std::vector<std::pair<std::size_t, std::size_t>> spans;
+    bool lastComplete = true;
+};
+
+Lines splitLines(const std::string& text) {
+    Lines out;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const auto nl = text.find('\n', start);
+        if (nl == std::string::npos) {
+            out.spans.emplace_back(start, text.size());
+            out.lastComplete = false;
+            break;
+        }
+        out.spans.emplace_back(start, nl);
+        start = nl + 1;
+    }
+    return out;
+}
+
+std::optional<AuditEntry> parseEntry(std::string_view line) {
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+        return std::nullopt;
+    try {
+        return AuditEntry::fromJson(j);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+}  // namespace
+
+ModelRegistry::Repair ModelRegistry::repairAudit(std::uint64_t committedGeneration) const {
+    Repair repair;
+    if (!std::filesystem::exists(auditPath()))
+        return repair;
+    const std::string text = readFile(auditPath());
+    const Lines lines = splitLines(text);
+    // Keep everything up to the last committed entry; what follows is a torn line or changes
+    // whose rollout.json never replaced the old one.
+    std::size_t keep = 0;
+    for (std::size_t i = 0; i < lines.spans.size(); ++i) {
+        const auto [b, e] = lines.spans[i];
+        const bool complete = i + 1 < lines.spans.size() || lines.lastComplete;
+        const auto entry =
+            complete ? parseEntry(std::string_view(text).substr(b, e - b)) : std::nullopt;
+        if (!complete) {
+            repair.tornBytes = e - b;
+            break;
+        }
+        if (entry && entry->generation > committedGeneration) {
+            ++repair.uncommittedEntries;
+            continue;
+        }
+        if (repair.uncommittedEntries == 0)
+            keep = e + 1;
+    }
+    if (keep < text.size()) {
+        if (::truncate(auditPath().c_str(), static_cast<off_t>(keep)) != 0)
+            throw std::runtime_error("cannot truncate " + auditPath().string());
+        syncDirectory(root_);
+    }
+    return repair;
+}
+
+void ModelRegistry::appendAudit(const AuditEntry& entry) const {
+    const std::string line = entry.toJson().dump();
+    if (!registryWrite::hooked()) {
+        appendLineDurably(auditPath(), line);
+        registryWrite::reached("audit:appended");
+        return;
+    }
+    // For the crash tests: the line in two writes, so that a stop between them leaves it torn.
+    const int fd = ::open(auditPath().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0)
+        throw std::runtime_error("cannot open " + auditPath().string());
+    const std::string whole = line + "\n";
+    const std::size_t half = whole.size() / 2;
+    const bool ok =
+        ::write(fd, whole.data(), half) == static_cast<ssize_t>(half) && ::fsync(fd) == 0;
+    if (ok)
+        registryWrite::reached("audit:half-written");
+    const bool rest = ok &&
+                      ::write(fd, whole.data() + half, whole.size() - half) ==
+                          static_cast<ssize_t>(whole.size() - half) &&
+                      ::fsync(fd) == 0;
+    ::close(fd);
+    if (!rest)
+        throw std::runtime_error("cannot append to " + auditPath().string());
+    registryWrite::reached("audit:appended");
+}
+
 RolloutState ModelRegistry::commit(std::uint64_t expectedGeneration, std::string_view action,
                                    std::string_view who, std::string_view why,
                                    const std::function<void(RolloutState&)>& change) {
@@ -133,6 +235,13 @@ RolloutState ModelRegistry::commit(std::uint64_t expectedGeneration, std::string
     FileLock lock(root_ / ".lock");
     const auto current = readRollout();
     const std::uint64_t currentGeneration = current ? current->generation : 0;
+    lastRepair_ = repairAudit(currentGeneration);
+    if (lastRepair_.any()) {
+        std::fprintf(stderr,
+                     "registry %s: removed what an interrupted write left in audit.jsonl: %zu "
+                     "bytes of a torn line, %zu uncommitted entries\n",
+                     root_.c_str(), lastRepair_.tornBytes, lastRepair_.uncommittedEntries);
+    }
     if (currentGeneration != expectedGeneration) {
         throw StaleGenerationError("expected generation " + std::to_string(expectedGeneration) +
                                        " but the registry is at " +
@@ -151,31 +260,50 @@ RolloutState ModelRegistry::commit(std::uint64_t expectedGeneration, std::string
     next.who = who;
     next.why = why;
     next.when = formatRfc3339(wallClockMillis());
-    writeFileAtomically(rolloutPath(), next.toJson().dump(2) + "\n");
-    nlohmann::json audit{{"when", next.when},
-                         {"who", next.who},
-                         {"action", action},
-                         {"why", next.why},
-                         {"before", current ? current->toJson() : nlohmann::json()},
-                         {"after", next.toJson()}};
-    appendLineDurably(auditPath(), audit.dump());
+    AuditEntry entry;
+    entry.generation = next.generation;
+    entry.when = next.when;
+    entry.who = next.who;
+    entry.action = action;
+    entry.why = next.why;
+    entry.before = current;
+    entry.after = next;
+    // The audit entry first: a crash before rollout.json is replaced leaves an entry above the
+    // committed generation, which readers ignore and the next writer removes.
+    appendAudit(entry);
+    writeFileAtomically(rolloutPath(), next.toJson().dump(2) + "\n",
+                        registryWrite::hooked() ? &registryWrite::reached : nullptr,
+                        "rollout:tmp-written");
+    registryWrite::reached("rollout:renamed");
     return next;
 }
 
-std::vector<nlohmann::json> ModelRegistry::readAudit() const {
-    std::vector<nlohmann::json> out;
+std::vector<AuditEntry> ModelRegistry::readAudit() const {
+    std::vector<AuditEntry> out;
     if (!std::filesystem::exists(auditPath()))
         return out;
-    const auto text = readFile(auditPath());
-    std::size_t start = 0;
-    while (start < text.size()) {
-        auto end = text.find('\n', start);
-        if (end == std::string::npos)
-            end = text.size();
-        auto j = nlohmann::json::parse(text.substr(start, end - start), nullptr, false);
-        if (!j.is_discarded() && j.is_object())
-            out.push_back(std::move(j));
-        start = end + 1;
+    // rollout.json first: an entry written after this read is above its generation.
+    const auto rollout = readRollout();
+    const std::uint64_t committed = rollout ? rollout->generation : 0;
+    const std::string text = readFile(auditPath());
+    const Lines lines = splitLines(text);
+    for (std::size_t i = 0; i < lines.spans.size(); ++i) {
+        const auto [b, e] = lines.spans[i];
+        const bool last = i + 1 == lines.spans.size();
+        auto entry = parseEntry(std::string_view(text).substr(b, e - b));
+        if (!entry) {
+            if (last)  // torn by an interrupted append; the next writer removes it
+                break;
+            throw std::runtime_error(auditPath().string() + ": line " + std::to_string(i + 1) +
+                                     " is not an audit entry");
+        }
+        if (entry->generation > committed)
+            continue;  // never committed
+        // A generation written again after a crash between the two steps: the later is the one
+        // that committed (the earlier's rollout.json never replaced the old one).
+        while (!out.empty() && out.back().generation >= entry->generation)
+            out.pop_back();
+        out.push_back(std::move(*entry));
     }
     return out;
 }
@@ -186,12 +314,10 @@ std::optional<std::string> ModelRegistry::previousStable() const {
         return std::nullopt;
     const auto audit = readAudit();
     for (auto it = audit.rbegin(); it != audit.rend(); ++it) {
-        const auto& before = (*it)["before"];
-        const auto& after = (*it)["after"];
-        if (!before.is_object() || !after.is_object())
+        if (!it->before)
             continue;
-        const auto was = before.value("stable", "");
-        if (after.value("stable", "") == current->stable && !was.empty() && was != current->stable)
+        const auto& was = it->before->stable;
+        if (it->after.stable == current->stable && !was.empty() && was != current->stable)
             return was;
     }
     return std::nullopt;

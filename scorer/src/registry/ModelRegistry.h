@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "registry/AuditEntry.h"
 #include "registry/ModelManifest.h"
 #include "registry/RolloutState.h"
 
@@ -32,6 +33,13 @@ private:
 //
 // Writes are atomic (a version appears whole by renaming its directory; files are
 // replaced by rename) and changes to rollout.json happen under an exclusive lock.
+//
+// A rollout change survives a crash at any step (docs/architecture.md, "Registry writes"):
+// its audit entry, carrying the generation it creates, is appended first and rollout.json
+// replaced second. The committed history is the audit entries up to rollout.json's
+// generation (for a generation written twice, after a crash between the two steps, the last);
+// entries above it never committed and readers leave them out. The next writer removes them
+// and a torn last line, and says so (lastRepair()).
 class ModelRegistry {
 public:
     explicit ModelRegistry(std::filesystem::path root);
@@ -54,11 +62,21 @@ public:
                         std::string_view who, std::string_view why,
                         const std::function<void(RolloutState&)>& change);
 
-    // audit.jsonl, oldest first (a torn last line, from a crash mid-append, is skipped).
-    std::vector<nlohmann::json> readAudit() const;
-    // The stable version before the current one, from the audit history: the `before` of the
-    // newest change that made the current stable version stable.
+    // The committed history, oldest first: one entry per generation up to rollout.json's. A
+    // torn last line and uncommitted entries are left out; an unreadable line before the last
+    // is corruption, and throws.
+    std::vector<AuditEntry> readAudit() const;
+    // The stable version before the current one, from the committed history: the `before` of
+    // the newest change that made the current stable version stable.
     std::optional<std::string> previousStable() const;
+
+    // What the last commit() found left by an interrupted write, and removed.
+    struct Repair {
+        std::size_t tornBytes = 0;           // a last line without its newline
+        std::size_t uncommittedEntries = 0;  // entries above rollout.json's generation
+        bool any() const { return tornBytes > 0 || uncommittedEntries > 0; }
+    };
+    const Repair& lastRepair() const { return lastRepair_; }
 
     std::filesystem::path evalSetPath(const FeatureSchema& schema) const;
     std::filesystem::path auditPath() const { return root_ / "audit.jsonl"; }
@@ -67,7 +85,12 @@ public:
     static void checkVersionName(std::string_view version);
 
 private:
+    // Under the lock: removes what an interrupted write left at the end of audit.jsonl.
+    Repair repairAudit(std::uint64_t committedGeneration) const;
+    void appendAudit(const AuditEntry& entry) const;
+
     std::filesystem::path root_;
+    Repair lastRepair_;
 };
 
 }  // namespace fraud

@@ -271,15 +271,13 @@ grpc::ServerUnaryReactor* ControlService::GetAuditLog(grpc::CallbackServerContex
                 response->entries_size() >= static_cast<int>(request->limit()))
                 break;
             auto* entry = response->add_entries();
-            setTime(entry->mutable_when(), it->value("when", ""));
-            entry->set_who(it->value("who", ""));
-            entry->set_action(it->value("action", ""));
-            entry->set_why(it->value("why", ""));
-            for (const auto& [key, out] : {std::pair{"before", entry->mutable_before()},
-                                           {"after", entry->mutable_after()}}) {
-                if (it->contains(key) && (*it)[key].is_object())
-                    toProto(RolloutState::fromJson((*it)[key]), out);
-            }
+            setTime(entry->mutable_when(), it->when);
+            entry->set_who(it->who);
+            entry->set_action(it->action);
+            entry->set_why(it->why);
+            if (it->before)
+                toProto(*it->before, entry->mutable_before());
+            toProto(it->after, entry->mutable_after());
         }
         return grpc::Status::OK;
     });

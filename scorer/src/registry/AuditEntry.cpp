@@ -1,0 +1,30 @@
+#include "registry/AuditEntry.h"
+
+namespace fraud {
+
+nlohmann::json AuditEntry::toJson() const {
+    return {{"generation", generation},
+            {"when", when},
+            {"who", who},
+            {"action", action},
+            {"why", why},
+            {"before", before ? before->toJson() : nlohmann::json()},
+            {"after", after.toJson()}};
+}
+
+AuditEntry AuditEntry::fromJson(const nlohmann::json& j) {
+    AuditEntry e;
+    e.when = j.value("when", "");
+    e.who = j.value("who", "");
+    e.action = j.value("action", "");
+    e.why = j.value("why", "");
+    if (j.contains("before") && j["before"].is_object())
+        e.before = RolloutState::fromJson(j["before"]);
+    if (!j.contains("after") || !j["after"].is_object())
+        throw std::runtime_error("an audit entry without `after`");
+    e.after = RolloutState::fromJson(j["after"]);
+    e.generation = j.value("generation", e.after.generation);
+    return e;
+}
+
+}  // namespace fraud

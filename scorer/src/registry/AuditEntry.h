@@ -1,0 +1,30 @@
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "registry/RolloutState.h"
+
+namespace fraud {
+
+// One line of audit.jsonl: a rollout change, and the generation it creates. Written before
+// rollout.json (see ModelRegistry::commit), so an entry above rollout.json's generation is a
+// change that never committed, and readers leave it out.
+struct AuditEntry {
+    std::uint64_t generation = 0;  // the generation this change creates (== after.generation)
+    std::string when;              // RFC 3339
+    std::string who;
+    std::string action;
+    std::string why;
+    std::optional<RolloutState> before;  // none for the first change
+    RolloutState after;
+
+    nlohmann::json toJson() const;
+    // Lines written before `generation` was a field take it from `after`.
+    static AuditEntry fromJson(const nlohmann::json& j);
+    friend bool operator==(const AuditEntry&, const AuditEntry&) = default;
+};
+
+}  // namespace fraud

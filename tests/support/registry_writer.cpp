@@ -1,0 +1,72 @@
+// A registry writer that can be stopped at any step of its write, for the crash tests: with
+// FRAUD_REGISTRY_STOP_AT=<step> (see registry/RegistryWriteSteps.h) it exits there at once with
+// code 86, leaving the files as a kill -9 would. Test-only: the scorer and fraud-train never
+// install this hook.
+//
+//   registry_writer REGISTRY add-version FROM NEW    FROM's model and manifest, as version NEW
+//   registry_writer REGISTRY set-canary VERSION BP   the canary at BP basis points
+//   registry_writer REGISTRY promote                 the canary becomes stable
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "common/FileIo.h"
+#include "registry/ModelRegistry.h"
+#include "registry/RegistryWriteSteps.h"
+
+namespace {
+
+void stopHere(std::string_view step) {
+    const char* at = std::getenv("FRAUD_REGISTRY_STOP_AT");
+    if (at != nullptr && step == at)
+        ::_exit(86);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 3) {
+        std::cerr << "usage: registry_writer REGISTRY add-version|set-canary|promote ...\n";
+        return 2;
+    }
+    fraud::registryWrite::setHook(&stopHere);
+    fraud::ModelRegistry registry(argv[1]);
+    const std::string op = argv[2];
+    try {
+        if (op == "add-version" && argc == 5) {
+            auto manifest = registry.readManifest(argv[3]);
+            const auto model = fraud::readFile(registry.versionDir(argv[3]) / manifest.modelFile);
+            manifest.version = argv[4];
+            registry.addVersion(manifest, model);
+            return 0;
+        }
+        const auto current = registry.readRollout();
+        const std::uint64_t generation = current ? current->generation : 0;
+        if (op == "set-canary" && argc == 5) {
+            const auto bp = static_cast<std::uint32_t>(std::stoul(argv[4]));
+            registry.commit(generation, "set_canary", "crash-test", "a canary",
+                            [&](fraud::RolloutState& s) {
+                                s.canary = argv[3];
+                                s.canaryWeightBp = bp;
+                            });
+            return 0;
+        }
+        if (op == "promote" && argc == 3) {
+            registry.commit(generation, "promote", "crash-test", "the canary is good",
+                            [](fraud::RolloutState& s) {
+                                s.stable = s.canary;
+                                s.canary.clear();
+                                s.canaryWeightBp = 0;
+                            });
+            return 0;
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "registry_writer: " << e.what() << "\n";
+        return 1;
+    }
+    std::cerr << "registry_writer: bad arguments\n";
+    return 2;
+}
