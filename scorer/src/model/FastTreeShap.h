@@ -39,7 +39,6 @@ public:
     static constexpr std::size_t kLanes = 8;
     double baseValue() const { return baseValue_; }
     std::size_t featureCount() const { return featureCount_; }
-    std::size_t quadraturePoints() const { return points_; }
 
 private:
     // The edge into a node from its parent, precomputed.

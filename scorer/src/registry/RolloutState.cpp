@@ -4,12 +4,25 @@
 
 namespace fraud {
 
+const char* toString(RolloutMode mode) {
+    return mode == RolloutMode::Shadow ? "shadow" : "split";
+}
+
+RolloutMode parseRolloutMode(std::string_view text) {
+    if (text == "split")
+        return RolloutMode::Split;
+    if (text == "shadow")
+        return RolloutMode::Shadow;
+    throw std::runtime_error("rollout mode must be split or shadow, not '" + std::string(text) +
+                             "'");
+}
+
 nlohmann::json RolloutState::toJson() const {
     return {{"generation", generation},
             {"stable", stable},
             {"canary", canary.empty() ? nlohmann::json() : nlohmann::json(canary)},
             {"canary_weight_bp", canaryWeightBp},
-            {"mode", mode},
+            {"mode", toString(mode)},
             {"who", who},
             {"when", when},
             {"why", why}};
@@ -24,18 +37,15 @@ RolloutState RolloutState::fromJson(const nlohmann::json& j) {
             s.canary = j.at("canary").get<std::string>();
         }
         s.canaryWeightBp = j.value("canary_weight_bp", 0u);
-        s.mode = j.value("mode", "split");
+        s.mode = parseRolloutMode(j.value("mode", "split"));
         s.who = j.value("who", "");
         s.when = j.value("when", "");
         s.why = j.value("why", "");
-    } catch (const nlohmann::json::exception& e) {
+    } catch (const std::exception& e) {
         throw std::runtime_error(std::string("rollout.json: ") + e.what());
     }
     if (s.canaryWeightBp > 10000)
         throw std::runtime_error("rollout.json: weight over 10000 bp");
-    if (s.mode != "split" && s.mode != "shadow") {
-        throw std::runtime_error("rollout.json: mode must be split or shadow");
-    }
     return s;
 }
 

@@ -45,7 +45,8 @@ void ControlService::toProto(const RolloutState& state, v1::RolloutState* out) {
     out->set_stable_version(state.stable);
     out->set_canary_version(state.canary);
     out->set_canary_weight_bp(state.canaryWeightBp);
-    out->set_mode(state.mode == "shadow" ? v1::ROLLOUT_MODE_SHADOW : v1::ROLLOUT_MODE_SPLIT);
+    out->set_mode(state.mode == RolloutMode::Shadow ? v1::ROLLOUT_MODE_SHADOW
+                                                    : v1::ROLLOUT_MODE_SPLIT);
     out->set_who(state.who);
     setTime(out->mutable_when(), state.when);
     out->set_why(state.why);
@@ -124,14 +125,21 @@ grpc::ServerUnaryReactor* ControlService::ListModels(grpc::CallbackServerContext
     });
 }
 
-grpc::Status ControlService::commit(const AccessPolicy::Identity& who, const char* action,
-                                    const std::string& reason, std::uint64_t expectedGeneration,
-                                    const std::function<void(RolloutState&)>& change,
-                                    v1::RolloutState* response) {
+// Every change says why, in at most 2,000 characters (the audit log keeps it).
+std::optional<grpc::Status> ControlService::checkReason(const std::string& reason) {
     if (reason.find_first_not_of(" \t\n") == std::string::npos)
         return invalid("reason: every change needs a reason");
     if (reason.size() > 2000)
         return invalid("reason: at most 2000 characters");
+    return std::nullopt;
+}
+
+grpc::Status ControlService::commit(const AccessPolicy::Identity& who, const char* action,
+                                    const std::string& reason, std::uint64_t expectedGeneration,
+                                    const std::function<void(RolloutState&)>& change,
+                                    v1::RolloutState* response) {
+    if (auto bad = checkReason(reason))
+        return *bad;
     try {
         const auto next = registry_.commit(expectedGeneration, action, who.name, reason, change);
         follower_.wake();
@@ -165,8 +173,10 @@ grpc::ServerUnaryReactor* ControlService::SetCanary(grpc::CallbackServerContext*
         if (!registry_.hasVersion(version))
             return grpc::Status(grpc::StatusCode::NOT_FOUND,
                                 "version: " + version + " is not in the registry");
-        if (request->reason().find_first_not_of(" \t\n") == std::string::npos)
-            return invalid("reason: every change needs a reason");
+        // Before the compatibility check, which loads the version: a change without a reason
+        // is refused at once.
+        if (auto bad = checkReason(request->reason()))
+            return *bad;
         const auto current = registry_.readRollout();
         if (!current)
             return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
@@ -180,7 +190,8 @@ grpc::ServerUnaryReactor* ControlService::SetCanary(grpc::CallbackServerContext*
         } catch (const std::exception& e) {
             return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, e.what());
         }
-        const std::string mode = request->mode() == v1::ROLLOUT_MODE_SHADOW ? "shadow" : "split";
+        const RolloutMode mode =
+            request->mode() == v1::ROLLOUT_MODE_SHADOW ? RolloutMode::Shadow : RolloutMode::Split;
         return commit(
             who, "set_canary", request->reason(), request->expected_generation(),
             [&](RolloutState& s) {
@@ -210,7 +221,7 @@ grpc::ServerUnaryReactor* ControlService::Promote(grpc::CallbackServerContext* c
                 s.stable = s.canary;
                 s.canary.clear();
                 s.canaryWeightBp = 0;
-                s.mode = "split";
+                s.mode = RolloutMode::Split;
             },
             response);
     });
@@ -236,7 +247,7 @@ grpc::ServerUnaryReactor* ControlService::Rollback(grpc::CallbackServerContext* 
                 s.stable = *previous;
                 s.canary.clear();
                 s.canaryWeightBp = 0;
-                s.mode = "split";
+                s.mode = RolloutMode::Split;
             },
             response);
     });
@@ -255,7 +266,7 @@ grpc::ServerUnaryReactor* ControlService::AbortCanary(grpc::CallbackServerContex
             [](RolloutState& s) {
                 s.canary.clear();
                 s.canaryWeightBp = 0;
-                s.mode = "split";
+                s.mode = RolloutMode::Split;
             },
             response);
     });

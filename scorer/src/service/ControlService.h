@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "fraud/v1/control.grpc.pb.h"
@@ -56,6 +57,7 @@ private:
     grpc::ServerUnaryReactor* handle(const char* method, grpc::CallbackServerContext* context,
                                      AccessPolicy::Role role, Body&& body);
     // Commits a change after the common checks (reason given), mapping registry errors.
+    static std::optional<grpc::Status> checkReason(const std::string& reason);
     grpc::Status commit(const AccessPolicy::Identity& who, const char* action,
                         const std::string& reason, std::uint64_t expectedGeneration,
                         const std::function<void(RolloutState&)>& change,

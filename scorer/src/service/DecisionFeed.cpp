@@ -109,10 +109,6 @@ void DecisionFeed::setReplica(std::string replica) {
     replica_ = std::move(replica);
 }
 
-std::uint64_t DecisionFeed::droppedTotal() const {
-    return static_cast<std::uint64_t>(dropped_.Value());
-}
-
 void DecisionFeed::dispatch(std::stop_token stop) {
     std::unique_lock lock(mutex_);
     while (!stop.stop_requested()) {

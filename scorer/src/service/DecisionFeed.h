@@ -60,7 +60,6 @@ public:
     void offer(const ServingSet& set, const ServedModel& decided, const v1::Transaction& tx,
                const v1::ScoreResult& result, std::span<const float> inputs);
 
-    std::uint64_t droppedTotal() const;
     void setReplica(std::string replica);
 
 private:

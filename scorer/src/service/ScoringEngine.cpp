@@ -49,7 +49,7 @@ std::shared_ptr<const ServingSet> ScoringEngine::prepare(
         ServedModel c;
         c.columns = FeatureColumns(set->traffic, canary->manifest().schema);  // may throw
         c.variant = v1::VARIANT_CANARY;
-        set->shadow = rollout.mode == "shadow";
+        set->shadow = rollout.mode == RolloutMode::Shadow;
         c.counters = metrics_.countersFor(set->shadow ? "shadow" : "canary", canary->version());
         c.drift = std::move(canaryDrift);
         c.model = std::move(canary);
