@@ -11,7 +11,7 @@
 #include "common/CommandLine.h"
 #include "common/FileIo.h"
 #include "common/Time.h"
-#include "service/ScorerServer.h"
+#include "grpc/ScorerServer.h"
 
 namespace {
 

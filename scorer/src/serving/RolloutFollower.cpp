@@ -1,4 +1,4 @@
-#include "service/RolloutFollower.h"
+#include "serving/RolloutFollower.h"
 
 #include "common/FileIo.h"
 #include "common/Time.h"

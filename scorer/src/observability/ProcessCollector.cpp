@@ -1,4 +1,4 @@
-#include "service/ProcessCollector.h"
+#include "observability/ProcessCollector.h"
 
 #include <sys/resource.h>
 #include <unistd.h>

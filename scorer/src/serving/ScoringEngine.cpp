@@ -1,4 +1,4 @@
-#include "service/ScoringEngine.h"
+#include "serving/ScoringEngine.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "fraud/v1/transaction.pb.h"
-#include "service/CanaryRouter.h"
-#include "service/DecisionFeed.h"
-#include "service/FeatureDrift.h"
+#include "observability/FeatureDrift.h"
+#include "serving/CanaryRouter.h"
+#include "serving/DecisionFeed.h"
 
 namespace fraud {
 namespace {

@@ -14,9 +14,9 @@
 #include "features/FeatureColumns.h"
 #include "features/FeatureExtractor.h"
 #include "model/LoadedModel.h"
+#include "observability/ScorerMetrics.h"
 #include "registry/RolloutState.h"
-#include "service/ScorerMetrics.h"
-#include "service/TransactionValidator.h"
+#include "serving/TransactionValidator.h"
 
 namespace fraud::v1 {
 class ScoreResult;

@@ -1,4 +1,4 @@
-#include "service/DriftCollector.h"
+#include "observability/DriftCollector.h"
 
 #include <limits>
 

@@ -1,4 +1,4 @@
-#include "service/ScoringService.h"
+#include "grpc/ScoringService.h"
 
 #include <chrono>
 #include <mutex>

@@ -8,9 +8,9 @@
 #include <string>
 
 #include "fraud/v1/control.grpc.pb.h"
+#include "grpc/AccessPolicy.h"
 #include "registry/ModelRegistry.h"
-#include "service/AccessPolicy.h"
-#include "service/RolloutFollower.h"
+#include "serving/RolloutFollower.h"
 
 namespace fraud {
 

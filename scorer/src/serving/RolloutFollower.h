@@ -10,9 +10,9 @@
 #include <string>
 #include <thread>
 
+#include "observability/DriftCollector.h"
 #include "registry/ModelRegistry.h"
-#include "service/DriftCollector.h"
-#include "service/ScoringEngine.h"
+#include "serving/ScoringEngine.h"
 
 namespace fraud {
 

@@ -14,15 +14,15 @@
 #include <thread>
 
 #include "features/CardHistoryStore.h"
-#include "service/AccessPolicy.h"
-#include "service/ControlService.h"
-#include "service/DecisionFeed.h"
-#include "service/DriftCollector.h"
-#include "service/ProcessCollector.h"
-#include "service/RolloutFollower.h"
-#include "service/ScorerMetrics.h"
-#include "service/ScoringEngine.h"
-#include "service/ScoringService.h"
+#include "grpc/AccessPolicy.h"
+#include "grpc/ControlService.h"
+#include "grpc/ScoringService.h"
+#include "observability/DriftCollector.h"
+#include "observability/ProcessCollector.h"
+#include "observability/ScorerMetrics.h"
+#include "serving/DecisionFeed.h"
+#include "serving/RolloutFollower.h"
+#include "serving/ScoringEngine.h"
 
 namespace fraud {
 

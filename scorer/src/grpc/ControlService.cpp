@@ -1,4 +1,4 @@
-#include "service/ControlService.h"
+#include "grpc/ControlService.h"
 
 #include "common/Time.h"
 

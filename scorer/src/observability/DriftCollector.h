@@ -8,7 +8,7 @@
 #include <mutex>
 #include <vector>
 
-#include "service/FeatureDrift.h"
+#include "observability/FeatureDrift.h"
 
 namespace fraud {
 

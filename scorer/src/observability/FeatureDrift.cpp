@@ -1,4 +1,4 @@
-#include "service/FeatureDrift.h"
+#include "observability/FeatureDrift.h"
 
 #include <algorithm>
 #include <cmath>

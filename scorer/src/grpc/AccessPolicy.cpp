@@ -1,4 +1,4 @@
-#include "service/AccessPolicy.h"
+#include "grpc/AccessPolicy.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "service/TransactionValidator.h"
+#include "serving/TransactionValidator.h"
 
 #include <cctype>
 #include <cmath>

@@ -1,9 +1,9 @@
-#include "service/DecisionFeed.h"
+#include "serving/DecisionFeed.h"
 
 #include <algorithm>
 #include <deque>
 
-#include "service/ScoringEngine.h"
+#include "serving/ScoringEngine.h"
 
 namespace fraud {
 

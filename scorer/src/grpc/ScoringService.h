@@ -3,9 +3,9 @@
 #include <grpcpp/grpcpp.h>
 
 #include "fraud/v1/scoring.grpc.pb.h"
-#include "service/AccessPolicy.h"
-#include "service/DecisionFeed.h"
-#include "service/ScoringEngine.h"
+#include "grpc/AccessPolicy.h"
+#include "serving/DecisionFeed.h"
+#include "serving/ScoringEngine.h"
 
 namespace fraud {
 

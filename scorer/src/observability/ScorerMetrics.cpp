@@ -1,4 +1,4 @@
-#include "service/ScorerMetrics.h"
+#include "observability/ScorerMetrics.h"
 
 namespace fraud {
 namespace {
