@@ -172,8 +172,6 @@ void PrometheusPanels::refresh(const TimeWindow& window) {
         const auto id = client_->query(expand(
             q.expression, std::max(rateWindow(std::chrono::seconds(0)), std::chrono::seconds(60))));
         pending_[id] = [this, q](const PrometheusResult& r) {
-            std::optional<double> value;
-            std::map<QString, QString> labels;
             if (!r.ok()) {
                 allOk_ = false;
                 if (firstError_.isEmpty())
@@ -181,14 +179,11 @@ void PrometheusPanels::refresh(const TimeWindow& window) {
                 q.tile->setValue(std::nullopt, {}, describe(*r.error));
                 return;
             }
-            if (r.type == PrometheusResult::Type::Scalar)
-                value = r.scalar.value * q.scale;
-            else if (!r.series.empty() && !r.series[0].samples.empty()) {
-                value = r.series[0].samples[0].value * q.scale;
-                labels = r.series[0].labels;
-            }
-            if (value && !std::isfinite(*value))
-                value.reset();
+            std::optional<double> value = firstValue(r);
+            if (value)
+                *value *= q.scale;
+            const std::map<QString, QString> labels =
+                r.series.empty() ? std::map<QString, QString>() : r.series[0].labels;
             if (value)
                 hadData_[q.tile] = true;
             if (q.format)
