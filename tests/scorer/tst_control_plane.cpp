@@ -248,14 +248,21 @@ private slots:
         QVERIFY(setCanary(0, "v2", 1000, fraud::v1::ROLLOUT_MODE_SPLIT, g, &out).ok());
         QCOMPARE(out.generation(), g + 1);
         QCOMPARE(out.who(), std::string("release-alice"));
+        // The replica that made the change serves it before it answers (it staged and
+        // checked the change, then served what it committed); the others follow rollout.json.
+        QCOMPARE(status(0).generation_served(), g + 1);
+        QCOMPARE(status(0).canary_version(), std::string("v2"));
         QTRY_VERIFY_WITH_TIMEOUT(allServe(g + 1, "v1", "v2"), kConvergeMs);
         qInfo("SetCanary reached all three replicas in %.0f ms",
               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                   .count());
         QVERIFY(change(1, &Control::Stub::Promote, g + 1, &out).ok());
+        QCOMPARE(status(1).generation_served(), g + 2);
+        QCOMPARE(status(1).stable_version(), std::string("v2"));
         QTRY_VERIFY_WITH_TIMEOUT(allServe(g + 2, "v2", ""), kConvergeMs);
         QVERIFY(change(2, &Control::Stub::Rollback, g + 2, &out).ok());
         QCOMPARE(out.stable_version(), std::string("v1"));
+        QCOMPARE(status(2).generation_served(), g + 3);
         QTRY_VERIFY_WITH_TIMEOUT(allServe(g + 3, "v1", ""), kConvergeMs);
         QVERIFY(setCanary(2, "v2", 500, fraud::v1::ROLLOUT_MODE_SHADOW, g + 3, &out).ok());
         QTRY_VERIFY_WITH_TIMEOUT(allServe(g + 4, "v1", "v2"), kConvergeMs);

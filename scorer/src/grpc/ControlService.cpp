@@ -134,24 +134,45 @@ std::optional<grpc::Status> ControlService::checkReason(const std::string& reaso
     return std::nullopt;
 }
 
-grpc::Status ControlService::commit(const AccessPolicy::Identity& who, const char* action,
-                                    const std::string& reason, std::uint64_t expectedGeneration,
-                                    const std::function<void(RolloutState&)>& change,
+grpc::Status ControlService::stale(const std::string& message, const RolloutState& current) {
+    v1::RolloutState state;
+    toProto(current, &state);
+    return {grpc::StatusCode::FAILED_PRECONDITION,
+            message + "; the current state: " + current.toJson().dump(), state.SerializeAsString()};
+}
+
+grpc::Status ControlService::change(const AccessPolicy::Identity& who, const char* action,
+                                    const std::string& reason, const RolloutState& current,
+                                    std::uint64_t expectedGeneration,
+                                    const std::function<void(RolloutState&)>& edit,
                                     v1::RolloutState* response) {
     if (auto bad = checkReason(reason))
         return *bad;
-    try {
-        const auto next = registry_.commit(expectedGeneration, action, who.name, reason, change);
-        follower_.wake();
-        toProto(next, response);
-        return grpc::Status::OK;
-    } catch (const StaleGenerationError& e) {
-        v1::RolloutState current;
-        toProto(e.current(), &current);
-        return {grpc::StatusCode::FAILED_PRECONDITION,
-                std::string(e.what()) + "; the current state: " + e.current().toJson().dump(),
-                current.SerializeAsString()};
+    if (current.generation != expectedGeneration) {
+        return stale("expected generation " + std::to_string(expectedGeneration) +
+                         " but the registry is at " + std::to_string(current.generation),
+                     current);
     }
+    RolloutState next = current;
+    edit(next);
+    // Checked once, here; a version that cannot serve never reaches rollout.json through
+    // this call. Staging also keeps this replica's follower from applying the change itself.
+    std::optional<RolloutFollower::Staged> staged;
+    try {
+        staged.emplace(follower_.stage(next));
+    } catch (const std::exception& e) {
+        return {grpc::StatusCode::FAILED_PRECONDITION, e.what()};
+    }
+    RolloutState committed;
+    try {
+        // The generation check under the registry's lock makes `edit` see `current` again.
+        committed = registry_.commit(expectedGeneration, action, who.name, reason, edit);
+    } catch (const StaleGenerationError& e) {
+        return stale(e.what(), e.current());
+    }
+    follower_.serve(std::move(*staged), committed);
+    toProto(committed, response);
+    return grpc::Status::OK;
 }
 
 grpc::ServerUnaryReactor* ControlService::SetCanary(grpc::CallbackServerContext* context,
@@ -173,30 +194,17 @@ grpc::ServerUnaryReactor* ControlService::SetCanary(grpc::CallbackServerContext*
         if (!registry_.hasVersion(version))
             return grpc::Status(grpc::StatusCode::NOT_FOUND,
                                 "version: " + version + " is not in the registry");
-        // Before the compatibility check, which loads the version: a change without a reason
-        // is refused at once.
-        if (auto bad = checkReason(request->reason()))
-            return *bad;
         const auto current = registry_.readRollout();
         if (!current)
             return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                                 "the registry has no rollout");
         if (version == current->stable)
             return invalid("version: " + version + " is the stable version already");
-        // Loaded and validated before it is named: a version that cannot serve never
-        // reaches rollout.json through this call.
-        try {
-            follower_.loadCompatible(version, current->stable);
-        } catch (const std::exception& e) {
-            return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, e.what());
-        }
         const RolloutMode mode =
             request->mode() == v1::ROLLOUT_MODE_SHADOW ? RolloutMode::Shadow : RolloutMode::Split;
-        return commit(
-            who, "set_canary", request->reason(), request->expected_generation(),
+        return change(
+            who, "set_canary", request->reason(), *current, request->expected_generation(),
             [&](RolloutState& s) {
-                if (s.stable == version)  // promoted meanwhile: the generation check catches it
-                    throw std::runtime_error("version is the stable version");
                 s.canary = version;
                 s.canaryWeightBp = request->weight_bp();
                 s.mode = mode;
@@ -213,11 +221,9 @@ grpc::ServerUnaryReactor* ControlService::Promote(grpc::CallbackServerContext* c
         if (!current || current->canary.empty())
             return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                                 "there is no canary to promote");
-        return commit(
-            who, "promote", request->reason(), request->expected_generation(),
+        return change(
+            who, "promote", request->reason(), *current, request->expected_generation(),
             [](RolloutState& s) {
-                if (s.canary.empty())
-                    throw std::runtime_error("there is no canary to promote");
                 s.stable = s.canary;
                 s.canary.clear();
                 s.canaryWeightBp = 0;
@@ -231,18 +237,14 @@ grpc::ServerUnaryReactor* ControlService::Rollback(grpc::CallbackServerContext* 
                                                    const v1::ChangeRequest* request,
                                                    v1::RolloutState* response) {
     return handle("Rollback", context, AccessPolicy::Role::Admin, [&](const auto& who) {
+        const auto current = registry_.readRollout();
         const auto previous = registry_.previousStable();
-        if (!previous) {
+        if (!current || !previous) {
             return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                                 "the audit log names no earlier stable version to roll back to");
         }
-        try {
-            follower_.loadCompatible(*previous, *previous);
-        } catch (const std::exception& e) {
-            return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, e.what());
-        }
-        return commit(
-            who, "rollback", request->reason(), request->expected_generation(),
+        return change(
+            who, "rollback", request->reason(), *current, request->expected_generation(),
             [&](RolloutState& s) {
                 s.stable = *previous;
                 s.canary.clear();
@@ -261,8 +263,8 @@ grpc::ServerUnaryReactor* ControlService::AbortCanary(grpc::CallbackServerContex
         if (!current || current->canary.empty())
             return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                                 "there is no canary to abort");
-        return commit(
-            who, "abort_canary", request->reason(), request->expected_generation(),
+        return change(
+            who, "abort_canary", request->reason(), *current, request->expected_generation(),
             [](RolloutState& s) {
                 s.canary.clear();
                 s.canaryWeightBp = 0;

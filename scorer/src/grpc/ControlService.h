@@ -18,7 +18,7 @@ namespace fraud {
 // the release actions (SetCanary, Promote, Rollback, AbortCanary). Every change names the
 // generation it expects and a reason, is made in the registry under its lock and recorded in
 // the audit log with the identity of the caller's token, and reaches every replica through
-// its RolloutFollower (this one is woken at once). A stale generation fails with
+// its RolloutFollower (this one serves it before answering). A stale generation fails with
 // FAILED_PRECONDITION, with the current state in the message and, serialized, in the
 // status details.
 class ControlService final : public v1::Control::CallbackService {
@@ -56,12 +56,17 @@ private:
     template <typename Body>
     grpc::ServerUnaryReactor* handle(const char* method, grpc::CallbackServerContext* context,
                                      AccessPolicy::Role role, Body&& body);
-    // Commits a change after the common checks (reason given), mapping registry errors.
     static std::optional<grpc::Status> checkReason(const std::string& reason);
-    grpc::Status commit(const AccessPolicy::Identity& who, const char* action,
-                        const std::string& reason, std::uint64_t expectedGeneration,
-                        const std::function<void(RolloutState&)>& change,
-                        v1::RolloutState* response);
+    // FAILED_PRECONDITION for a change that expected another generation: the current state
+    // in the message and, serialized, in the details.
+    static grpc::Status stale(const std::string& message, const RolloutState& current);
+    // Every change, one way: the reason checked, `edit` applied to `current` (which must be
+    // at `expectedGeneration`), staged on this replica's follower (the one compatibility
+    // check), committed to the registry, and served here. Other replicas follow rollout.json.
+    grpc::Status change(const AccessPolicy::Identity& who, const char* action,
+                        const std::string& reason, const RolloutState& current,
+                        std::uint64_t expectedGeneration,
+                        const std::function<void(RolloutState&)>& edit, v1::RolloutState* response);
 
     ModelRegistry registry_;
     RolloutFollower& follower_;

@@ -28,7 +28,7 @@ RolloutFollower::RolloutFollower(ModelRegistry registry, ScoringEngine& engine,
 
 RolloutFollower::~RolloutFollower() {
     thread_.request_stop();
-    wakeup_.notify_all();
+    stopped_.notify_all();
 }
 
 void RolloutFollower::start() {
@@ -47,19 +47,12 @@ void RolloutFollower::start() {
     }
     metrics_.setGenerationSeen(static_cast<double>(rollout->generation));
     try {
-        apply(*rollout, true);
+        std::lock_guard serialize(loadMutex_);
+        install(prepare(*rollout, true), *rollout);
     } catch (const VersionError& e) {
         throw std::runtime_error("model " + e.version + ": " + e.what());
     }
     thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
-}
-
-void RolloutFollower::wake() {
-    {
-        std::lock_guard lock(mutex_);
-        woken_ = true;
-    }
-    wakeup_.notify_all();
 }
 
 RolloutFollower::Status RolloutFollower::status() const {
@@ -71,8 +64,7 @@ void RolloutFollower::run(std::stop_token stop) {
     while (!stop.stop_requested()) {
         follow();
         std::unique_lock lock(mutex_);
-        wakeup_.wait_for(lock, stop, poll_, [&] { return woken_; });
-        woken_ = false;
+        stopped_.wait_for(lock, stop, poll_, [] { return false; });
     }
 }
 
@@ -86,6 +78,8 @@ void RolloutFollower::follow() {
             return;
         fileIdentity_ = identity;
     }
+    // After a change staged here is served: its generation is then found served below.
+    std::lock_guard serialize(loadMutex_);
     std::optional<RolloutState> next;
     try {
         next = registry_.readRollout();
@@ -98,7 +92,7 @@ void RolloutFollower::follow() {
     std::uint64_t served = 0;
     {
         std::lock_guard lock(mutex_);
-        status_.generationSeen = next->generation;
+        status_.generationSeen = std::max(status_.generationSeen, next->generation);
         served = status_.converged ? status_.served.generation : 0;
     }
     metrics_.setGenerationSeen(static_cast<double>(next->generation));
@@ -107,7 +101,7 @@ void RolloutFollower::follow() {
         return;
     }
     try {
-        apply(*next, false);
+        install(prepare(*next, false), *next);
     } catch (const VersionError& e) {
         recordFailure(*next, e.version, e.what());
     } catch (const std::exception& e) {
@@ -131,22 +125,32 @@ std::shared_ptr<const LoadedModel> RolloutFollower::load(const std::string& vers
     }
 }
 
-std::shared_ptr<const LoadedModel> RolloutFollower::loadCompatible(
-    const std::string& version, const std::string& stableVersion) {
-    std::lock_guard serialize(loadMutex_);
+RolloutFollower::Staged RolloutFollower::stage(const RolloutState& next) {
+    std::unique_lock serialize(loadMutex_);
     try {
-        auto model = load(version);
-        const auto stable = load(stableVersion);
-        FeatureColumns(FeatureColumns::trafficSchema(stable->manifest().schema),
-                       model->manifest().schema);
-        return model;
+        auto prepared = prepare(next, false);
+        return Staged(std::move(serialize), next, std::move(prepared));
     } catch (const VersionError& e) {
         noteFailure(e.version, e.what(), 0);
         throw std::runtime_error("version " + e.version + " cannot serve: " + e.what());
-    } catch (const std::exception& e) {
-        noteFailure(version, e.what(), 0);
-        throw std::runtime_error("version " + version + " cannot serve: " + e.what());
     }
+}
+
+void RolloutFollower::serve(Staged staged, const RolloutState& committed) {
+    const auto& s = staged.rollout_;
+    if (committed.stable != s.stable || committed.canary != s.canary ||
+        committed.canaryWeightBp != s.canaryWeightBp || committed.mode != s.mode) {
+        // Not what was staged (the registry changed in between, which the generation check
+        // of the commit rules out): the poll applies what was committed instead.
+        return;
+    }
+    {
+        std::lock_guard lock(mutex_);
+        status_.generationSeen = std::max(status_.generationSeen, committed.generation);
+    }
+    metrics_.setGenerationSeen(static_cast<double>(committed.generation));
+    staged.prepared_.set->rollout = committed;
+    install(std::move(staged.prepared_), committed);
 }
 
 void RolloutFollower::noteFailure(const std::string& version, const std::string& reason,
@@ -174,43 +178,48 @@ std::shared_ptr<FeatureDrift> RolloutFollower::driftFor(const std::string& varia
     return d;
 }
 
-void RolloutFollower::apply(const RolloutState& next, bool allowWithoutCanary) {
-    std::lock_guard serialize(loadMutex_);
+RolloutFollower::Prepared RolloutFollower::prepare(const RolloutState& next,
+                                                   bool allowWithoutCanary) {
+    Prepared p;
     auto stable = load(next.stable);
-    std::shared_ptr<const LoadedModel> canary;
-    bool partial = false;
+    p.stableDrift = driftFor("stable", *stable, nullptr);
     if (!next.canary.empty()) {
         try {
-            canary = load(next.canary);
-            FeatureColumns(FeatureColumns::trafficSchema(stable->manifest().schema),
-                           canary->manifest().schema);
+            auto canary = load(next.canary);
+            p.canaryDrift = driftFor("canary", *canary, stable.get());
+            // The stable model's columns come from its own schema: only the canary's can fail.
+            p.set = engine_.prepare(next, stable, canary, p.stableDrift, p.canaryDrift);
+            return p;
         } catch (const std::exception& e) {
             if (!allowWithoutCanary)
                 throw VersionError(next.canary, e.what());
             recordFailure(next, next.canary, e.what());
-            canary.reset();
-            partial = true;
+            p.canaryDrift.reset();
+            p.partial = true;
         }
     }
-    auto stableDrift = driftFor("stable", *stable, nullptr);
-    auto canaryDrift = canary ? driftFor("canary", *canary, stable.get()) : nullptr;
-    auto set = engine_.prepare(next, stable, canary, stableDrift, canaryDrift);
-    engine_.serve(std::move(set));
-    drift_.track(stableDrift, canaryDrift);
+    p.set = engine_.prepare(next, stable, nullptr, p.stableDrift, nullptr);
+    return p;
+}
+
+void RolloutFollower::install(Prepared prepared, RolloutState served) {
+    const bool partial = prepared.partial;
+    if (partial)
+        served.canary.clear();
+    engine_.serve(std::move(prepared.set));
+    drift_.track(prepared.stableDrift, prepared.canaryDrift);
     {
         std::lock_guard lock(mutex_);
-        status_.served = next;
-        if (partial)
-            status_.served.canary.clear();
+        status_.served = served;
         status_.converged = !partial;
-        failedGeneration_ = partial ? next.generation : 0;
+        failedGeneration_ = partial ? served.generation : 0;
         failedAt_ = std::chrono::steady_clock::now();
         // Keep only what serves: the old models go when their last request finishes.
         std::erase_if(models_, [&](const auto& kv) {
-            return kv.first != next.stable && (!canary || kv.first != next.canary);
+            return kv.first != served.stable && kv.first != served.canary;
         });
         std::erase_if(drifts_, [&](const auto& kv) {
-            return kv.second != stableDrift && kv.second != canaryDrift;
+            return kv.second != prepared.stableDrift && kv.second != prepared.canaryDrift;
         });
     }
     metrics_.setConverged(!partial);

@@ -16,13 +16,22 @@
 
 namespace fraud {
 
-// Keeps one replica on the registry's newest rollout generation. It polls rollout.json (a
-// stat every poll interval; `wake` skips the wait after a change made here), loads the
-// versions a new generation names in the background, validates them (LoadedModel::load), and
-// swaps the whole serving set into the engine at once; requests in flight finish on the set
-// they started with. A version that fails to load or validate never replaces what serves: the
-// replica keeps serving its last good generation, records the failure (status and metric) and
-// reports itself not converged; it tries again when rollout.json changes, or after a while.
+// Keeps one replica on the registry's newest rollout generation, and serves the changes this
+// replica's Control service commits.
+//
+// A change made here goes one way: `stage` loads the versions it names and builds their
+// serving set (ScoringEngine::prepare: the one compatibility check), the Control service
+// commits it to the registry, and `serve` swaps the staged set in under the committed
+// generation. Nothing is checked twice: the poll that later sees rollout.json changed finds
+// that generation served, and stops there.
+//
+// A change made elsewhere (another replica, a release tool) is found by polling rollout.json
+// (a stat every poll interval): the versions it names are loaded and validated
+// (LoadedModel::load) in the background, staged the same way, and served at once; requests in
+// flight finish on the set they started with. A version that fails to load or validate never
+// replaces what serves: the replica keeps serving its last good generation, records the
+// failure (status and metric) and reports itself not converged; it tries again when
+// rollout.json changes, or after a while.
 class RolloutFollower {
 public:
     struct Failure {
@@ -39,6 +48,33 @@ public:
     };
     static constexpr std::size_t kFailuresKept = 20;
 
+private:
+    // A rollout's serving set, ready to swap in.
+    struct Prepared {
+        std::shared_ptr<ServingSet> set;
+        std::shared_ptr<FeatureDrift> stableDrift, canaryDrift;
+        bool partial = false;  // the canary could not serve and was left out
+    };
+
+public:
+    // A rollout's serving set, checked and not yet served. While it lives, this follower
+    // applies nothing else: its own poll waits, then finds the committed generation served.
+    class Staged {
+    public:
+        Staged(Staged&&) = default;
+        Staged& operator=(Staged&&) = default;
+
+    private:
+        friend class RolloutFollower;
+        Staged(std::unique_lock<std::mutex> lock, RolloutState rollout, Prepared prepared)
+            : lock_(std::move(lock)),
+              rollout_(std::move(rollout)),
+              prepared_(std::move(prepared)) {}
+        std::unique_lock<std::mutex> lock_;
+        RolloutState rollout_;  // as staged, before the registry gave it a generation
+        Prepared prepared_;
+    };
+
     RolloutFollower(ModelRegistry registry, ScoringEngine& engine, ScorerMetrics& metrics,
                     DriftCollector& drift, std::chrono::milliseconds poll);
     ~RolloutFollower();
@@ -46,20 +82,25 @@ public:
     // Serves the current generation before returning; throws if its stable version cannot
     // serve (a canary that cannot is recorded as a failure and left out).
     void start();
-    void wake();
     Status status() const;
-    // Loads and validates `version` the way a new generation would (cached when it serves),
-    // checking that its features can be computed for the traffic of `stableVersion`. Throws
-    // std::runtime_error saying what is wrong.
-    std::shared_ptr<const LoadedModel> loadCompatible(const std::string& version,
-                                                      const std::string& stableVersion);
+
+    // Loads and checks what `next` names, the way a new generation would be (a version that
+    // serves is not loaded again). Throws std::runtime_error ("version v5 cannot serve: …"),
+    // recorded as a load failure, if it cannot serve.
+    Staged stage(const RolloutState& next);
+    // Serves `staged` as `committed`, the state the registry wrote for it.
+    void serve(Staged staged, const RolloutState& committed);
 
 private:
     void run(std::stop_token stop);
-    // Reads rollout.json and converges to it if it is new; returns false on a failure.
+    // Reads rollout.json and converges to it if it is new.
     void follow();
     std::shared_ptr<const LoadedModel> load(const std::string& version);
-    void apply(const RolloutState& next, bool allowWithoutCanary);
+    // Under loadMutex_: the serving set for `next`. With `allowWithoutCanary`, a canary that
+    // cannot serve is recorded and left out (a partial set) instead of failing the whole set.
+    Prepared prepare(const RolloutState& next, bool allowWithoutCanary);
+    // Under loadMutex_: swaps the set in and records `served` as what this replica serves.
+    void install(Prepared prepared, RolloutState served);
     // A failure to serve `next`: recorded, and the replica is not converged.
     void recordFailure(const RolloutState& next, const std::string& version,
                        const std::string& reason);
@@ -83,9 +124,8 @@ private:
     std::uint64_t failedGeneration_ = 0;
     std::chrono::steady_clock::time_point failedAt_;
 
-    std::mutex loadMutex_;  // one load at a time
-    std::condition_variable_any wakeup_;
-    bool woken_ = false;
+    std::mutex loadMutex_;  // one change at a time: staging, serving, following
+    std::condition_variable_any stopped_;
     std::jthread thread_;
 };
 

@@ -32,10 +32,11 @@ ScoringEngine::ScoringEngine(CardHistoryStore& store, ScorerMetrics& metrics,
                              ValidationLimits limits, EventClock clock)
     : store_(store), metrics_(metrics), limits_(limits), clock_(clock) {}
 
-std::shared_ptr<const ServingSet> ScoringEngine::prepare(
-    const RolloutState& rollout, std::shared_ptr<const LoadedModel> stable,
-    std::shared_ptr<const LoadedModel> canary, std::shared_ptr<FeatureDrift> stableDrift,
-    std::shared_ptr<FeatureDrift> canaryDrift) {
+std::shared_ptr<ServingSet> ScoringEngine::prepare(const RolloutState& rollout,
+                                                   std::shared_ptr<const LoadedModel> stable,
+                                                   std::shared_ptr<const LoadedModel> canary,
+                                                   std::shared_ptr<FeatureDrift> stableDrift,
+                                                   std::shared_ptr<FeatureDrift> canaryDrift) {
     auto set = std::make_shared<ServingSet>();
     set->rollout = rollout;
     set->traffic = FeatureColumns::trafficSchema(stable->manifest().schema);

@@ -60,12 +60,14 @@ public:
                   EventClock clock = {});
 
     // A set for `rollout` with these loaded models (canary null when the rollout has none).
-    // Throws std::runtime_error if the canary's features cannot be computed for the traffic.
-    std::shared_ptr<const ServingSet> prepare(const RolloutState& rollout,
-                                              std::shared_ptr<const LoadedModel> stable,
-                                              std::shared_ptr<const LoadedModel> canary,
-                                              std::shared_ptr<FeatureDrift> stableDrift = {},
-                                              std::shared_ptr<FeatureDrift> canaryDrift = {});
+    // This is the one check that a canary can serve beside its stable version: it throws
+    // std::runtime_error, naming the features, if the canary's inputs cannot be computed for
+    // the stable version's traffic. The set may still be edited until it is served.
+    std::shared_ptr<ServingSet> prepare(const RolloutState& rollout,
+                                        std::shared_ptr<const LoadedModel> stable,
+                                        std::shared_ptr<const LoadedModel> canary,
+                                        std::shared_ptr<FeatureDrift> stableDrift = {},
+                                        std::shared_ptr<FeatureDrift> canaryDrift = {});
     void serve(std::shared_ptr<const ServingSet> set);
     std::shared_ptr<const ServingSet> serving() const { return serving_.load(); }
     void setDecisionFeed(DecisionFeed* feed) { feed_ = feed; }
