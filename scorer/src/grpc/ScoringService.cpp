@@ -4,6 +4,8 @@
 #include <mutex>
 #include <vector>
 
+#include "serving/ScoreExplanation.h"
+
 namespace fraud {
 namespace {
 
@@ -124,11 +126,8 @@ public:
 private:
     void send(DecisionFeed::Event&& e) {
         message_ = std::move(e.message);
-        if (e.model) {
-            std::vector<double> phi(e.inputs.size());
-            e.model->explainer().contributions(e.inputs, phi);
-            writeExplanation(*e.model, e.inputs, phi, message_.mutable_result());
-        }
+        if (e.model)
+            explainScore(*e.model, e.inputs, message_.mutable_result());
         std::lock_guard lock(mutex_);
         if (!finished_)
             StartWrite(&message_);

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <deque>
 
-#include "serving/ScoringEngine.h"
-
 namespace fraud {
 
 struct DecisionFeed::Watcher {
@@ -60,9 +58,8 @@ void DecisionFeed::unsubscribe(const std::shared_ptr<Watcher>& w) {
     watchersGauge_.Set(static_cast<double>(watchers_.size()));
 }
 
-void DecisionFeed::offer(const ServingSet& set, const ServedModel& decided,
-                         const v1::Transaction& tx, const v1::ScoreResult& result,
-                         std::span<const float> inputs) {
+void DecisionFeed::offer(const Offer& decision) {
+    const v1::ScoreResult& result = decision.result;
     const auto now = std::chrono::steady_clock::now();
     bool queued = false;
     std::lock_guard lock(mutex_);
@@ -89,13 +86,13 @@ void DecisionFeed::offer(const ServingSet& set, const ServedModel& decided,
             continue;
         }
         Event e;
-        *e.message.mutable_transaction() = tx;
+        *e.message.mutable_transaction() = decision.tx;
         *e.message.mutable_result() = result;
         e.message.set_replica(replica_);
-        e.message.set_generation(set.rollout.generation);
+        e.message.set_generation(decision.generation);
         if (f.explain) {
-            e.model = decided.model;
-            e.inputs.assign(inputs.begin(), inputs.end());
+            e.model = decision.model;
+            e.inputs.assign(decision.inputs.begin(), decision.inputs.end());
         }
         w->queue.push_back(std::move(e));
         queued = true;

@@ -18,9 +18,6 @@
 
 namespace fraud {
 
-struct ServingSet;
-struct ServedModel;
-
 // Live decisions for WatchDecisions: the scoring path offers each decision; every watcher
 // whose filter it passes and whose rate allows it gets a copy in its own bounded queue, and a
 // dispatcher thread hands queued events to the watcher's stream one write at a time. Offering
@@ -57,8 +54,15 @@ public:
     void unsubscribe(const std::shared_ptr<Watcher>& w);
 
     bool watched() const { return watcherCount_.load(std::memory_order_relaxed) > 0; }
-    void offer(const ServingSet& set, const ServedModel& decided, const v1::Transaction& tx,
-               const v1::ScoreResult& result, std::span<const float> inputs);
+    // One decision as the scoring path has it; copied only for a watcher that takes it.
+    struct Offer {
+        const v1::Transaction& tx;
+        const v1::ScoreResult& result;
+        std::uint64_t generation = 0;                     // of the serving set that decided
+        const std::shared_ptr<const LoadedModel>& model;  // that decided
+        std::span<const float> inputs;                    // the model's, for an explanation
+    };
+    void offer(const Offer& decision);
 
     void setReplica(std::string replica);
 

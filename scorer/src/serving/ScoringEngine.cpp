@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <vector>
 
 #include "fraud/v1/transaction.pb.h"
 #include "observability/FeatureDrift.h"
 #include "serving/CanaryRouter.h"
 #include "serving/DecisionFeed.h"
+#include "serving/ScoreExplanation.h"
 
 namespace fraud {
 namespace {
@@ -78,25 +78,17 @@ void ScoringEngine::serve(std::shared_ptr<const ServingSet> set) {
 std::optional<FieldError> ScoringEngine::score(const v1::Transaction& tx, bool explain,
                                                v1::RecordMode mode, v1::ScoreResult* out) const {
     const auto set = serving_.load();
-    // Reused per thread: the request path allocates no feature buffers.
-    thread_local std::vector<float> features, selected;
-    const ServedModel* decided = nullptr;
-    if (auto error = scoreWith(*set, tx, mode, features, decided, out))
+    Scored scored;
+    if (auto error = scoreWith(*set, tx, mode, scored, out))
         return error;
-    if (explain) {
-        thread_local std::vector<double> phi;
-        const auto inputs = decided->columns.select(features, selected);
-        phi.resize(inputs.size());
-        decided->model->explainer().contributions(inputs, phi);
-        writeExplanation(*decided->model, inputs, phi, out);
-    }
+    if (explain)
+        explainScore(*scored.model->model, scored.inputs, out);
     return std::nullopt;
 }
 
 void ScoringEngine::scoreBatch(const google::protobuf::RepeatedPtrField<v1::Transaction>& batch,
                                bool explain, v1::RecordMode mode, BatchResults& out) const {
     const auto set = serving_.load();  // one serving set for the whole batch
-    thread_local std::vector<float> features, selected;
     // Rows to explain, per model that decided (stable, canary), explained together.
     struct Pending {
         std::vector<float> rows;
@@ -110,39 +102,25 @@ void ScoringEngine::scoreBatch(const google::protobuf::RepeatedPtrField<v1::Tran
     out.errors.clear();
     for (int i = 0; i < batch.size(); ++i) {
         v1::ScoreResult* result = out.results[static_cast<std::size_t>(i)];
-        const ServedModel* decided = nullptr;
-        if (auto error = scoreWith(*set, batch[i], mode, features, decided, result)) {
+        Scored scored;
+        if (auto error = scoreWith(*set, batch[i], mode, scored, result)) {
             out.errors.emplace_back(static_cast<std::size_t>(i), std::move(*error));
             continue;
         }
         if (explain) {
-            auto& p = pending[decided == &set->stable ? 0 : 1];
-            const auto inputs = decided->columns.select(features, selected);
-            p.rows.insert(p.rows.end(), inputs.begin(), inputs.end());
+            auto& p = pending[scored.model == &set->stable ? 0 : 1];
+            p.rows.insert(p.rows.end(), scored.inputs.begin(), scored.inputs.end());
             p.results.push_back(result);
         }
     }
-    for (std::size_t k = 0; k < pending.size(); ++k) {
-        auto& p = pending[k];
-        if (p.results.empty())
-            continue;
-        const LoadedModel& model = k == 0 ? *set->stable.model : *set->canary->model;
-        const std::size_t width = model.featureCount();
-        // All rows at once: the batched walk is several times cheaper per row (FastTreeShap.h).
-        thread_local std::vector<double> phi;
-        phi.resize(p.rows.size());
-        model.explainer().contributionsBatch(p.rows, phi);
-        for (std::size_t r = 0; r < p.results.size(); ++r) {
-            writeExplanation(model, std::span<const float>(p.rows).subspan(r * width, width),
-                             std::span<const double>(phi).subspan(r * width, width), p.results[r]);
-        }
-    }
+    if (!pending[0].results.empty())
+        explainScores(*set->stable.model, pending[0].rows, pending[0].results);
+    if (!pending[1].results.empty())
+        explainScores(*set->canary->model, pending[1].rows, pending[1].results);
 }
 
 std::optional<FieldError> ScoringEngine::scoreWith(const ServingSet& set, const v1::Transaction& tx,
-                                                   v1::RecordMode mode,
-                                                   std::vector<float>& features,
-                                                   const ServedModel*& decided,
+                                                   v1::RecordMode mode, Scored& scored,
                                                    v1::ScoreResult* out) const {
     const bool record = mode == v1::RECORD_ALL;
     if (auto error = validateTransaction(tx, set.traffic, limits_, clock_.now())) {
@@ -150,14 +128,15 @@ std::optional<FieldError> ScoringEngine::scoreWith(const ServingSet& set, const 
             metrics_.countInvalid(error->metricLabel());
         return error;
     }
+    // Reused per thread: the request path allocates no feature buffers.
+    thread_local std::vector<float> features, decidedBuffer, shadowBuffer;
     features.resize(set.traffic.features.size());
     set.extractor->extract(tx, features, mode != v1::RECORD_NONE);
 
     const bool toCanary =
         set.canary && CanaryRouter::toCanary(routingKey(tx), set.rollout.canaryWeightBp);
-    thread_local std::vector<float> selected;
-    const auto run = [&](const ServedModel& m, v1::Decision& decision) {
-        const auto inputs = m.columns.select(features, selected);
+    const auto run = [&](const ServedModel& m, std::span<const float> inputs,
+                         v1::Decision& decision) {
         const double score = sigmoid(m.model->forest().margin(inputs));
         decision = decide(*m.model, score);
         if (record) {
@@ -168,45 +147,30 @@ std::optional<FieldError> ScoringEngine::scoreWith(const ServingSet& set, const 
         }
         return score;
     };
-    decided = toCanary && !set.shadow ? &*set.canary : &set.stable;
+    scored.model = toCanary && !set.shadow ? &*set.canary : &set.stable;
+    scored.inputs = scored.model->columns.select(features, decidedBuffer);
     v1::Decision decision{};
-    const double score = run(*decided, decision);
+    const double score = run(*scored.model, scored.inputs, decision);
     if (toCanary && set.shadow) {
         // Shadow: the canary scores the same transaction for the record; stable decides.
         v1::Decision shadowDecision{};
-        run(*set.canary, shadowDecision);
+        run(*set.canary, set.canary->columns.select(features, shadowBuffer), shadowDecision);
         if (record && shadowDecision != decision)
             set.flips->Increment();
     }
     out->set_transaction_id(tx.transaction_id());
     out->set_score(score);
     out->set_decision(decision);
-    out->set_model_version(decided->model->version());
-    out->set_variant(decided->variant);
-    if (record && feed_ != nullptr && feed_->watched())
-        feed_->offer(set, *decided, tx, *out, decided->columns.select(features, selected));
-    return std::nullopt;
-}
-
-void writeExplanation(const LoadedModel& model, std::span<const float> features,
-                      std::span<const double> phi, v1::ScoreResult* out) {
-    thread_local std::vector<std::size_t> order;
-    order.resize(phi.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(),
-              [&](std::size_t a, std::size_t b) { return std::abs(phi[a]) > std::abs(phi[b]); });
-    auto* explanation = out->mutable_explanation();
-    explanation->set_base_value(model.explainer().baseValue());
-    // The served margin (float-summed like XGBoost's), which base + contributions equal
-    // within 1e-5; recomputed here rather than carried so that plain scores stay lean.
-    explanation->set_margin(model.forest().margin(features));
-    const auto& names = model.manifest().schema.features;
-    for (std::size_t i : order) {
-        auto* c = explanation->add_contributions();
-        c->set_feature(names[i]);
-        c->set_value(features[i]);
-        c->set_contribution(phi[i]);
+    out->set_model_version(scored.model->model->version());
+    out->set_variant(scored.model->variant);
+    if (record && feed_ != nullptr && feed_->watched()) {
+        feed_->offer({.tx = tx,
+                      .result = *out,
+                      .generation = set.rollout.generation,
+                      .model = scored.model->model,
+                      .inputs = scored.inputs});
     }
+    return std::nullopt;
 }
 
 }  // namespace fraud

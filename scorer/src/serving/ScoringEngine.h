@@ -91,11 +91,16 @@ public:
                     v1::RecordMode mode, BatchResults& out) const;
 
 private:
-    // Validates, extracts into `features` (the traffic's vector), scores and decides; returns
-    // the model that decided.
+    // A transaction scored: the model that decided, and its inputs (valid on this thread until
+    // the next scoreWith), selected from the traffic's vector once.
+    struct Scored {
+        const ServedModel* model = nullptr;
+        std::span<const float> inputs;
+    };
+    // Validates, extracts, scores, decides and records (as `mode` says) one transaction.
     std::optional<FieldError> scoreWith(const ServingSet& set, const v1::Transaction& tx,
-                                        v1::RecordMode mode, std::vector<float>& features,
-                                        const ServedModel*& decided, v1::ScoreResult* out) const;
+                                        v1::RecordMode mode, Scored& scored,
+                                        v1::ScoreResult* out) const;
 
     CardHistoryStore& store_;
     ScorerMetrics& metrics_;
@@ -104,9 +109,5 @@ private:
     DecisionFeed* feed_ = nullptr;
     std::atomic<std::shared_ptr<const ServingSet>> serving_;
 };
-
-// Fills out->explanation from contributions `phi` of `model` for its inputs `features`.
-void writeExplanation(const LoadedModel& model, std::span<const float> features,
-                      std::span<const double> phi, v1::ScoreResult* out);
 
 }  // namespace fraud
