@@ -3,7 +3,7 @@
 # Fix with: scripts/check-format.sh --fix
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t files < <(find app backend bench scorer tests widgets -type f \( -name '*.cpp' -o -name '*.h' \) | sort)
+mapfile -t files < <(find app backend bench common scorer tests widgets -type f \( -name '*.cpp' -o -name '*.h' \) | sort)
 if [ "${1:-}" = "--fix" ]; then
   clang-format -i "${files[@]}"
   exit 0

@@ -4,13 +4,15 @@
     check-layers.py SOURCE_DIR --qt-include QTCORE_INCLUDE_DIRS --cmake CMAKE [--keep DIR]
 
 Includes:
+  - common/ (shared by both sides) includes no Qt header and nothing of scorer/, backend/,
+    widgets/ or app/;
   - scorer/ includes no Qt header;
   - backend/ includes nothing of QtWidgets, QtGui, QtCharts or OpenGL, and nothing of widgets/;
   - widgets/ includes no gRPC, curl, QtNetwork, generated proto or backend/ header;
   - app/console/ (the pages and their shell) holds no thread code and no PromQL: both belong to
     the backend's clients and its ScorerQueries.
 Targets (SOURCE_DIR configured into a temporary build tree with `cmake --graphviz`):
-  - no scorer target (fraud_*, fraud-*) depends on a Qt target;
+  - no scorer or common target (fraud_*, fraud-*) depends on a Qt target;
   - fraudops_backend depends on no widgets, GUI or chart target;
   - fraudops_widgets depends on no backend, gRPC, curl, proto or network target.
 Prints each violation as "layer violation: ..." and exits 1 if there is any.
@@ -73,6 +75,14 @@ def check_includes(src, root):
     def under(folder, header):
         return os.path.isfile(os.path.join(src, folder, header))
 
+    for path in sources(os.path.join(src, "common")):
+        for number, kind, header in includes(path):
+            if qt_module(header, root):
+                problems.append("%s: common/ includes Qt (%s)" % (where(path, number), header))
+            if kind == '"' and not under("common/src", header) and any(
+                    under(side, header) for side in ("scorer/src", "backend", "widgets", "app")):
+                problems.append("%s: common/ includes a side that uses it (%s)"
+                                % (where(path, number), header))
     for path in sources(os.path.join(src, "scorer")):
         for number, _, header in includes(path):
             if qt_module(header, root):
@@ -150,7 +160,7 @@ def check_targets(graph):
         if target.startswith(("fraud_", "fraud-")):
             qt = sorted(t for t in reachable(graph, target) if t.startswith("Qt6::"))
             if qt:
-                problems.append("target %s (scorer) depends on %s" % (target, ", ".join(qt)))
+                problems.append("target %s (scorer or common) depends on %s" % (target, ", ".join(qt)))
     backend = reachable(graph, "fraudops_backend")
     gui = sorted(t for t in backend if t in {"Qt6::Widgets", "Qt6::Gui", "Qt6::Charts",
                                              "fraudops_widgets", "fraudops_console"})
@@ -180,7 +190,8 @@ def main():
         print("layer violation: " + p)
     if problems:
         return 1
-    print("layer rules hold: scorer without Qt, backend without widgets, widgets without network")
+    print("layer rules hold: common and scorer without Qt, backend without widgets, "
+          "widgets without network")
     return 0
 
 

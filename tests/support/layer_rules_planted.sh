@@ -15,7 +15,9 @@ git -C "$src" ls-files -z --cached --others --exclude-standard |
 plant_first_line() {  # FILE LINE
   printf '%s\n' "$2" | cat - "$copy/$1" > "$work/planted" && mv "$work/planted" "$copy/$1"
 }
-plant_first_line scorer/src/common/Time.cpp '#include <QString>'
+plant_first_line scorer/src/registry/RolloutState.cpp '#include <QString>'
+plant_first_line common/src/common/Time.cpp '#include <QDateTime>'
+plant_first_line common/src/common/FileIo.cpp '#include "registry/ModelRegistry.h"'
 plant_first_line backend/prometheus/QueryStep.cpp '#include <QWidget>'
 plant_first_line widgets/charts/SeriesDecimation.cpp '#include "prometheus/PrometheusClient.h"'
 plant_first_line app/console/cluster/ClusterPage.cpp '#include <QThreadPool>'
@@ -34,12 +36,14 @@ cat "$work/report.txt"
 [ "$rc" -eq 1 ] || { echo "FAIL: the checker exited $rc on planted violations, not 1"; exit 1; }
 failed=0
 for expected in \
-  'scorer/src/common/Time.cpp:1: scorer/ includes Qt (QString)' \
+  'scorer/src/registry/RolloutState.cpp:1: scorer/ includes Qt (QString)' \
+  'common/src/common/Time.cpp:1: common/ includes Qt (QDateTime)' \
+  'common/src/common/FileIo.cpp:1: common/ includes a side that uses it (registry/ModelRegistry.h)' \
   'backend/prometheus/QueryStep.cpp:1: backend/ includes QtWidgets (QWidget)' \
   'widgets/charts/SeriesDecimation.cpp:1: widgets/ includes backend/ (prometheus/PrometheusClient.h)' \
   'app/console/cluster/ClusterPage.cpp:1: the console'"'"'s pages run no threads' \
   'app/console/overview/OverviewPage.cpp:[0-9]*: PromQL belongs in' \
-  'target fraud_core (scorer) depends on .*Qt6::Core' \
+  'target fraud_core (scorer or common) depends on .*Qt6::Core' \
   'target fraudops_widgets depends on .*fraudops_backend'; do
   if ! grep -q -e "layer violation: $expected" "$work/report.txt"; then
     echo "FAIL: not reported: $expected"
