@@ -1,5 +1,6 @@
-// Registry writes stopped at every step (tests/support/registry_writer, as a kill -9 would
-// leave them): afterwards a real scorer loads the registry and serves rollout.json's
+// Registry writes stopped at every step, as a kill -9 would leave them (registry_writer, and
+// fraud-train's own import built with the stop hook: tests/support/RegistryStopHook.cpp):
+// afterwards a real scorer loads the registry and serves rollout.json's
 // generation, rollout.json is whole and its generation is in the committed audit history,
 // Rollback's choice (previousStable) is the right version, and the next write succeeds,
 // removing and reporting what the interrupted one left.
@@ -21,20 +22,28 @@ QString writerBinary() {
     return QFileInfo(scorerBinary()).dir().filePath("../tests/registry_writer");
 }
 
+QString crashableTrainerBinary() {
+    return QFileInfo(scorerBinary()).dir().filePath("../tests/fraud-train-crashable");
+}
+
 struct Run {
     int exitCode = -1;
     QString err;
 };
 
-Run write(const QString& registry, const QStringList& args, const QString& stopAt = {}) {
+Run runStoppable(const QString& program, const QStringList& args, const QString& stopAt) {
     QProcess p;
     auto env = QProcessEnvironment::systemEnvironment();
     if (!stopAt.isEmpty())
         env.insert("FRAUD_REGISTRY_STOP_AT", stopAt);
     p.setProcessEnvironment(env);
-    p.start(writerBinary(), QStringList{registry} + args);
+    p.start(program, args);
     p.waitForFinished(60'000);
     return {p.exitCode(), QString::fromUtf8(p.readAllStandardError())};
+}
+
+Run write(const QString& registry, const QStringList& args, const QString& stopAt = {}) {
+    return runStoppable(writerBinary(), QStringList{registry} + args, stopAt);
 }
 
 }  // namespace
@@ -54,7 +63,8 @@ class RegistryCrashSafetyTest : public QObject {
 
     // The four checks, with what the registry must say after the crash.
     void checkRegistry(const QString& path, const std::string& stable, const std::string& canary,
-                       const std::optional<std::string>& rollbackTo) {
+                       const std::optional<std::string>& rollbackTo,
+                       const QString& nextCanary = "v1") {
         fraud::ModelRegistry registry(path.toStdString());
         // rollout.json is whole, and its generation is in the committed history.
         const auto rollout = registry.readRollout();
@@ -80,7 +90,7 @@ class RegistryCrashSafetyTest : public QObject {
         QCOMPARE(status.generation_served(), rollout->generation);
         QCOMPARE(status.stable_version(), stable);
         // The next write succeeds, one generation on, and says what it removed.
-        const Run next = write(path, {"set-canary", "v1", "100"});
+        const Run next = write(path, {"set-canary", nextCanary, "100"});
         QVERIFY2(next.exitCode == 0, qPrintable(next.err));
         const auto after = registry.readRollout();
         QCOMPARE(after->generation, rollout->generation + 1);
@@ -167,6 +177,64 @@ private slots:
             checkRegistry(path, "v3", "", "v2");
         else
             checkRegistry(path, "v2", "v3", "v1");
+    }
+
+    void anImportStoppedAnywhere_data() {
+        QTest::addColumn<QString>("step");
+        QTest::addColumn<bool>("added");
+        QTest::addColumn<bool>("committed");
+        QTest::newRow("version staged") << "version:staged" << false << false;
+        QTest::newRow("version renamed") << "version:renamed" << true << false;
+        QTest::newRow("audit half-written") << "audit:half-written" << true << false;
+        QTest::newRow("audit appended") << "audit:appended" << true << false;
+        QTest::newRow("rollout tmp written") << "rollout:tmp-written" << true << false;
+        QTest::newRow("rollout renamed") << "rollout:renamed" << true << true;
+    }
+    void anImportStoppedAnywhere() {
+        // fraud-train import --set-stable yes: a version added, then made stable. The ULB
+        // registry (v1 stable) takes its own model again, as if trained elsewhere.
+        QFETCH(QString, step);
+        QFETCH(bool, added);
+        QFETCH(bool, committed);
+        QVERIFY(QFileInfo::exists(crashableTrainerBinary()));
+        const QString path = dir_.filePath("import-" + QString(step).replace(':', '-'));
+        copyRegistry(vectorRegistry(), path);
+        fraud::ModelRegistry registry(path.toStdString());
+        QStringList features;
+        for (const auto& f : registry.readManifest("v1").schema.features)
+            features << QString::fromStdString(f);
+        const QStringList args{"import",
+                               "--registry",
+                               path,
+                               "--model",
+                               path + "/models/v1/model.json",
+                               "--reference",
+                               dataDir() + "/ulb_creditcard_sample.csv",
+                               "--label",
+                               "Class",
+                               "--features",
+                               features.join(','),
+                               "--schema-name",
+                               "ulb-creditcard",
+                               "--version",
+                               "v2",
+                               "--set-stable",
+                               "yes"};
+        const Run stopped = runStoppable(crashableTrainerBinary(), args, step);
+        QVERIFY2(stopped.exitCode == 86, qPrintable(stopped.err));
+        QCOMPARE(registry.hasVersion("v2"), added);
+        if (committed)
+            checkRegistry(path, "v2", "", "v1", "v1");
+        else
+            checkRegistry(path, "v1", "", std::nullopt, added ? "v2" : "v1");
+        // Unstopped, the import goes through (or, if the version is in, says so).
+        const Run again = runStoppable(crashableTrainerBinary(), args, {});
+        if (added) {
+            QCOMPARE(again.exitCode, 1);
+            QVERIFY2(again.err.contains("already exists"), qPrintable(again.err));
+        } else {
+            QVERIFY2(again.exitCode == 0, qPrintable(again.err));
+        }
     }
 
     void aTornLineIsTruncatedAndHistorySurvives() {

@@ -1,38 +1,20 @@
-// A registry writer that can be stopped at any step of its write, for the crash tests: with
-// FRAUD_REGISTRY_STOP_AT=<step> (see registry/RegistryWriteSteps.h) it exits there at once with
-// code 86, leaving the files as a kill -9 would. Test-only: the scorer and fraud-train never
-// install this hook.
+// A registry writer that can be stopped at any step of its write, for the crash tests
+// (RegistryStopHook.cpp, linked in, reads FRAUD_REGISTRY_STOP_AT). Test-only.
 //
 //   registry_writer REGISTRY add-version FROM NEW    FROM's model and manifest, as version NEW
 //   registry_writer REGISTRY set-canary VERSION BP   the canary at BP basis points
 //   registry_writer REGISTRY promote                 the canary becomes stable
-#include <unistd.h>
-
-#include <cstdio>
-#include <cstdlib>
 #include <iostream>
 #include <string>
 
 #include "common/FileIo.h"
 #include "registry/ModelRegistry.h"
-#include "registry/RegistryWriteSteps.h"
-
-namespace {
-
-void stopHere(std::string_view step) {
-    const char* at = std::getenv("FRAUD_REGISTRY_STOP_AT");
-    if (at != nullptr && step == at)
-        ::_exit(86);
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
     if (argc < 3) {
         std::cerr << "usage: registry_writer REGISTRY add-version|set-canary|promote ...\n";
         return 2;
     }
-    fraud::registryWrite::setHook(&stopHere);
     fraud::ModelRegistry registry(argv[1]);
     const std::string op = argv[2];
     try {

@@ -5,8 +5,9 @@
 namespace fraud::registryWrite {
 
 // The steps of every registry write, by name, so that a test can stop a writer at each one
-// (tests/support/registry_writer.cpp installs a hook that exits there, like a kill -9). The
-// scorer and fraud-train install none: reached() is then a load and a branch.
+// (tests/support/RegistryStopHook.cpp, linked only into test builds of writers, installs a
+// hook that exits there, like a kill -9). The shipped scorer and fraud-train install none:
+// reached() is then a load and a branch.
 //
 //   version:staged         a new version's files are written beside models/, not renamed in
 //   version:renamed        the version is in models/
