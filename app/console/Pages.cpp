@@ -1,4 +1,5 @@
 // The console's pages, in order. A page is a folder under app/console/ and a line here.
+#include "alerts/AlertsPage.h"
 #include "cluster/ClusterPage.h"
 #include "overview/OverviewPage.h"
 #include "shell/PageRegistry.h"
@@ -17,6 +18,7 @@ const std::vector<PageFactory>& consolePages() {
     static const std::vector<PageFactory> pages{
         make<OverviewPage>,
         make<ClusterPage>,
+        make<AlertsPage>,
     };
     return pages;
 }

@@ -27,6 +27,20 @@ QString findBinDir() {
     return here.path();
 }
 
+// The Prometheus rules the local cluster evaluates: $FRAUDOPS_RULES_FILE, the build tree's copy
+// beside app/, or the installed one.
+QString findRulesFile() {
+    if (qEnvironmentVariableIsSet("FRAUDOPS_RULES_FILE"))
+        return qEnvironmentVariable("FRAUDOPS_RULES_FILE");
+    const QDir here(QCoreApplication::applicationDirPath());
+    for (const QString& candidate : {here.filePath("../resources/prometheus/rules.yml"),
+                                     here.filePath("../share/fraudops/prometheus/rules.yml")}) {
+        if (QFileInfo::exists(candidate))
+            return QFileInfo(candidate).absoluteFilePath();
+    }
+    return {};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -79,6 +93,7 @@ int main(int argc, char** argv) {
     if (cli.isSet(localOpt) || (profile->isLocal() && cli.isSet(screenshotOpt))) {
         fraudops::LocalCluster::Config config;
         config.binDir = findBinDir();
+        config.rulesFile = findRulesFile();
         config.registry = QDir(cli.value(registryOpt)).absolutePath();
         config.workDir = QDir(cli.value(workOpt)).absolutePath();
         config.replicas = cli.value(replicasOpt).toInt();

@@ -35,8 +35,10 @@ LocalCluster::LocalCluster(Config config, QObject* parent)
     : QObject(parent),
       config_(std::move(config)),
       supervisor_(new ProcessSupervisor(config_.workDir, this)),
-      prometheus_(new LocalPrometheus(*supervisor_, config_.prometheusBinary, config_.workDir,
-                                      config_.scrapeInterval, this)) {
+      prometheus_(new LocalPrometheus(*supervisor_,
+                                      {config_.prometheusBinary, config_.workDir, config_.rulesFile,
+                                       config_.scrapeInterval, config_.ruleEvaluationInterval},
+                                      this)) {
     qRegisterMetaType<fraudops::LocalClusterState>();
     connect(supervisor_, &ProcessSupervisor::failedToStart, this, [this](const QString& program) {
         state_.message = "cannot start " + program;

@@ -33,6 +33,9 @@ public:
         QString registry;  // trained into if it has no rollout.json
         QString workDir;   // targets files, Prometheus's data, logs
         QString prometheusBinary = "prometheus";
+        // The alerting and recording rules its Prometheus evaluates (the project's
+        // resources/prometheus/rules.yml); empty: none.
+        QString rulesFile;
         QString tokensFile;  // passed to the scorers if set
         int replicas = 2;
         double loadRate = 50;  // transactions a second, open loop
@@ -54,6 +57,7 @@ public:
         // brand-new cards. Measured: about 30 s at 50/s on two cores (docs/benchmarks.md).
         double historyHours = 24;
         std::chrono::seconds scrapeInterval{2};
+        std::chrono::seconds ruleEvaluationInterval{5};
         std::chrono::seconds driftWindow{300};  // the scorers' PSI window
     };
     explicit LocalCluster(Config config, QObject* parent = nullptr);

@@ -14,17 +14,12 @@
 
 namespace fraudops {
 
-LocalPrometheus::LocalPrometheus(ProcessSupervisor& supervisor, QString binary, QString workDir,
-                                 std::chrono::seconds scrapeInterval, QObject* parent)
-    : QObject(parent),
-      supervisor_(supervisor),
-      binary_(std::move(binary)),
-      workDir_(std::move(workDir)),
-      scrapeInterval_(scrapeInterval) {}
+LocalPrometheus::LocalPrometheus(ProcessSupervisor& supervisor, Options options, QObject* parent)
+    : QObject(parent), supervisor_(supervisor), options_(std::move(options)) {}
 
 void LocalPrometheus::start() {
     stopping_ = false;
-    QDir(QDir(workDir_).filePath("prometheus-data")).removeRecursively();
+    QDir(QDir(options_.workDir).filePath("prometheus-data")).removeRecursively();
     if (!running_)
         launch();
 }
@@ -36,34 +31,48 @@ void LocalPrometheus::setTargets(const std::vector<ScrapeTarget>& targets) {
             {"targets", QJsonArray{t.metricsAddress}},
             {"labels", QJsonObject{{"replica", t.replica}, {"grpc_address", t.grpcAddress}}}});
     }
-    QDir().mkpath(workDir_);
-    writeFileAtomically(QDir(workDir_).filePath("targets.json"), QJsonDocument(sd).toJson());
+    QDir().mkpath(options_.workDir);
+    writeFileAtomically(QDir(options_.workDir).filePath("targets.json"),
+                        QJsonDocument(sd).toJson());
 }
 
 void LocalPrometheus::launch() {
-    const QDir work(workDir_);
-    QDir().mkpath(workDir_);
+    const QDir work(options_.workDir);
+    QDir().mkpath(options_.workDir);
     const QString configFile = work.filePath("prometheus.yml");
     const QString targetsFile = work.filePath("targets.json");
-    const auto interval = QString::number(scrapeInterval_.count()) + "s";
-    writeFileAtomically(configFile, QStringLiteral("global:\n"
-                                                   "  scrape_interval: %1\n"
-                                                   "  evaluation_interval: %1\n"
-                                                   "scrape_configs:\n"
-                                                   "  - job_name: fraud-scorer\n"
-                                                   "    file_sd_configs:\n"
-                                                   "      - files: ['%2']\n"
-                                                   "        refresh_interval: 1s\n")
-                                        .arg(interval, targetsFile)
-                                        .toUtf8());
+    const QString selfFile = work.filePath("self.json");
+    const bool rules = !options_.rulesFile.isEmpty() && QFileInfo::exists(options_.rulesFile);
+    writeFileAtomically(configFile,
+                        QStringLiteral("global:\n"
+                                       "  scrape_interval: %1s\n"
+                                       "  evaluation_interval: %2s\n"
+                                       "%3"
+                                       "scrape_configs:\n"
+                                       "  - job_name: fraud-scorer\n"
+                                       "    file_sd_configs:\n"
+                                       "      - files: ['%4']\n"
+                                       "        refresh_interval: 1s\n"
+                                       "  - job_name: prometheus\n"
+                                       "    file_sd_configs:\n"
+                                       "      - files: ['%5']\n"
+                                       "        refresh_interval: 1s\n")
+                            .arg(options_.scrapeInterval.count())
+                            .arg(options_.evaluationInterval.count())
+                            .arg(rules ? QStringLiteral("rule_files: ['%1']\n")
+                                             .arg(QFileInfo(options_.rulesFile).absoluteFilePath())
+                                       : QString())
+                            .arg(targetsFile, selfFile)
+                            .toUtf8());
     if (!QFile::exists(targetsFile))
         setTargets({});
+    writeSelfTarget();
     const QString listen =
         url_.isEmpty() ? QStringLiteral("127.0.0.1:0") : QString(url_).remove("http://");
     const QString logPath = supervisor_.logPath("prometheus.log");
     const qint64 logStart = QFileInfo(logPath).size();
     QProcess* p = supervisor_.spawn(
-        binary_,
+        options_.binary,
         {"--config.file=" + configFile, "--storage.tsdb.path=" + work.filePath("prometheus-data"),
          "--storage.tsdb.retention.time=2d", "--web.listen-address=" + listen},
         "prometheus.log", true);
@@ -106,9 +115,19 @@ void LocalPrometheus::watchLog(const QString& logPath, qint64 from) {
         poll->deleteLater();
         url_ = "http://" + m.captured(1);
         up_ = true;
+        writeSelfTarget();
         emit changed();
     });
     poll->start(100);
+}
+
+void LocalPrometheus::writeSelfTarget() {
+    // Its own address is known once it listened (a free port, kept across restarts).
+    QJsonArray sd;
+    if (!url_.isEmpty())
+        sd.append(QJsonObject{{"targets", QJsonArray{QString(url_).remove("http://")}}});
+    QDir().mkpath(options_.workDir);
+    writeFileAtomically(QDir(options_.workDir).filePath("self.json"), QJsonDocument(sd).toJson());
 }
 
 }  // namespace fraudops

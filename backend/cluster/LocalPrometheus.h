@@ -20,12 +20,20 @@ struct ScrapeTarget {
 // The local cluster's real Prometheus: its configuration and data in `workDir`, its targets
 // in a file_sd file rewritten whenever setTargets() changes them (Prometheus re-reads it
 // within a second), its address read from its log. It listens on a free port, and on the
-// same port again after a restart (with backoff) so that the console's URL stays valid.
+// same port again after a restart (with backoff) so that the console's URL stays valid. It
+// evaluates the project's rules file (resources/prometheus/rules.yml) and scrapes itself, for
+// the rules about its own scrapes and evaluations.
 class LocalPrometheus : public QObject {
     Q_OBJECT
 public:
-    LocalPrometheus(ProcessSupervisor& supervisor, QString binary, QString workDir,
-                    std::chrono::seconds scrapeInterval, QObject* parent = nullptr);
+    struct Options {
+        QString binary = QStringLiteral("prometheus");
+        QString workDir;
+        QString rulesFile;  // none: no rules, and the Alerts page says so
+        std::chrono::seconds scrapeInterval{2};
+        std::chrono::seconds evaluationInterval{5};
+    };
+    LocalPrometheus(ProcessSupervisor& supervisor, Options options, QObject* parent = nullptr);
 
     // Starts it (its earlier data removed: an earlier run's replicas would count as up for
     // five minutes, Prometheus's lookback, and mix with this run's).
@@ -46,9 +54,10 @@ private:
     void launch();
     void watchLog(const QString& logPath, qint64 from);
 
+    void writeSelfTarget();
+
     ProcessSupervisor& supervisor_;
-    QString binary_, workDir_;
-    std::chrono::seconds scrapeInterval_;
+    Options options_;
     bool up_ = false, stopping_ = false, running_ = false;
     QString url_;
     qint64 pid_ = 0;

@@ -5,6 +5,7 @@ namespace fraudops {
 PrometheusClient::PrometheusClient(Options options, QObject* parent)
     : QObject(parent), options_(std::move(options)), calls_(this, options_.workers) {
     qRegisterMetaType<fraudops::PrometheusResult>();
+    qRegisterMetaType<fraudops::AlertRules>();
     qRegisterMetaType<fraudops::PrometheusClient::RequestId>(
         "fraudops::PrometheusClient::RequestId");
     while (options_.baseUrl.endsWith('/'))
@@ -38,6 +39,14 @@ PrometheusClient::RequestId PrometheusClient::queryRange(const QString& expressi
             return prometheusQueryRange(endpoint, expression, start, end, step, alive);
         },
         [this, id](PrometheusResult r) { emit finished(id, r); });
+    return id;
+}
+
+PrometheusClient::RequestId PrometheusClient::alertRules() {
+    const RequestId id = nextId_.fetch_add(1);
+    calls_.run([endpoint = endpoint(),
+                alive = calls_.alive()] { return prometheusAlertRules(endpoint, alive); },
+               [this, id](AlertRules r) { emit alertRulesFinished(id, r); });
     return id;
 }
 

@@ -31,10 +31,13 @@ public:
     RequestId query(const QString& expression, const QDateTime& at = {});
     RequestId queryRange(const QString& expression, const QDateTime& start, const QDateTime& end,
                          std::chrono::seconds step);
+    // The rules Prometheus evaluates, and their alerts.
+    RequestId alertRules();
     const Options& options() const { return options_; }
 
 signals:
     void finished(fraudops::PrometheusClient::RequestId id, fraudops::PrometheusResult result);
+    void alertRulesFinished(fraudops::PrometheusClient::RequestId id, fraudops::AlertRules rules);
 
 private:
     PrometheusEndpoint endpoint() const;

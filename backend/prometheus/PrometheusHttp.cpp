@@ -19,40 +19,49 @@ QString baseOf(QString url) {
     return url;
 }
 
-PrometheusResult fetch(const QString& url, const PrometheusEndpoint& endpoint,
-                       std::shared_ptr<const std::atomic<bool>> abort) {
+HttpAnswer get(const QString& url, const PrometheusEndpoint& endpoint,
+               std::shared_ptr<const std::atomic<bool>> abort) {
     HttpRequestOptions options;
     options.timeout = endpoint.timeout;
     options.connectTimeout = std::min(endpoint.timeout, std::chrono::milliseconds(3'000));
     options.bearerToken = endpoint.bearerToken;
     options.abort = std::move(abort);
-    const HttpAnswer answer = curlHttpGet(url, options);
-    PrometheusResult r;
+    return curlHttpGet(url, options);
+}
+
+// A transfer that ended without an answer to parse, as Prometheus's error.
+std::optional<PrometheusError> transportError(const HttpAnswer& answer,
+                                              const PrometheusEndpoint& endpoint) {
     switch (answer.failure) {
         case HttpAnswer::Failure::None:
-            return parsePrometheusResponse(answer.status, answer.body);
+            return std::nullopt;
         case HttpAnswer::Failure::Refused:
-            r.error = PrometheusError{PrometheusError::Kind::Refused,
-                                      0,
-                                      {},
-                                      "Prometheus is not reachable: " + answer.failureText};
-            return r;
+            return PrometheusError{PrometheusError::Kind::Refused,
+                                   0,
+                                   {},
+                                   "Prometheus is not reachable: " + answer.failureText};
         case HttpAnswer::Failure::Timeout:
-            r.error = PrometheusError{PrometheusError::Kind::Timeout,
-                                      0,
-                                      {},
-                                      QStringLiteral("no answer from Prometheus within %1 ms: %2")
-                                          .arg(options.timeout.count())
-                                          .arg(answer.failureText)};
-            return r;
+            return PrometheusError{PrometheusError::Kind::Timeout,
+                                   0,
+                                   {},
+                                   QStringLiteral("no answer from Prometheus within %1 ms: %2")
+                                       .arg(endpoint.timeout.count())
+                                       .arg(answer.failureText)};
         case HttpAnswer::Failure::Other:
             break;
     }
-    r.error = PrometheusError{PrometheusError::Kind::BadResponse,
-                              answer.status,
-                              {},
-                              "Prometheus request failed: " + answer.failureText};
-    return r;
+    return PrometheusError{PrometheusError::Kind::BadResponse,
+                           answer.status,
+                           {},
+                           "Prometheus request failed: " + answer.failureText};
+}
+
+PrometheusResult fetch(const QString& url, const PrometheusEndpoint& endpoint,
+                       std::shared_ptr<const std::atomic<bool>> abort) {
+    const HttpAnswer answer = get(url, endpoint, std::move(abort));
+    PrometheusResult r;
+    r.error = transportError(answer, endpoint);
+    return r.error ? r : parsePrometheusResponse(answer.status, answer.body);
 }
 
 }  // namespace
@@ -89,6 +98,18 @@ std::optional<double> firstValue(const PrometheusResult& result) {
     if (v && !std::isfinite(*v))
         v.reset();
     return v;
+}
+
+AlertRules prometheusAlertRules(const PrometheusEndpoint& endpoint,
+                                std::shared_ptr<const std::atomic<bool>> abort) {
+    const HttpAnswer answer =
+        get(baseOf(endpoint.baseUrl) + "/api/v1/rules", endpoint, std::move(abort));
+    if (auto error = transportError(answer, endpoint)) {
+        AlertRules r;
+        r.error = std::move(error);
+        return r;
+    }
+    return parseAlertRules(answer.status, answer.body);
 }
 
 }  // namespace fraudops

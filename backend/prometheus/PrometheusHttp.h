@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 
+#include "prometheus/AlertRules.h"
 #include "prometheus/PrometheusResult.h"
 
 namespace fraudops {
@@ -26,6 +27,9 @@ PrometheusResult prometheusQueryRange(const PrometheusEndpoint& endpoint, const 
                                       const QDateTime& start, const QDateTime& end,
                                       std::chrono::seconds step,
                                       std::shared_ptr<const std::atomic<bool>> abort = {});
+// Every rule group Prometheus evaluates, with its alerts (/api/v1/rules).
+AlertRules prometheusAlertRules(const PrometheusEndpoint& endpoint,
+                                std::shared_ptr<const std::atomic<bool>> abort = {});
 // The first sample of an instant query's first series (or its scalar), if there is one.
 std::optional<double> firstValue(const PrometheusResult& result);
 

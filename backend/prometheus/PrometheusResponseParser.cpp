@@ -37,32 +37,52 @@ bool sampleFrom(const QJsonValue& v, PrometheusSample& out) {
 
 }  // namespace
 
-PrometheusResult parsePrometheusResponse(int httpStatus, const QByteArray& body) {
+std::optional<PrometheusError> parsePrometheusEnvelope(int httpStatus, const QByteArray& body,
+                                                       QJsonObject* data,
+                                                       std::vector<QString>* warnings) {
     QJsonParseError parseError;
     const auto doc = QJsonDocument::fromJson(body, &parseError);
     if (doc.isNull() || !doc.isObject()) {
         if (httpStatus >= 400) {
-            return failure(PrometheusError::Kind::Http, httpStatus,
-                           QStringLiteral("HTTP %1: %2")
-                               .arg(httpStatus)
-                               .arg(QString::fromUtf8(body.left(200)).trimmed()));
+            return PrometheusError{PrometheusError::Kind::Http,
+                                   httpStatus,
+                                   {},
+                                   QStringLiteral("HTTP %1: %2")
+                                       .arg(httpStatus)
+                                       .arg(QString::fromUtf8(body.left(200)).trimmed())};
         }
-        return failure(PrometheusError::Kind::BadResponse, httpStatus,
-                       "not Prometheus's JSON: " + parseError.errorString());
+        return PrometheusError{PrometheusError::Kind::BadResponse,
+                               httpStatus,
+                               {},
+                               "not Prometheus's JSON: " + parseError.errorString()};
     }
     const auto root = doc.object();
     const QString status = root.value("status").toString();
     if (status == "error") {
-        return failure(PrometheusError::Kind::Prometheus, httpStatus,
-                       root.value("error").toString(), root.value("errorType").toString());
+        return PrometheusError{PrometheusError::Kind::Prometheus, httpStatus,
+                               root.value("errorType").toString(), root.value("error").toString()};
     }
-    if (status != "success")
-        return failure(PrometheusError::Kind::BadResponse, httpStatus, "no status in the answer");
+    if (status != "success") {
+        return PrometheusError{PrometheusError::Kind::BadResponse,
+                               httpStatus,
+                               {},
+                               QStringLiteral("no status in the answer")};
+    }
+    if (warnings) {
+        for (const auto& w : root.value("warnings").toArray())
+            warnings->push_back(w.toString());
+    }
+    *data = root.value("data").toObject();
+    return std::nullopt;
+}
 
+PrometheusResult parsePrometheusResponse(int httpStatus, const QByteArray& body) {
     PrometheusResult r;
-    for (const auto& w : root.value("warnings").toArray())
-        r.warnings.push_back(w.toString());
-    const auto data = root.value("data").toObject();
+    QJsonObject data;
+    if (auto error = parsePrometheusEnvelope(httpStatus, body, &data, &r.warnings)) {
+        r.error = std::move(error);
+        return r;
+    }
     const QString type = data.value("resultType").toString();
     const auto result = data.value("result");
     if (type == "scalar" || type == "string") {

@@ -1,7 +1,7 @@
 // fraudops-console --local --screenshot FILE --page NAME waits until the page has data,
 // writes a PNG and exits: before the picture, the page's content probe says what it shows
-// (the charts' series have points, the table has rows with a status), and the pictures of
-// Overview and Cluster are not blank.
+// (the charts' series have points, the table has rows with a status, the Alerts page lists
+// every rule of the rules file), and the pictures are not blank.
 #include <QImage>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -28,6 +28,7 @@ private slots:
         QTest::addColumn<QString>("page");
         QTest::newRow("Overview") << "Overview";
         QTest::newRow("Cluster") << "Cluster";
+        QTest::newRow("Alerts") << "Alerts";
     }
 
     void pageIsPictured() {
@@ -59,6 +60,14 @@ private slots:
             QVERIFY2(m.captured(2).toInt() >= 5 && m.captured(3).toInt() >= m.captured(2).toInt(),
                      qPrintable(content));
             QVERIFY2(m.captured(4).toInt() >= 5, qPrintable(content));
+        } else if (page == "Alerts") {
+            // Every rule of resources/prometheus/rules.yml, in its three groups, is a row.
+            const auto m =
+                QRegularExpression("^(\\d+) rules in (\\d+) groups, (\\d+) rows").match(content);
+            QVERIFY2(m.hasMatch(), qPrintable(content));
+            QCOMPARE(m.captured(1).toInt(), 12);
+            QCOMPARE(m.captured(2).toInt(), 3);
+            QVERIFY2(m.captured(3).toInt() >= 12, qPrintable(content));
         } else {
             QVERIFY2(content.startsWith("2 rows; 2 with a status"), qPrintable(content));
         }

@@ -65,7 +65,7 @@ private slots:
     }
 
     void onlyBuiltPagesAreListed() {
-        QCOMPARE(window_->pageTitles(), QStringList({"Overview", "Cluster"}));
+        QCOMPARE(window_->pageTitles(), QStringList({"Overview", "Cluster", "Alerts"}));
         for (auto* label : window_->findChildren<QLabel*>())
             QVERIFY2(!label->text().contains("later issue"), qPrintable(label->text()));
     }

@@ -21,12 +21,13 @@ std::unique_ptr<PrometheusProcess> PrometheusProcess::start(const QStringList& t
 }
 
 std::unique_ptr<PrometheusProcess> PrometheusProcess::start(
-    const std::vector<ScrapeTarget>& targets, const QString& job, QString* error) {
+    const std::vector<ScrapeTarget>& targets, const QString& job, QString* error,
+    const QStringList& ruleFiles) {
     auto p = std::make_unique<PrometheusProcess>();
-    QString config =
-        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-        "scrape_configs:\n  - job_name: " +
-        job + "\n    static_configs:\n";
+    QString config = "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n";
+    if (!ruleFiles.isEmpty())
+        config += "rule_files: ['" + ruleFiles.join("', '") + "']\n";
+    config += "scrape_configs:\n  - job_name: " + job + "\n    static_configs:\n";
     if (targets.empty())
         config += "      - targets: []\n";
     for (const auto& t : targets) {

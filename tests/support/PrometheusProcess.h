@@ -24,8 +24,10 @@ struct ScrapeTarget {
 class PrometheusProcess {
 public:
     static std::unique_ptr<PrometheusProcess> start(const QStringList& targets, QString* error);
+    // With `ruleFiles`, evaluated every second.
     static std::unique_ptr<PrometheusProcess> start(const std::vector<ScrapeTarget>& targets,
-                                                    const QString& job, QString* error);
+                                                    const QString& job, QString* error,
+                                                    const QStringList& ruleFiles = {});
 
     QString baseUrl() const { return QStringLiteral("http://127.0.0.1:%1").arg(port_); }
     ChildProcess& child() { return child_; }

@@ -37,6 +37,9 @@ QString vectorRegistry() {
 QString dataDir() {
     return required("FRAUDOPS_DATA");
 }
+QString rulesFile() {
+    return required("FRAUDOPS_RULES");
+}
 
 void betweenPolls(std::chrono::milliseconds interval) {
     QEventLoop loop;

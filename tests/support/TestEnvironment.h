@@ -13,6 +13,7 @@ QString fraudctlBinary();
 QString transactionRegistry();  // built-in transaction schema: v1 stable, v2 (drifted) archived
 QString vectorRegistry();       // the ULB card-fraud CSV: vector schema, v1 stable
 QString dataDir();
+QString rulesFile();  // resources/prometheus/rules.yml, as the local cluster loads it
 
 // The pause between two polls of a condition, spent processing events.
 void betweenPolls(std::chrono::milliseconds interval);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 #include <QWidget>
 
 #include "TimeRange.h"
@@ -45,9 +46,23 @@ public:
     // What is on screen now.
     virtual PageContent content() const = 0;
     PageState state() const { return state_; }
+    // A short figure beside the page's name in the page list ("3" firing alerts), or "".
+    virtual QString badge() const { return {}; }
+    // Refreshed on every tick even when another page is shown (its badge stays current).
+    virtual bool refreshesWhenHidden() const { return false; }
+
+    // The pages the window has, by title, for pages that link to others.
+    void setPageTitles(QStringList titles) { pageTitles_ = std::move(titles); }
+    const QStringList& pageTitles() const { return pageTitles_; }
+    bool hasPage(const QString& title) const {
+        return pageTitles_.contains(title, Qt::CaseInsensitive);
+    }
 
 signals:
     void stateChanged(const fraudops::PageState& state);
+    void badgeChanged();
+    // The window shows the page of that title (any case), if it has one.
+    void openPageRequested(const QString& title);
 
 protected:
     ConsoleSession& session() const { return session_; }
@@ -62,6 +77,7 @@ protected:
 private:
     ConsoleSession& session_;
     PageState state_;
+    QStringList pageTitles_;
 };
 
 }  // namespace fraudops

@@ -103,7 +103,16 @@ ConsoleWindow::ConsoleWindow(ConnectionProfile profile, LocalCluster* local, QWi
                 page->title(), go->shortcut().toString(QKeySequence::NativeText)));
         }
         connect(page, &ConsolePage::stateChanged, this, [this] { showState(); });
+        connect(page, &ConsolePage::badgeChanged, this, [this, page, index] {
+            const QString badge = page->badge();
+            list_->item(index)->setText(badge.isEmpty() ? page->title()
+                                                        : page->title() + "  (" + badge + ")");
+        });
+        connect(page, &ConsolePage::openPageRequested, this,
+                [this](const QString& title) { showPage(title); });
     }
+    for (ConsolePage* page : pages_)
+        page->setPageTitles(pageTitles());
     list_->setFixedWidth(140);
     list_->setCurrentRow(0);
     banner_->setObjectName("pageStateBanner");
@@ -224,8 +233,12 @@ QString ConsoleWindow::bannerText() const {
 
 void ConsoleWindow::refreshNow() {
     session_.pollScorers();
-    if (ConsolePage* p = currentPage())
-        p->refresh(range_->range().window(QDateTime::currentDateTimeUtc()));
+    const TimeWindow window = range_->range().window(QDateTime::currentDateTimeUtc());
+    ConsolePage* shown = currentPage();
+    for (ConsolePage* p : pages_) {
+        if (p == shown || p->refreshesWhenHidden())
+            p->refresh(window);
+    }
 }
 
 void ConsoleWindow::setRefreshInterval(std::chrono::milliseconds interval) {

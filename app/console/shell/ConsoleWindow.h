@@ -24,8 +24,10 @@ class TimeRangePicker;
 // page list with Ctrl+1… shortcuts, a banner with the shown page's state, the toolbar
 // (profile, time range, auto-refresh; F5 refreshes now) and the connection's status bar.
 // The connection itself is the ConsoleSession's. Every tick refreshes the shown page (a page
-// shown again is refreshed at once) and polls the scorers for the status bar. The time range
-// and refresh interval are kept per profile (ViewSettings).
+// shown again is refreshed at once) and the pages that ask to be refreshed hidden (the
+// Alerts page, whose badge in the page list must stay current), and polls the scorers for
+// the status bar. A page's badge goes beside its name; a page may ask to show another. The time
+// range and refresh interval are kept per profile (ViewSettings).
 class ConsoleWindow : public QMainWindow {
     Q_OBJECT
 public:
