@@ -2,7 +2,7 @@
 // nothing listens): only built pages are listed; pages are found by name whatever the case and
 // by Ctrl+<n>; F5 refreshes; the range and refresh interval are kept per profile; a custom
 // absolute range reaches the charts; what is down shows as down and the console keeps
-// working.
+// working; the Alerts page says when Prometheus has no rules.
 #include <QAction>
 #include <QComboBox>
 #include <QDateTimeAxis>
@@ -14,6 +14,8 @@
 #include <QtTest>
 
 #include "ConsoleProbe.h"
+#include "PrometheusProcess.h"
+#include "alerts/AlertsPage.h"
 #include "charts/TimeSeriesChart.h"
 #include "cluster/ClusterPage.h"
 #include "overview/OverviewPage.h"
@@ -176,6 +178,33 @@ private slots:
                  QString("1500 ms"));
         window_->setRefreshInterval(std::chrono::milliseconds(0));
         QCOMPARE(window_->findChild<QComboBox*>("refreshInterval")->currentText(), QString("off"));
+    }
+
+    void aPrometheusWithoutRulesIsSaidOnTheAlertsPage() {
+        // A real Prometheus that loads no rules file.
+        QString error;
+        auto prometheus = test::PrometheusProcess::start({}, "fraud-scorer", &error);
+        QVERIFY2(prometheus, qPrintable(error));
+        auto p = profile("no-rules");
+        p.prometheusUrl = prometheus->baseUrl();
+        ProfileStore().save(p);
+        window_->reloadProfiles();
+        QVERIFY(window_->selectProfile("no-rules"));
+        window_->setRefreshInterval(std::chrono::milliseconds(500));
+        QVERIFY(window_->showPage("alerts"));
+        auto* alerts = window_->page<AlertsPage>();
+        QTRY_COMPARE_WITH_TIMEOUT(alerts->state().kind, PageState::Kind::NoData, 30'000);
+        QVERIFY2(window_->bannerText().contains("has no rules loaded"),
+                 qPrintable(window_->bannerText()));
+        QCOMPARE(alerts->model().rowCount(), 0);
+        QCOMPARE(alerts->badge(), QString());
+        // And a Prometheus that is gone is an error, not "no rules".
+        prometheus.reset();
+        QTRY_COMPARE_WITH_TIMEOUT(alerts->state().kind, PageState::Kind::Error, 30'000);
+        QVERIFY2(window_->bannerText().contains("did not answer"),
+                 qPrintable(window_->bannerText()));
+        window_->setRefreshInterval(std::chrono::milliseconds(0));
+        QVERIFY(window_->selectProfile("incident"));
     }
 
     void cleanupTestCase() { window_.reset(); }
