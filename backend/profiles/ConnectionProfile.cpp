@@ -17,7 +17,7 @@ ScorerEndpoint ConnectionProfile::endpoint(const QString& address, const QString
 ConnectionProfile ProfileStore::local() {
     ConnectionProfile p;
     p.name = "local";
-    p.latencySloMs = 10.0;  // the SLO of resources/prometheus/rules.yml
+    p.latencySloMs = 2.0;  // the SLO of resources/prometheus/rules.yml
     p.tokenEnvironmentVariable = "FRAUDOPS_TOKEN";
     // The built-in profile's only setting: whether its token is in the keychain.
     p.tokenInKeychain = QSettings().value("profiles/local/token_in_keychain", false).toBool();
@@ -42,7 +42,7 @@ std::vector<ConnectionProfile> ProfileStore::all() const {
         p.tls = settings.value("tls", false).toBool();
         p.caFile = settings.value("ca").toString();
         p.serverName = settings.value("server_name").toString();
-        p.latencySloMs = settings.value("latency_slo_ms", 10.0).toDouble();
+        p.latencySloMs = settings.value("latency_slo_ms", 2.0).toDouble();
         p.tokenInKeychain = settings.value("token_in_keychain", false).toBool();
         p.tokenEnvironmentVariable = settings.value("token_env").toString();
         p.tokenFile = settings.value("token_file").toString();

@@ -22,9 +22,9 @@ struct ConnectionProfile {
     bool tls = false;
     QString caFile;      // CA bundle that signed the scorers' certificates; empty: system roots
     QString serverName;  // name checked against the certificate, if not the endpoint's host
-    // 99 % of Score calls within this; the rules' burn-rate alerts use the same (10 ms, the
-    // histogram edge le="0.01"; docs/operations.md, "The latency SLO").
-    double latencySloMs = 10.0;
+    // 99 % of Score calls within this; the rules' burn-rate alerts use the same (2 ms, the
+    // histogram edge le="0.002"; docs/operations.md, "The latency SLO").
+    double latencySloMs = 2.0;
     bool tokenInKeychain = false;
     QString tokenEnvironmentVariable;  // e.g. FRAUDOPS_TOKEN
     QString tokenFile;
