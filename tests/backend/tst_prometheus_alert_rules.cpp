@@ -106,10 +106,12 @@ private slots:
         const auto asked = ask(
             client,
             [](const AlertRules& r) {
+                // Each group is evaluated on its own schedule: wait for both to have run.
                 const auto* firing = find(r, "AlwaysFiring");
                 const auto* broken = find(r, "CannotBeEvaluated");
+                const auto* absent = find(r, "FraudScorersAbsent");
                 return r.ok() && firing && firing->state == AlertState::Firing && broken &&
-                       broken->health == "err";
+                       broken->health == "err" && absent && absent->state != AlertState::Inactive;
             },
             30'000);
         QVERIFY(asked.rules);

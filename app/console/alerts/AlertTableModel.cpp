@@ -15,11 +15,6 @@ QString labelsText(const Labels& labels) {
     return parts.join(", ");
 }
 
-QString annotation(const Labels& annotations, const char* key) {
-    const auto it = annotations.find(QString::fromLatin1(key));
-    return it == annotations.end() ? QString() : it->second;
-}
-
 QString ago(qint64 seconds) {
     if (seconds < 60)
         return QStringLiteral("%1 s").arg(seconds);
@@ -37,6 +32,15 @@ int stateOrder(AlertState s) {
 
 }  // namespace
 
+QString AlertTableModel::Row::annotation(const char* key) const {
+    const auto it = annotations.find(QString::fromLatin1(key));
+    return it == annotations.end() ? QString() : it->second;
+}
+
+QString AlertTableModel::Row::pageTitle() const {
+    return page.isEmpty() ? QString() : page.at(0).toUpper() + page.mid(1);
+}
+
 AlertTableModel::AlertTableModel(QObject* parent) : QAbstractTableModel(parent) {}
 
 void AlertTableModel::setRules(const AlertRules& rules) {
@@ -48,7 +52,8 @@ void AlertTableModel::setRules(const AlertRules& rules) {
         base.group = rule.group;
         base.file = rule.file;
         base.expression = rule.expression;
-        base.page = annotation(rule.annotations, "fraudops_page");
+        base.page = rule.annotations.count("fraudops_page") ? rule.annotations.at("fraudops_page")
+                                                            : QString();
         base.health = rule.health;
         base.lastError = rule.lastError;
         if (rule.alerts.empty()) {
@@ -152,8 +157,7 @@ QVariant AlertTableModel::display(const Row& r, int column) const {
         case Page:
             if (r.page.isEmpty())
                 return QString();
-            return hasPage(r.page) ? r.page.at(0).toUpper() + r.page.mid(1)
-                                   : r.page.at(0).toUpper() + r.page.mid(1) + " (not built yet)";
+            return hasPage(r.page) ? r.pageTitle() : r.pageTitle() + " (not built yet)";
         case Expression:
             return r.expression.simplified();
         default:
@@ -174,7 +178,7 @@ QVariant AlertTableModel::data(const QModelIndex& index, int role) const {
             if (index.column() == Page && !r.page.isEmpty() && !hasPage(r.page))
                 return QStringLiteral("The console has no %1 page yet").arg(r.page);
             if (index.column() == Alert) {
-                const QString summary = annotation(r.annotations, "summary");
+                const QString summary = r.annotation("summary");
                 return summary.isEmpty() ? r.name : summary;
             }
             return display(r, index.column());

@@ -32,6 +32,9 @@ public:
         fraudops::Labels annotations;  // the alert's (filled in), or the rule's (templates)
         QDateTime activeAt;
         std::optional<double> value;
+
+        QString annotation(const char* key) const;
+        QString pageTitle() const;  // "Cluster" for fraudops_page "cluster"; "" for none
     };
 
     explicit AlertTableModel(QObject* parent = nullptr);

@@ -15,15 +15,6 @@
 #include "shell/ConsoleSession.h"
 
 namespace fraudops {
-namespace {
-
-QString annotation(const Labels& annotations, const char* key) {
-    const auto it = annotations.find(QString::fromLatin1(key));
-    return it == annotations.end() ? QString() : it->second;
-}
-
-}  // namespace
-
 AlertsPage::AlertsPage(ConsoleSession& session, QWidget* parent)
     : ConsolePage(session, parent),
       firing_(new QCheckBox("Firing", this)),
@@ -194,9 +185,9 @@ void AlertsPage::showDetail() {
         return;
     }
     const auto& r = model_.row(filter_.mapToSource(selected.first()).row());
-    const QString summary = annotation(r.annotations, "summary");
-    const QString description = annotation(r.annotations, "description");
-    const QString runbook = annotation(r.annotations, "runbook");
+    const QString summary = r.annotation("summary");
+    const QString description = r.annotation("description");
+    const QString runbook = r.annotation("runbook");
     QString html =
         QStringLiteral("<b>%1</b> — %2, %3<br>")
             .arg(r.name.toHtmlEscaped(), alertStateName(r.state),
@@ -214,7 +205,7 @@ void AlertsPage::showDetail() {
                 "</p>";
     detail_->setHtml(html);
     const bool has = model_.hasPage(r.page);
-    const QString page = r.page.isEmpty() ? QString() : r.page.at(0).toUpper() + r.page.mid(1);
+    const QString page = r.pageTitle();
     openPage_->setEnabled(has);
     openPage_->setText(page.isEmpty() ? QStringLiteral("Open page") : "Open " + page);
     openPage_->setToolTip(page.isEmpty() ? QStringLiteral("The alert names no page")
