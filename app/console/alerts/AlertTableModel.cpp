@@ -32,8 +32,8 @@ int stateOrder(AlertState s) {
 
 }  // namespace
 
-QString AlertTableModel::Row::annotation(const char* key) const {
-    const auto it = annotations.find(QString::fromLatin1(key));
+QString AlertTableModel::Row::annotation(const char* annotationName) const {
+    const auto it = annotations.find(QString::fromLatin1(annotationName));
     return it == annotations.end() ? QString() : it->second;
 }
 

@@ -33,7 +33,7 @@ public:
         QDateTime activeAt;
         std::optional<double> value;
 
-        QString annotation(const char* key) const;
+        QString annotation(const char* annotationName) const;
         QString pageTitle() const;  // "Cluster" for fraudops_page "cluster"; "" for none
     };
 
