@@ -15,7 +15,6 @@ public:
     explicit AlertFilterModel(QObject* parent = nullptr);
 
     void setStates(std::set<AlertState> states);
-    std::set<AlertState> states() const { return states_; }
     void setSeverity(const QString& severity);  // "" for every severity
     void setText(const QString& text);
 

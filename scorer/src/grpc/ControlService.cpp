@@ -134,7 +134,9 @@ std::optional<grpc::Status> ControlService::checkReason(const std::string& reaso
     return std::nullopt;
 }
 
-grpc::Status ControlService::stale(const std::string& message, const RolloutState& current) {
+grpc::Status ControlService::stale(const StaleGenerationError& e) {
+    const std::string message = e.what();
+    const RolloutState& current = e.current();
     v1::RolloutState state;
     toProto(current, &state);
     return {grpc::StatusCode::FAILED_PRECONDITION,
@@ -148,11 +150,8 @@ grpc::Status ControlService::change(const AccessPolicy::Identity& who, const cha
                                     v1::RolloutState* response) {
     if (auto bad = checkReason(reason))
         return *bad;
-    if (current.generation != expectedGeneration) {
-        return stale("expected generation " + std::to_string(expectedGeneration) +
-                         " but the registry is at " + std::to_string(current.generation),
-                     current);
-    }
+    if (current.generation != expectedGeneration)
+        return stale(StaleGenerationError(expectedGeneration, current));
     RolloutState next = current;
     edit(next);
     // Checked once, here; a version that cannot serve never reaches rollout.json through
@@ -168,7 +167,7 @@ grpc::Status ControlService::change(const AccessPolicy::Identity& who, const cha
         // The generation check under the registry's lock makes `edit` see `current` again.
         committed = registry_.commit(expectedGeneration, action, who.name, reason, edit);
     } catch (const StaleGenerationError& e) {
-        return stale(e.what(), e.current());
+        return stale(e);
     }
     follower_.serve(std::move(*staged), committed);
     toProto(committed, response);

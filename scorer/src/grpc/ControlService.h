@@ -59,7 +59,7 @@ private:
     static std::optional<grpc::Status> checkReason(const std::string& reason);
     // FAILED_PRECONDITION for a change that expected another generation: the current state
     // in the message and, serialized, in the details.
-    static grpc::Status stale(const std::string& message, const RolloutState& current);
+    static grpc::Status stale(const StaleGenerationError& e);
     // Every change, one way: the reason checked, `edit` applied to `current` (which must be
     // at `expectedGeneration`), staged on this replica's follower (the one compatibility
     // check), committed to the registry, and served here. Other replicas follow rollout.json.

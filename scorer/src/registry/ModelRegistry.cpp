@@ -243,10 +243,7 @@ RolloutState ModelRegistry::commit(std::uint64_t expectedGeneration, std::string
                      root_.c_str(), lastRepair_.tornBytes, lastRepair_.uncommittedEntries);
     }
     if (currentGeneration != expectedGeneration) {
-        throw StaleGenerationError("expected generation " + std::to_string(expectedGeneration) +
-                                       " but the registry is at " +
-                                       std::to_string(currentGeneration),
-                                   current.value_or(RolloutState{}));
+        throw StaleGenerationError(expectedGeneration, current.value_or(RolloutState{}));
     }
     RolloutState next = current.value_or(RolloutState{});
     change(next);

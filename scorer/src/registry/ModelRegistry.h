@@ -16,8 +16,10 @@ namespace fraud {
 // Thrown when a change names a generation that is no longer the current one.
 class StaleGenerationError : public std::runtime_error {
 public:
-    StaleGenerationError(const std::string& what, RolloutState current)
-        : std::runtime_error(what), current_(std::move(current)) {}
+    StaleGenerationError(std::uint64_t expected, RolloutState current)
+        : std::runtime_error("expected generation " + std::to_string(expected) +
+                             " but the registry is at " + std::to_string(current.generation)),
+          current_(std::move(current)) {}
     const RolloutState& current() const { return current_; }
 
 private:
