@@ -3,6 +3,8 @@
 // history only and is counted apart as history; RECORD_ALL is live traffic. Unary and stream.
 #include <QRegularExpression>
 #include <QtTest>
+#include <cmath>
+#include <map>
 
 #include "HttpGet.h"
 #include "ScorerClient.h"
@@ -66,6 +68,40 @@ class RecordModesTest : public QObject {
         fraud::v1::ScoreResult result;
         auto context = callContext();
         return stub_->Score(context.get(), request, &result);
+    }
+
+    // The features a dry run computes for `tx` as if the card had also made `prior`.
+    std::map<std::string, double> dryRunFeatures(const fraud::v1::Transaction& tx,
+                                                 const std::vector<fraud::v1::Transaction>& prior,
+                                                 grpc::Status* status = nullptr,
+                                                 double* scoreOut = nullptr) {
+        fraud::v1::ExplainRequest request;
+        *request.mutable_transaction() = tx;
+        for (const auto& p : prior)
+            *request.add_prior() = p;
+        fraud::v1::ScoreResult result;
+        auto context = callContext();
+        const auto s = stub_->Explain(context.get(), request, &result);
+        if (status)
+            *status = s;
+        if (scoreOut)
+            *scoreOut = result.score();
+        std::map<std::string, double> values;
+        for (const auto& c : result.explanation().contributions())
+            values[c.feature()] = c.value();
+        return values;
+    }
+
+    fraud::v1::ScoreResult scoreLive(const fraud::v1::Transaction& tx) {
+        fraud::v1::ScoreRequest request;
+        *request.mutable_transaction() = tx;
+        request.set_explain(true);
+        fraud::v1::ScoreResult result;
+        auto context = callContext();
+        const auto status = stub_->Score(context.get(), request, &result);
+        if (!status.ok())
+            qWarning("Score: %s", status.error_message().c_str());
+        return result;
     }
 
 private slots:
@@ -175,6 +211,105 @@ private slots:
         const auto after = metrics();
         QCOMPARE(metricSum(after, "fraud_scorer_invalid_inputs_total"),
                  metricSum(before, "fraud_scorer_invalid_inputs_total"));
+    }
+
+    // The card history remembers transaction ids: a dry re-score of a live transaction sees
+    // exactly what the live one saw (its own event is not counted twice), and a retried live
+    // request records nothing twice.
+    void reScoringALiveTransactionReproducesIt() {
+        const std::string card = "card-rescore";
+        auto first = validTransaction("rescore-1", card);
+        first.mutable_timestamp()->set_seconds(first.timestamp().seconds() - 600);
+        scoreLive(first);
+        auto tx = validTransaction("rescore-2", card);
+        tx.set_merchant_id("merchant-new-to-this-card");
+        const auto live = scoreLive(tx);
+        std::map<std::string, double> liveValues;
+        for (const auto& c : live.explanation().contributions())
+            liveValues[c.feature()] = c.value();
+        QCOMPARE(liveValues.at("card_txn_count_1h"), 1.0);
+        QCOMPARE(liveValues.at("new_merchant"), 1.0);
+
+        double again = -1;
+        const auto values = dryRunFeatures(tx, {}, nullptr, &again);
+        for (const auto& [name, value] : liveValues) {
+            if (std::isnan(value)) {
+                QVERIFY2(std::isnan(values.at(name)), name.c_str());
+            } else {
+                QVERIFY2(values.at(name) == value, name.c_str());
+            }
+        }
+        QCOMPARE(again, live.score());  // exactly: the same inputs through the same trees
+
+        // A client retry of the live request is not counted again.
+        scoreLive(tx);
+        QCOMPARE(count24h(card), 2.0);
+    }
+
+    // A dry run with prior transactions sees them as the card's history; the card's live
+    // history is untouched afterwards.
+    void priorTransactionsAreAScratchHistory() {
+        const std::string card = "card-prior";
+        const auto base = validTransaction("prior-now", card);
+        std::vector<fraud::v1::Transaction> prior;
+        for (int i = 0; i < 5; ++i) {
+            auto p = validTransaction("prior-" + std::to_string(i), card);
+            p.mutable_timestamp()->set_seconds(base.timestamp().seconds() - 600 * (i + 1));
+            p.set_amount(2.5);
+            p.set_channel(fraud::v1::CHANNEL_ECOM);
+            prior.push_back(p);
+        }
+        grpc::Status status;
+        const auto with = dryRunFeatures(base, prior, &status);
+        QVERIFY2(status.ok(), status.error_message().c_str());
+        QCOMPARE(with.at("card_txn_count_1h"), 5.0);
+        QCOMPARE(with.at("card_txn_count_24h"), 5.0);
+        QCOMPARE(with.at("seconds_since_last_txn"), 600.0);
+        const auto without = dryRunFeatures(base, {});
+        QCOMPARE(without.at("card_txn_count_24h"), 0.0);
+        QCOMPARE(count24h(card), 0.0);
+    }
+
+    void priorTransactionsAreChecked() {
+        const auto tx = validTransaction("prior-check", "card-prior-check");
+        grpc::Status status;
+        auto other = validTransaction("prior-other", "another-card");
+        dryRunFeatures(tx, {other}, &status);
+        QCOMPARE(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+        QVERIFY2(QString::fromStdString(status.error_message()).startsWith("prior[0].card_id"),
+                 status.error_message().c_str());
+        auto badAmount = validTransaction("prior-bad", "card-prior-check");
+        badAmount.set_amount(-1);
+        dryRunFeatures(tx, {validTransaction("prior-ok", "card-prior-check"), badAmount}, &status);
+        QVERIFY2(QString::fromStdString(status.error_message()).startsWith("prior[1].amount"),
+                 status.error_message().c_str());
+
+        // Only a dry run may carry them: live history must not take invented events.
+        fraud::v1::ScoreRequest request;
+        *request.mutable_transaction() = tx;
+        *request.add_prior() = validTransaction("prior-live", "card-prior-check");
+        fraud::v1::ScoreResult result;
+        auto context = callContext();
+        status = stub_->Score(context.get(), request, &result);
+        QCOMPARE(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+        QVERIFY(QString::fromStdString(status.error_message()).startsWith("prior:"));
+    }
+
+    // Analysts replay last month: a dry run accepts an event time older than the live limit
+    // (a week), which live traffic still may not use.
+    void dryRunsAcceptOldEventTimes() {
+        auto tx = validTransaction("last-month", "card-last-month");
+        tx.mutable_timestamp()->set_seconds(tx.timestamp().seconds() - 30 * 86400);
+        grpc::Status status;
+        dryRunFeatures(tx, {}, &status);
+        QVERIFY2(status.ok(), status.error_message().c_str());
+        fraud::v1::ScoreRequest request;
+        *request.mutable_transaction() = tx;
+        fraud::v1::ScoreResult result;
+        auto context = callContext();
+        status = stub_->Score(context.get(), request, &result);
+        QCOMPARE(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+        QVERIFY(QString::fromStdString(status.error_message()).startsWith("timestamp"));
     }
 };
 

@@ -191,7 +191,11 @@ private slots:
         QVERIFY(score(tx, true, &scored).ok());
         QCOMPARE(velocity(scored), 0.0);
         QVERIFY(score(tx, true, &after).ok());
-        QCOMPARE(velocity(after), 1.0);  // the scored transaction is now history
+        QCOMPARE(velocity(after), 0.0);  // a retry of the same transaction: not its own history
+        auto next = tx;
+        next.set_transaction_id("t-history-next");
+        QVERIFY(score(next, true, &after).ok());
+        QCOMPARE(velocity(after), 1.0);  // the scored transaction is now history, once
     }
 
     void scoreStreamTenThousand() {

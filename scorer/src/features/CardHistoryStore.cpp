@@ -17,6 +17,11 @@ std::int32_t clampToInt32(std::int64_t v) {
         v, std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max()));
 }
 
+// CardEvent::id in 16 bits, never 0 ("no id") for an event with one.
+std::uint16_t tagOf(std::uint32_t id) {
+    return id == 0 ? 0 : static_cast<std::uint16_t>(std::max<std::uint32_t>(1, id & 0xffffu));
+}
+
 }  // namespace
 
 CardHistoryStore::CardHistoryStore() : CardHistoryStore(Options{}) {}
@@ -45,70 +50,118 @@ std::uint32_t CardHistoryStore::processingSeconds() const {
                                           .count());
 }
 
+CardHistoryView CardHistoryStore::view(const Card* card, const CardEvent& event) {
+    CardHistoryView view;
+    if (card == nullptr) {
+        view.newDevice = event.hasDevice;
+        return view;
+    }
+    const std::int32_t t = clampToInt32(floorSeconds(event.time) - card->baseSeconds);
+    const int self = indexOf(*card, event, t);  // a re-score or a retry: not its own history
+    double sumAll = 0;
+    std::int32_t latest = std::numeric_limits<std::int32_t>::min();
+    for (int i = 0; i < card->events; ++i) {
+        const std::int32_t time = card->time[static_cast<std::size_t>(i)];
+        if (time > t || i == self)
+            continue;  // later in event time: not history yet
+        const double amount = card->amount[static_cast<std::size_t>(i)];
+        ++view.remembered;
+        sumAll += amount;
+        latest = std::max(latest, time);
+        // Windows are half-open: (t - window, t].
+        if (time > t - 3600)
+            ++view.count1h;
+        if (time > t - 86400) {
+            ++view.count24h;
+            view.amountSum24h += amount;
+        }
+    }
+    if (view.remembered > 0) {
+        view.meanAmount = sumAll / view.remembered;
+        view.secondsSinceLast = static_cast<double>(t - latest);
+    }
+    view.newMerchant = !card->merchants.seenBy(event.merchant, t, self >= 0);
+    view.newDevice = event.hasDevice && !card->devices.seenBy(event.device, t, self >= 0);
+    return view;
+}
+
+int CardHistoryStore::indexOf(const Card& card, const CardEvent& event, std::int32_t t) {
+    const std::uint16_t tag = tagOf(event.id);
+    if (tag == 0)
+        return -1;
+    for (int i = 0; i < card.events; ++i) {
+        const auto at = static_cast<std::size_t>(i);
+        if (card.tag[at] == tag && card.time[at] == t)
+            return i;
+    }
+    return -1;
+}
+
 CardHistoryView CardHistoryStore::observe(std::string_view cardId, const CardEvent& event,
                                           bool record) {
     const std::uint64_t key = hash64(cardId);
     Shard& shard = *shards_[key % shards_.size()];
-    const std::int64_t eventSeconds = floorSeconds(event.time);
 
     std::lock_guard lock(shard.mutex);
     auto it = shard.cards.find(key);
-    CardHistoryView view;
-    if (it != shard.cards.end()) {
-        const Card& card = it->second;
-        const std::int32_t t = clampToInt32(eventSeconds - card.baseSeconds);
-        double sumAll = 0;
-        std::int32_t latest = std::numeric_limits<std::int32_t>::min();
-        for (std::size_t i = 0; i < card.events; ++i) {
-            const Event& e = card.event[i];
-            if (e.time > t)
-                continue;  // later in event time: not history yet
-            ++view.remembered;
-            sumAll += e.amount;
-            latest = std::max(latest, e.time);
-            // Windows are half-open: (t - window, t].
-            if (e.time > t - 3600)
-                ++view.count1h;
-            if (e.time > t - 86400) {
-                ++view.count24h;
-                view.amountSum24h += e.amount;
-            }
-        }
-        if (view.remembered > 0) {
-            view.meanAmount = sumAll / view.remembered;
-            view.secondsSinceLast = static_cast<double>(t - latest);
-        }
-        view.newMerchant = !card.merchants.seenBy(event.merchant, t);
-        view.newDevice = event.hasDevice && !card.devices.seenBy(event.device, t);
-    } else {
-        view.newDevice = event.hasDevice;
-    }
-
+    const CardHistoryView seen = view(it == shard.cards.end() ? nullptr : &it->second, event);
     if (record) {
         if (it == shard.cards.end()) {
             if (shard.cards.size() >= perShardCapacity_)
                 makeRoom(shard);
             it = shard.cards.try_emplace(key).first;
-            it->second.baseSeconds = eventSeconds;
+            it->second.baseSeconds = floorSeconds(event.time);
         }
         Card& card = it->second;
         card.lastTouch = processingSeconds();
-        remember(card, event, clampToInt32(eventSeconds - card.baseSeconds));
+        const std::int32_t t = clampToInt32(floorSeconds(event.time) - card.baseSeconds);
+        if (indexOf(card, event, t) < 0)
+            remember(card, event, t);
     }
-    return view;
+    return seen;
+}
+
+CardHistoryView CardHistoryStore::observeWithPriors(std::string_view cardId,
+                                                    std::span<const CardEvent> prior,
+                                                    const CardEvent& event) const {
+    const std::uint64_t key = hash64(cardId);
+    const Shard& shard = *shards_[key % shards_.size()];
+    Card scratch;
+    bool known = false;
+    {
+        std::lock_guard lock(shard.mutex);
+        if (const auto it = shard.cards.find(key); it != shard.cards.end()) {
+            scratch = it->second;
+            known = true;
+        }
+    }
+    if (!known && prior.empty())
+        return view(nullptr, event);
+    if (!known)
+        scratch.baseSeconds = floorSeconds(event.time);
+    for (const CardEvent& p : prior) {
+        const std::int32_t t = clampToInt32(floorSeconds(p.time) - scratch.baseSeconds);
+        if (indexOf(scratch, p, t) < 0)
+            remember(scratch, p, t);
+    }
+    return view(&scratch, event);
 }
 
 void CardHistoryStore::remember(Card& card, const CardEvent& event, std::int32_t t) {
-    const Event e{t, static_cast<float>(event.amount)};
+    std::size_t slot = card.events;
     if (card.events < kCardEventCapacity) {
-        card.event[card.events++] = e;
+        ++card.events;
     } else {
         // Full: the oldest event in event time makes way, unless the new one is older still.
-        auto oldest =
-            std::min_element(card.event.begin(), card.event.end(),
-                             [](const Event& a, const Event& b) { return a.time < b.time; });
-        if (oldest->time < t)
-            *oldest = e;
+        slot = static_cast<std::size_t>(std::min_element(card.time.begin(), card.time.end()) -
+                                        card.time.begin());
+        if (card.time[slot] >= t)
+            slot = kCardEventCapacity;
+    }
+    if (slot < kCardEventCapacity) {
+        card.time[slot] = t;
+        card.amount[slot] = static_cast<float>(event.amount);
+        card.tag[slot] = tagOf(event.id);
     }
     card.merchants.remember(event.merchant, t);
     if (event.hasDevice) {
@@ -117,9 +170,9 @@ void CardHistoryStore::remember(Card& card, const CardEvent& event, std::int32_t
 }
 
 template <std::size_t N>
-bool CardHistoryStore::SeenSet<N>::seenBy(std::uint32_t h, std::int32_t t) const {
+bool CardHistoryStore::SeenSet<N>::seenBy(std::uint32_t h, std::int32_t t, bool self) const {
     for (std::size_t i = 0; i < count; ++i) {
-        if (hash[i] == h && firstSeen[i] <= t)
+        if (hash[i] == h && (firstSeen[i] < t || (firstSeen[i] == t && !self)))
             return true;
     }
     return false;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -20,6 +21,10 @@ struct CardEvent {
     std::uint32_t merchant = 0;  // hash of the merchant id
     std::uint32_t device = 0;    // hash of the device id
     bool hasDevice = false;
+    // Hash of the transaction id (0: none). An event the card already remembers by its id is
+    // neither counted in its own history nor recorded again: a re-score of a live transaction
+    // sees what the live one saw, and a retried request records nothing twice.
+    std::uint32_t id = 0;
 };
 
 // The card's history as of an event's own time: only events at or before it count,
@@ -64,6 +69,11 @@ public:
     // Reading and recording happen under one lock, so concurrent events of one card
     // each see the other or not, never half.
     CardHistoryView observe(std::string_view cardId, const CardEvent& event, bool record);
+    // The card's history as of event.time if it had also made the `prior` events: computed on
+    // a scratch copy of the card, so nothing is recorded. Dry runs ("this card made five
+    // small payments in the last hour") use it.
+    CardHistoryView observeWithPriors(std::string_view cardId, std::span<const CardEvent> prior,
+                                      const CardEvent& event) const;
 
     std::size_t size() const;
     // Forgets cards untouched (by processing time) for longer than the idle TTL.
@@ -81,18 +91,22 @@ private:
         std::array<std::uint8_t, N> age{};        // 0: used last; N-1: least recently
         std::uint8_t count = 0;
 
-        bool seenBy(std::uint32_t h, std::int32_t t) const;
+        // Used before time t. `self`: the asking event is itself remembered, at t; then a
+        // first use at t is taken to be its own (two uses of one merchant by one card in the
+        // same second are not told apart).
+        bool seenBy(std::uint32_t h, std::int32_t t, bool self) const;
         void remember(std::uint32_t h, std::int32_t t);
     };
-    struct Event {
-        std::int32_t time = 0;  // seconds relative to the card's base
-        float amount = 0;
-    };
+    // The events as columns too: an id tag costs 2 bytes an event, not 4 and padding.
     struct Card {
         std::int64_t baseSeconds = 0;  // event-time origin of the relative times
         std::uint32_t lastTouch = 0;   // processing time, seconds since the store started
         std::uint8_t events = 0;
-        std::array<Event, kCardEventCapacity> event{};
+        std::array<std::int32_t, kCardEventCapacity> time{};  // seconds relative to the base
+        std::array<float, kCardEventCapacity> amount{};
+        // 16 bits of CardEvent::id; an event is known by its tag and its second together, so
+        // two events of one card are mistaken for each other once in 65,536 same-second pairs.
+        std::array<std::uint16_t, kCardEventCapacity> tag{};
         SeenSet<kCardMerchantCapacity> merchants;
         SeenSet<kCardDeviceCapacity> devices;
     };
@@ -104,6 +118,9 @@ private:
 
     std::uint32_t processingSeconds() const;
     void makeRoom(Shard& shard);
+    static CardHistoryView view(const Card* card, const CardEvent& event);
+    // The event's own index among the card's events, or -1 (not remembered, or no id).
+    static int indexOf(const Card& card, const CardEvent& event, std::int32_t t);
     static void remember(Card& card, const CardEvent& event, std::int32_t t);
 
     Options options_;

@@ -21,6 +21,11 @@ public:
     virtual const FeatureSchema& schema() const = 0;
     // `record`: also add the transaction to whatever history the schema keeps.
     virtual void extract(const v1::Transaction& tx, std::span<float> out, bool record) = 0;
+    // As if the card had also made the `prior` transactions, recording nothing (a dry run).
+    // A schema without history ignores them.
+    virtual void extractWithPriors(const v1::Transaction& tx,
+                                   std::span<const v1::Transaction* const> prior,
+                                   std::span<float> out) = 0;
 };
 
 // The extractor a schema needs. The transaction schema reads and records card history in

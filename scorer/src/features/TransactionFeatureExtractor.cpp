@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <vector>
 
 #include "common/Hash.h"
 #include "common/Time.h"
@@ -18,6 +19,22 @@ void set(std::span<float> out, TransactionFeature f, double value) {
     out[static_cast<std::size_t>(f)] = static_cast<float>(value);
 }
 
+CardEvent cardEvent(const v1::Transaction& tx) {
+    CardEvent event;
+    event.time = toEpochMillis(tx.timestamp());
+    event.amount = tx.amount();
+    event.merchant = static_cast<std::uint32_t>(hash64(tx.merchant_id()));
+    event.hasDevice = !tx.device_id().empty();
+    event.device = event.hasDevice ? static_cast<std::uint32_t>(hash64(tx.device_id())) : 0;
+    if (!tx.transaction_id().empty()) {
+        // 32 bits: a card remembers 32 events, so two ids of one card collide once in 2^27.
+        event.id = static_cast<std::uint32_t>(hash64(tx.transaction_id()));
+        if (event.id == 0)
+            event.id = 1;  // 0 means "no id"
+    }
+    return event;
+}
+
 }  // namespace
 
 TransactionFeatureExtractor::TransactionFeatureExtractor(CardHistoryStore& store)
@@ -25,18 +42,24 @@ TransactionFeatureExtractor::TransactionFeatureExtractor(CardHistoryStore& store
 
 void TransactionFeatureExtractor::extract(const v1::Transaction& tx, std::span<float> out,
                                           bool record) {
+    fill(tx, store_.observe(tx.card_id(), cardEvent(tx), record), out);
+}
+
+void TransactionFeatureExtractor::extractWithPriors(const v1::Transaction& tx,
+                                                    std::span<const v1::Transaction* const> prior,
+                                                    std::span<float> out) {
+    std::vector<CardEvent> events;
+    events.reserve(prior.size());
+    for (const v1::Transaction* p : prior)
+        events.push_back(cardEvent(*p));
+    fill(tx, store_.observeWithPriors(tx.card_id(), events, cardEvent(tx)), out);
+}
+
+void TransactionFeatureExtractor::fill(const v1::Transaction& tx, const CardHistoryView& h,
+                                       std::span<float> out) const {
     if (out.size() != kTransactionFeatureCount) {
         throw std::logic_error("transaction schema: output has the wrong size");
     }
-    CardEvent event;
-    event.time = toEpochMillis(tx.timestamp());
-    event.amount = tx.amount();
-    event.merchant = static_cast<std::uint32_t>(hash64(tx.merchant_id()));
-    event.hasDevice = !tx.device_id().empty();
-    event.device = event.hasDevice ? static_cast<std::uint32_t>(hash64(tx.device_id())) : 0;
-
-    const CardHistoryView h = store_.observe(tx.card_id(), event, record);
-
     using F = TransactionFeature;
     set(out, F::Amount, tx.amount());
     set(out, F::CardTxnCount1h, h.count1h);

@@ -12,8 +12,12 @@ public:
     explicit TransactionFeatureExtractor(CardHistoryStore& store);
     const FeatureSchema& schema() const override { return schema_; }
     void extract(const v1::Transaction& tx, std::span<float> out, bool record) override;
+    void extractWithPriors(const v1::Transaction& tx, std::span<const v1::Transaction* const> prior,
+                           std::span<float> out) override;
 
 private:
+    void fill(const v1::Transaction& tx, const CardHistoryView& h, std::span<float> out) const;
+
     CardHistoryStore& store_;
     FeatureSchema schema_;
 };
@@ -24,6 +28,10 @@ public:
     explicit VectorFeatureExtractor(FeatureSchema schema);
     const FeatureSchema& schema() const override { return schema_; }
     void extract(const v1::Transaction& tx, std::span<float> out, bool record) override;
+    void extractWithPriors(const v1::Transaction& tx, std::span<const v1::Transaction* const>,
+                           std::span<float> out) override {
+        extract(tx, out, false);
+    }
 
 private:
     FeatureSchema schema_;

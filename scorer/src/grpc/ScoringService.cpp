@@ -15,6 +15,15 @@ double secondsSince(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+std::vector<const v1::Transaction*> priorList(
+    const google::protobuf::RepeatedPtrField<v1::Transaction>& prior) {
+    std::vector<const v1::Transaction*> list;
+    list.reserve(static_cast<std::size_t>(prior.size()));
+    for (const auto& p : prior)
+        list.push_back(&p);
+    return list;
+}
+
 grpc::Status invalidArgument(const FieldError& e) {
     return {grpc::StatusCode::INVALID_ARGUMENT, e.field + ": " + e.message};
 }
@@ -153,10 +162,9 @@ ScoringService::ScoringService(ScoringEngine& engine, ScorerMetrics& metrics, Ac
                                DecisionFeed& feed, Limits limits)
     : engine_(engine), metrics_(metrics), access_(access), feed_(feed), limits_(limits) {}
 
-grpc::ServerUnaryReactor* ScoringService::scoreOne(RpcMethod method,
-                                                   grpc::CallbackServerContext* context,
-                                                   const v1::Transaction* tx, bool explain,
-                                                   v1::RecordMode mode, v1::ScoreResult* response) {
+grpc::ServerUnaryReactor* ScoringService::scoreOne(
+    RpcMethod method, grpc::CallbackServerContext* context, const v1::Transaction* tx, bool explain,
+    v1::RecordMode mode, const PriorTransactions& prior, v1::ScoreResult* response) {
     const auto start = Clock::now();
     grpc::Status status;
     if (limits_.requireToken) {
@@ -168,7 +176,7 @@ grpc::ServerUnaryReactor* ScoringService::scoreOne(RpcMethod method,
         if (mode == v1::RECORD_ALL)
             metrics_.countInvalid("transaction");
         status = {grpc::StatusCode::INVALID_ARGUMENT, "transaction: is required"};
-    } else if (auto error = engine_.score(*tx, explain, mode, response)) {
+    } else if (auto error = engine_.score(*tx, explain, mode, response, priorList(prior))) {
         context->AddTrailingMetadata("fraud-invalid-field", error->field);
         status = invalidArgument(*error);
     }
@@ -185,7 +193,7 @@ grpc::ServerUnaryReactor* ScoringService::Score(grpc::CallbackServerContext* con
                                                 v1::ScoreResult* response) {
     return scoreOne(RpcMethod::Score, context,
                     request->has_transaction() ? &request->transaction() : nullptr,
-                    request->explain(), request->record_mode(), response);
+                    request->explain(), request->record_mode(), request->prior(), response);
 }
 
 grpc::ServerUnaryReactor* ScoringService::Explain(grpc::CallbackServerContext* context,
@@ -193,7 +201,7 @@ grpc::ServerUnaryReactor* ScoringService::Explain(grpc::CallbackServerContext* c
                                                   v1::ScoreResult* response) {
     return scoreOne(RpcMethod::Explain, context,
                     request->has_transaction() ? &request->transaction() : nullptr, true,
-                    v1::RECORD_NONE, response);
+                    v1::RECORD_NONE, request->prior(), response);
 }
 
 grpc::ServerBidiReactor<v1::ScoreBatch, v1::ScoreBatchResult>* ScoringService::ScoreStream(

@@ -36,9 +36,10 @@ public:
         grpc::CallbackServerContext* context, const v1::WatchDecisionsRequest* request) override;
 
 private:
+    using PriorTransactions = google::protobuf::RepeatedPtrField<v1::Transaction>;
     grpc::ServerUnaryReactor* scoreOne(RpcMethod method, grpc::CallbackServerContext* context,
                                        const v1::Transaction* tx, bool explain, v1::RecordMode mode,
-                                       v1::ScoreResult* response);
+                                       const PriorTransactions& prior, v1::ScoreResult* response);
 
     ScoringEngine& engine_;
     ScorerMetrics& metrics_;

@@ -30,7 +30,9 @@ std::string_view routingKey(const v1::Transaction& tx) {
 
 ScoringEngine::ScoringEngine(CardHistoryStore& store, ScorerMetrics& metrics,
                              ValidationLimits limits, EventClock clock)
-    : store_(store), metrics_(metrics), limits_(limits), clock_(clock) {}
+    : store_(store), metrics_(metrics), limits_(limits), dryRunLimits_(limits), clock_(clock) {
+    dryRunLimits_.maxEventAge = std::chrono::hours(24 * 365 * 100);
+}
 
 std::shared_ptr<ServingSet> ScoringEngine::prepare(const RolloutState& rollout,
                                                    std::shared_ptr<const LoadedModel> stable,
@@ -75,11 +77,12 @@ void ScoringEngine::serve(std::shared_ptr<const ServingSet> set) {
     serving_.store(std::move(set));
 }
 
-std::optional<FieldError> ScoringEngine::score(const v1::Transaction& tx, bool explain,
-                                               v1::RecordMode mode, v1::ScoreResult* out) const {
+std::optional<FieldError> ScoringEngine::score(
+    const v1::Transaction& tx, bool explain, v1::RecordMode mode, v1::ScoreResult* out,
+    std::span<const v1::Transaction* const> prior) const {
     const auto set = serving_.load();
     Scored scored;
-    if (auto error = scoreWith(*set, tx, mode, scored, out))
+    if (auto error = scoreWith(*set, tx, mode, scored, out, prior))
         return error;
     if (explain)
         explainScore(*scored.model->model, scored.inputs, out);
@@ -119,11 +122,41 @@ void ScoringEngine::scoreBatch(const google::protobuf::RepeatedPtrField<v1::Tran
         explainScores(*set->canary->model, pending[1].rows, pending[1].results);
 }
 
-std::optional<FieldError> ScoringEngine::scoreWith(const ServingSet& set, const v1::Transaction& tx,
-                                                   v1::RecordMode mode, Scored& scored,
-                                                   v1::ScoreResult* out) const {
+std::optional<FieldError> ScoringEngine::validate(
+    const ServingSet& set, const v1::Transaction& tx, v1::RecordMode mode,
+    std::span<const v1::Transaction* const> prior) const {
+    const ValidationLimits& limits = mode == v1::RECORD_NONE ? dryRunLimits_ : limits_;
+    const EpochMillis now = clock_.now();
+    if (auto error = validateTransaction(tx, set.traffic, limits, now))
+        return error;
+    if (prior.empty())
+        return std::nullopt;
+    if (mode != v1::RECORD_NONE)
+        return FieldError{"prior", "is allowed only with record_mode RECORD_NONE (a dry run)"};
+    if (set.traffic.kind != FeatureSchema::Kind::Transaction) {
+        return FieldError{"prior", "schema " + set.traffic.id() + " keeps no card history"};
+    }
+    if (prior.size() > kMaxPrior) {
+        return FieldError{"prior", "has " + std::to_string(prior.size()) +
+                                       " transactions; at most " + std::to_string(kMaxPrior)};
+    }
+    for (std::size_t i = 0; i < prior.size(); ++i) {
+        const std::string at = "prior[" + std::to_string(i) + "]";
+        if (auto error = validateTransaction(*prior[i], set.traffic, limits, now)) {
+            error->field = at + "." + error->field;
+            return error;
+        }
+        if (prior[i]->card_id() != tx.card_id())
+            return FieldError{at + ".card_id", "must be the transaction's card, " + tx.card_id()};
+    }
+    return std::nullopt;
+}
+
+std::optional<FieldError> ScoringEngine::scoreWith(
+    const ServingSet& set, const v1::Transaction& tx, v1::RecordMode mode, Scored& scored,
+    v1::ScoreResult* out, std::span<const v1::Transaction* const> prior) const {
     const bool record = mode == v1::RECORD_ALL;
-    if (auto error = validateTransaction(tx, set.traffic, limits_, clock_.now())) {
+    if (auto error = validate(set, tx, mode, prior)) {
         if (record)
             metrics_.countInvalid(error->metricLabel());
         return error;
@@ -131,7 +164,10 @@ std::optional<FieldError> ScoringEngine::scoreWith(const ServingSet& set, const 
     // Reused per thread: the request path allocates no feature buffers.
     thread_local std::vector<float> features, decidedBuffer, shadowBuffer;
     features.resize(set.traffic.features.size());
-    set.extractor->extract(tx, features, mode != v1::RECORD_NONE);
+    if (prior.empty())
+        set.extractor->extract(tx, features, mode != v1::RECORD_NONE);
+    else
+        set.extractor->extractWithPriors(tx, prior, features);
 
     const bool toCanary =
         set.canary && CanaryRouter::toCanary(routingKey(tx), set.rollout.canaryWeightBp);

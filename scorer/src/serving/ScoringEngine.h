@@ -56,6 +56,8 @@ struct ServingSet {
 // Thread-safe; `serve` swaps the whole set atomically.
 class ScoringEngine {
 public:
+    static constexpr std::size_t kMaxPrior = 256;
+
     ScoringEngine(CardHistoryStore& store, ScorerMetrics& metrics, ValidationLimits limits,
                   EventClock clock = {});
 
@@ -76,8 +78,10 @@ public:
     // (and counts it, for live traffic) and leaves the card history untouched. `mode` says what
     // the transaction leaves behind: the card's history (RECORD_ALL, RECORD_HISTORY_ONLY) and
     // the statistics, drift and live feed (RECORD_ALL only); Explain uses RECORD_NONE.
+    // `prior`: the card's extra earlier transactions of a dry run (RECORD_NONE only).
     std::optional<FieldError> score(const v1::Transaction& tx, bool explain, v1::RecordMode mode,
-                                    v1::ScoreResult* out) const;
+                                    v1::ScoreResult* out,
+                                    std::span<const v1::Transaction* const> prior = {}) const;
 
     // A batch on one serving set, recorded as `mode` says; the explanations (if asked)
     // computed together.
@@ -99,12 +103,16 @@ private:
     };
     // Validates, extracts, scores, decides and records (as `mode` says) one transaction.
     std::optional<FieldError> scoreWith(const ServingSet& set, const v1::Transaction& tx,
-                                        v1::RecordMode mode, Scored& scored,
-                                        v1::ScoreResult* out) const;
+                                        v1::RecordMode mode, Scored& scored, v1::ScoreResult* out,
+                                        std::span<const v1::Transaction* const> prior = {}) const;
+    std::optional<FieldError> validate(const ServingSet& set, const v1::Transaction& tx,
+                                       v1::RecordMode mode,
+                                       std::span<const v1::Transaction* const> prior) const;
 
     CardHistoryStore& store_;
     ScorerMetrics& metrics_;
     ValidationLimits limits_;
+    ValidationLimits dryRunLimits_;  // any event age: a dry run records nothing
     EventClock clock_;
     DecisionFeed* feed_ = nullptr;
     std::atomic<std::shared_ptr<const ServingSet>> serving_;
