@@ -28,8 +28,10 @@ booster = xgb.train({"objective": "binary:logistic", "max_depth": 5, "eta": 0.2,
                      "nthread": 2}, xgb.DMatrix(X, label=y, feature_names=features), 80)
 booster.save_model(sys.argv[2])
 p = booster.predict(xgb.DMatrix(X[:500], feature_names=features))
-json.dump({"features": features, "rows": X[:500].tolist(), "predictions": [float(v) for v in p]},
-          open(sys.argv[3], "w"))
+levels = [0.1] + list(range(1, 100)) + [99.9]
+percentiles = {f: [float(v) for v in np.percentile(X[:, i], levels)] for i, f in enumerate(features)}
+json.dump({"features": features, "rows": X[:500].tolist(), "predictions": [float(v) for v in p],
+           "percentiles": percentiles}, open(sys.argv[3], "w"))
 )py";
 
 struct Run {
@@ -114,6 +116,38 @@ private slots:
         }
         qInfo("%lld rows: worst |scorer - XGBoost Python| = %.3g", qlonglong(rows.size()), worst);
         QVERIFY2(worst <= 1e-5, qPrintable(QString::number(worst)));
+
+        // The manifest's baselines carry the reference data's percentiles, as numpy has them,
+        // so the console can say where a value falls ("above 99 % of training").
+        QFile manifestFile(registry + "/models/v2-python/manifest.json");
+        QVERIFY(manifestFile.open(QIODevice::ReadOnly));
+        const auto baselines = QJsonDocument::fromJson(manifestFile.readAll())
+                                   .object()
+                                   .value("baseline")
+                                   .toObject()
+                                   .value("features")
+                                   .toObject();
+        const auto percentiles = expected.value("percentiles").toObject();
+        for (const auto feature : {"V14", "Amount"}) {
+            const auto stored = baselines.value(feature).toObject().value("percentiles").toObject();
+            const auto levels = stored.value("levels").toArray();
+            const auto values = stored.value("values").toArray();
+            const auto numpy = percentiles.value(feature).toArray();
+            QCOMPARE(levels.size(), 101);
+            QCOMPARE(values.size(), numpy.size());
+            QCOMPARE(levels[0].toDouble(), 0.001);
+            QCOMPARE(levels[100].toDouble(), 0.999);
+            for (int i = 0; i < values.size(); ++i) {
+                const double want = numpy[i].toDouble();
+                QVERIFY2(
+                    std::abs(values[i].toDouble() - want) <= 1e-4 * std::max(1.0, std::abs(want)),
+                    qPrintable(QString("%1 p%2: %3, numpy %4")
+                                   .arg(feature)
+                                   .arg(levels[i].toDouble() * 100)
+                                   .arg(values[i].toDouble())
+                                   .arg(want)));
+            }
+        }
     }
 
     void importsThatCannotBeMadeWholeAreRefused() {

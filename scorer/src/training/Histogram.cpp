@@ -28,7 +28,30 @@ Histogram Histogram::fromQuantiles(std::span<const float> values, int bins) {
         if (h.edges.empty() || finite.back() > h.edges.back())
             h.edges.push_back(finite.back());
     }
-    return h.withCounts(values);
+    Histogram counted = h.withCounts(values);
+    if (!finite.empty()) {
+        // Linear between the order statistics, as numpy's default does.
+        const double last = static_cast<double>(finite.size() - 1);
+        for (double level : percentileLevels()) {
+            const double at = level * last;
+            const auto lo = static_cast<std::size_t>(std::floor(at));
+            const auto hi = std::min(lo + 1, finite.size() - 1);
+            const double frac = at - static_cast<double>(lo);
+            counted.percentiles.push_back(finite[lo] + frac * (double{finite[hi]} - finite[lo]));
+        }
+    }
+    return counted;
+}
+
+const std::vector<double>& Histogram::percentileLevels() {
+    static const std::vector<double> levels = [] {
+        std::vector<double> l{0.001};
+        for (int p = 1; p <= 99; ++p)
+            l.push_back(p / 100.0);
+        l.push_back(0.999);
+        return l;
+    }();
+    return levels;
 }
 
 Histogram Histogram::withCounts(std::span<const float> values) const {
@@ -59,10 +82,14 @@ std::size_t Histogram::binOf(double x) const {
 }
 
 nlohmann::json Histogram::toJson() const {
-    return {{"edges", edges},
-            {"fractions", fractions},
-            {"missing_fraction", missingFraction},
-            {"count", count}};
+    nlohmann::json j = {{"edges", edges},
+                        {"fractions", fractions},
+                        {"missing_fraction", missingFraction},
+                        {"count", count}};
+    if (!percentiles.empty()) {
+        j["percentiles"] = {{"levels", percentileLevels()}, {"values", percentiles}};
+    }
+    return j;
 }
 
 Histogram Histogram::fromJson(const nlohmann::json& j) {
@@ -71,6 +98,12 @@ Histogram Histogram::fromJson(const nlohmann::json& j) {
     h.fractions = j.at("fractions").get<std::vector<double>>();
     h.missingFraction = j.value("missing_fraction", 0.0);
     h.count = j.value("count", std::uint64_t{0});
+    if (const auto p = j.find("percentiles"); p != j.end() && p->is_object()) {
+        const auto levels = p->value("levels", std::vector<double>{});
+        auto values = p->value("values", std::vector<double>{});
+        if (levels == percentileLevels() && values.size() == levels.size())
+            h.percentiles = std::move(values);
+    }
     return h;
 }
 

@@ -18,6 +18,12 @@ struct Histogram {
     std::vector<double> fractions;
     double missingFraction = 0;
     std::uint64_t count = 0;
+    // The finite values' quantiles at kPercentileLevels (empty in live counts, and in the
+    // manifests of versions trained before they were stored): where a value falls in training
+    // ("amount 714.19: above 99 % of training") needs finer steps than the bins.
+    std::vector<double> percentiles;
+
+    static const std::vector<double>& percentileLevels();  // 0.001, 0.01, 0.02, ..., 0.99, 0.999
 
     // Edges at the quantiles 1/bins, ..., (bins-1)/bins of the finite values, de-duplicated
     // so discrete features get one bin per value.
