@@ -1,6 +1,7 @@
 // The console's pages, in order. A page is a folder under app/console/ and a line here.
 #include "alerts/AlertsPage.h"
 #include "cluster/ClusterPage.h"
+#include "decisions/DecisionsPage.h"
 #include "overview/OverviewPage.h"
 #include "shell/PageRegistry.h"
 
@@ -18,6 +19,7 @@ const std::vector<PageFactory>& consolePages() {
     static const std::vector<PageFactory> pages{
         make<OverviewPage>,
         make<ClusterPage>,
+        make<DecisionsPage>,
         make<AlertsPage>,
     };
     return pages;

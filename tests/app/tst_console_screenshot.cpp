@@ -28,6 +28,7 @@ private slots:
         QTest::addColumn<QString>("page");
         QTest::newRow("Overview") << "Overview";
         QTest::newRow("Cluster") << "Cluster";
+        QTest::newRow("Decisions") << "Decisions";
         QTest::newRow("Alerts") << "Alerts";
     }
 
@@ -60,6 +61,13 @@ private slots:
             QVERIFY2(m.captured(2).toInt() >= 5 && m.captured(3).toInt() >= m.captured(2).toInt(),
                      qPrintable(content));
             QVERIFY2(m.captured(4).toInt() >= 5, qPrintable(content));
+        } else if (page == "Decisions") {
+            // The live feed of both replicas, with a decision's explanation below it.
+            const auto m =
+                QRegularExpression("^(\\d+) decisions from (\\d+) replicas").match(content);
+            QVERIFY2(m.hasMatch(), qPrintable(content));
+            QVERIFY2(m.captured(1).toInt() > 0, qPrintable(content));
+            QCOMPARE(m.captured(2).toInt(), 2);
         } else if (page == "Alerts") {
             // Every rule of resources/prometheus/rules.yml, in its three groups, is a row.
             const auto m =

@@ -67,7 +67,8 @@ private slots:
     }
 
     void onlyBuiltPagesAreListed() {
-        QCOMPARE(window_->pageTitles(), QStringList({"Overview", "Cluster", "Alerts"}));
+        QCOMPARE(window_->pageTitles(),
+                 QStringList({"Overview", "Cluster", "Decisions", "Alerts"}));
         for (auto* label : window_->findChildren<QLabel*>())
             QVERIFY2(!label->text().contains("later issue"), qPrintable(label->text()));
     }

@@ -90,14 +90,27 @@ void ConsoleSession::updateScorerEndpoints() {
         endpoints.push_back(e);
     }
     scorers_.setEndpoints(endpoints);
+    control_.reset();
+    if (!endpoints.empty()) {
+        try {
+            control_ = std::make_unique<AsyncControlClient>(endpoints.front());
+        } catch (const std::exception&) {
+            // A TLS file that cannot be read: the status poller reports it per replica.
+        }
+    }
+    emit scorersChanged();
+}
+
+std::vector<ScorerEndpoint> ConsoleSession::scorerEndpoints() const {
+    std::vector<ScorerEndpoint> endpoints;
+    for (const auto& a : endpointAddresses_)
+        endpoints.push_back(profile_.endpoint(QString::fromStdString(a), token_));
+    return endpoints;
 }
 
 std::unique_ptr<DecisionStream> ConsoleSession::watchDecisions(
     const fraud::v1::WatchDecisionsRequest& request, QObject* parent) const {
-    std::vector<ScorerEndpoint> endpoints;
-    for (const auto& a : endpointAddresses_)
-        endpoints.push_back(profile_.endpoint(QString::fromStdString(a), token_));
-    return std::make_unique<DecisionStream>(endpoints, request, parent);
+    return std::make_unique<DecisionStream>(scorerEndpoints(), request, parent);
 }
 
 void ConsoleSession::pollScorers() {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cluster/LocalClusterState.h"
+#include "control/AsyncControlClient.h"
 #include "control/ReplicaStatusPoller.h"
 #include "decisions/DecisionStream.h"
 #include "profiles/ConnectionProfile.h"
@@ -57,6 +58,11 @@ public:
     // to connect to and start; it follows the replicas as they are now.
     std::unique_ptr<DecisionStream> watchDecisions(const fraud::v1::WatchDecisionsRequest& request,
                                                    QObject* parent = nullptr) const;
+    // The replicas of the open connection, with its token and TLS.
+    std::vector<ScorerEndpoint> scorerEndpoints() const;
+    // The Control API of one replica (the registry is the cluster's), for reads such as the
+    // models' manifests; null until a replica is known.
+    AsyncControlClient* control() const { return control_.get(); }
     // What a page's Prometheus query found, for the status bar: up, or why not.
     void notePrometheusAnswer(bool ok, const QString& error);
 
@@ -71,6 +77,8 @@ signals:
     void localStateChanged(const fraudops::LocalClusterState& state);
     // The demo's warm-up began, progressed or ended.
     void warmupChanged();
+    // The replicas (or the token) changed: streams and clients of the old ones are stale.
+    void scorersChanged();
 
 private:
     void onToken(const TokenLookup& lookup);
@@ -86,6 +94,7 @@ private:
     QString prometheusUrl_;
     ReplicaStatusPoller scorers_;
     std::vector<std::string> endpointAddresses_;
+    std::unique_ptr<AsyncControlClient> control_;
     std::optional<double> warmup_;
 };
 

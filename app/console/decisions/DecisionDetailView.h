@@ -1,0 +1,44 @@
+#pragma once
+
+#include <QWidget>
+#include <memory>
+
+#include "fraud/v1/scoring.pb.h"
+#include "models/ModelSummary.h"
+
+class QLabel;
+class QPushButton;
+class QTextBrowser;
+
+namespace fraudops {
+
+class WaterfallChart;
+
+// One decision, whole: its transaction, its outcome, and why, as a waterfall of the score's
+// explanation with the thresholds marked and each feature's value placed in the version's
+// training baseline. Says whether the explanation sums to the margin. Copies as JSON.
+class DecisionDetailView : public QWidget {
+    Q_OBJECT
+public:
+    explicit DecisionDetailView(QWidget* parent = nullptr);
+
+    // `model`: the deciding version's summary, if known (thresholds, baselines).
+    void setDecision(std::shared_ptr<const fraud::v1::LiveDecision> decision,
+                     const ModelSummary* model);
+    void clear();
+    std::shared_ptr<const fraud::v1::LiveDecision> decision() const { return decision_; }
+    // The decision in the proto3 JSON mapping, as `fraudctl` and gRPC tools read it.
+    QString json() const;
+    const WaterfallChart& waterfall() const { return *waterfall_; }
+    QString sumText() const;
+
+private:
+    std::shared_ptr<const fraud::v1::LiveDecision> decision_;
+    QLabel* heading_;
+    QTextBrowser* transaction_;
+    WaterfallChart* waterfall_;
+    QLabel* sum_;
+    QPushButton* copy_;
+};
+
+}  // namespace fraudops

@@ -1,0 +1,191 @@
+// The Decisions page on a real local cluster with live demo traffic, offscreen: the feed
+// fills from both replicas; every explanation sums to its margin, and the detail view says
+// so; a filter holds for decisions that arrive later (the scorers filter too); pausing stops
+// updates while the cluster goes on scoring; the kept rows stay within the bound. Its models
+// run under QAbstractItemModelTester throughout.
+#include <QAbstractItemModelTester>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <set>
+
+#include "ConsoleProbe.h"
+#include "TestEnvironment.h"
+#include "cluster/LocalCluster.h"
+#include "decisions/DecisionDetailView.h"
+#include "decisions/DecisionsPage.h"
+#include "decisions/ExplanationWaterfall.h"
+#include "shell/ConsoleWindow.h"
+
+using namespace fraudops;
+using namespace fraudops::test;
+
+class ConsoleDecisionsTest : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    std::unique_ptr<LocalCluster> cluster_;
+    std::unique_ptr<ConsoleWindow> window_;
+    std::unique_ptr<QAbstractItemModelTester> modelTester_, filterTester_;
+
+    DecisionsPage* page() const { return window_->page<DecisionsPage>(); }
+    DecisionTableModel& model() const { return page()->model(); }
+    std::string newest() const {
+        const auto d = model().decisionAt(0);
+        return d ? d->transaction().transaction_id() : std::string();
+    }
+    // Rows that arrived after the row with `id` (newest first), or -1 if it fell off.
+    int arrivedSince(const std::string& id) const {
+        for (int r = 0; r < model().rowCount(); ++r) {
+            if (model().decisionAt(r)->transaction().transaction_id() == id)
+                return r;
+        }
+        return -1;
+    }
+
+private slots:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        useOwnSettings(dir_.path(), "tst_console_decisions");
+        LocalCluster::Config config;
+        config.binDir = QFileInfo(scorerBinary()).absolutePath();
+        QVERIFY(QProcess::execute("cp", {"-r", transactionRegistry(), dir_.filePath("registry")}) ==
+                0);
+        config.registry = dir_.filePath("registry");
+        config.workDir = dir_.filePath("work");
+        config.scrapeInterval = std::chrono::seconds(1);
+        config.historyHours = 1;  // a short warm-up: the feed is what is tested
+        cluster_ = std::make_unique<LocalCluster>(config);
+        cluster_->start();
+        window_ = std::make_unique<ConsoleWindow>(ProfileStore::local(), cluster_.get());
+        window_->setRefreshInterval(std::chrono::milliseconds(1000));
+        window_->show();
+        QVERIFY(window_->showPage("decisions"));
+        QVERIFY(page());
+        modelTester_ = std::make_unique<QAbstractItemModelTester>(
+            &page()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        filterTester_ = std::make_unique<QAbstractItemModelTester>(
+            &page()->filter(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    }
+
+    void theFeedFillsFromBothReplicas() {
+        QTRY_VERIFY_WITH_TIMEOUT(model().rowCount() >= 200, 300'000);
+        QCOMPARE(page()->state().kind, PageState::Kind::Live);
+        std::set<std::string> replicas;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                replicas.clear();
+                for (int r = 0; r < model().rowCount(); ++r)
+                    replicas.insert(model().decisionAt(r)->replica());
+                return replicas.size() == 2;
+            }(),
+            60'000);
+        QVERIFY(page()->content().complete);
+        QVERIFY2(page()->content().summary.endsWith("from 2 replicas"),
+                 qPrintable(page()->content().summary));
+        // What the feed is: a sample out of the cluster's rate (Prometheus), and what dropped.
+        QTRY_VERIFY2_WITH_TIMEOUT(page()->feedSummary().contains(" decisions, ") &&
+                                      page()->feedSummary().contains("out of"),
+                                  qPrintable(page()->feedSummary()), 60'000);
+        QVERIFY2(page()->feedSummary().contains("dropped; from 2 of 2 replicas"),
+                 qPrintable(page()->feedSummary()));
+    }
+
+    void explanationsSumToTheirMargins() {
+        int declined = -1;
+        for (int r = 0; r < model().rowCount(); ++r) {
+            const auto d = model().decisionAt(r);
+            QVERIFY(d->result().has_explanation());
+            const auto& e = d->result().explanation();
+            // The contributions in double against the float-summed served margin.
+            QVERIFY2(std::abs(explanationResidual(e)) < 1e-5,
+                     qPrintable(QString::number(explanationResidual(e))));
+            const auto data = explanationWaterfall(d->result(), nullptr);
+            QVERIFY(std::abs(data.end() - e.margin()) < 1e-5);
+            if (declined < 0 && d->result().decision() == fraud::v1::DECISION_DECLINE)
+                declined = r;
+        }
+        QVERIFY2(declined >= 0, "no declined decision among the rows");
+        const std::string id = model().decisionAt(declined)->transaction().transaction_id();
+        page()->setTextFilter(QString::fromStdString(id));
+        QTRY_COMPARE_WITH_TIMEOUT(page()->filter().rowCount(), 1, 5'000);
+        page()->selectRow(0);
+        auto& detail = page()->detail();
+        QVERIFY(detail.decision());
+        QCOMPARE(detail.decision()->transaction().transaction_id(), id);
+        QVERIFY2(detail.sumText().startsWith("The explanation sums to the margin"),
+                 qPrintable(detail.sumText()));
+        // The version's thresholds are marked, and features placed in its training baseline.
+        QTRY_VERIFY_WITH_TIMEOUT(detail.waterfall().data().markers.size() == 2, 10'000);
+        QVERIFY(std::any_of(
+            detail.waterfall().data().steps.begin(), detail.waterfall().data().steps.end(),
+            [](const WaterfallStep& s) { return s.detail.contains("% of training"); }));
+        const auto json = QJsonDocument::fromJson(detail.json().toUtf8()).object();
+        QCOMPARE(json.value("transaction").toObject().value("transaction_id").toString(),
+                 QString::fromStdString(id));
+        QCOMPARE(json.value("result").toObject().value("decision").toString(),
+                 QString("DECISION_DECLINE"));
+        page()->setTextFilter({});
+    }
+
+    void aFilterHoldsForArrivingDecisions() {
+        page()->setDecisionFilter({fraud::v1::DECISION_DECLINE});
+        const std::string mark = newest();
+        // The scorers send declines only now: every row that arrives is one.
+        QTRY_VERIFY_WITH_TIMEOUT(arrivedSince(mark) >= 5, 120'000);
+        for (int r = 0; r < arrivedSince(mark); ++r)
+            QCOMPARE(model().decisionAt(r)->result().decision(), fraud::v1::DECISION_DECLINE);
+        auto& filter = page()->filter();
+        QVERIFY(filter.rowCount() > 0);
+        for (int r = 0; r < filter.rowCount(); ++r) {
+            QCOMPARE(filter.index(r, DecisionTableModel::Decision).data().toString(),
+                     QString("decline"));
+        }
+        page()->setDecisionFilter({});
+        const std::string after = newest();
+        QTRY_VERIFY_WITH_TIMEOUT(arrivedSince(after) >= 20, 60'000);
+        std::set<int> outcomes;
+        for (int r = 0; r < arrivedSince(after); ++r)
+            outcomes.insert(model().decisionAt(r)->result().decision());
+        QVERIFY(outcomes.contains(fraud::v1::DECISION_APPROVE));
+    }
+
+    void pausingStopsUpdates() {
+        page()->setPaused(true);
+        const int rows = model().rowCount();
+        const std::string top = newest();
+        // A witness watching the same cluster sees it go on scoring meanwhile.
+        fraud::v1::WatchDecisionsRequest everything;
+        auto witness = window_->session().watchDecisions(everything);
+        witness->start();
+        std::size_t seen = 0;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (seen += witness->take(1000, std::chrono::milliseconds(0)).size()) >= 50, 60'000);
+        witness->stop();
+        QCOMPARE(model().rowCount(), rows);
+        QCOMPARE(newest(), top);
+        QVERIFY2(page()->feedSummary().startsWith("Paused"), qPrintable(page()->feedSummary()));
+        page()->setPaused(false);
+        QTRY_VERIFY_WITH_TIMEOUT(newest() != top, 60'000);
+    }
+
+    void keepsTheNewestWithinTheBound() {
+        page()->setCapacity(100);
+        QCOMPARE(model().rowCount(), 100);
+        const std::string mark = newest();
+        QTRY_VERIFY_WITH_TIMEOUT(arrivedSince(mark) >= 20 || arrivedSince(mark) < 0, 60'000);
+        QCOMPARE(model().rowCount(), 100);
+    }
+
+    void cleanupTestCase() {
+        filterTester_.reset();
+        modelTester_.reset();
+        window_.reset();
+        if (cluster_)
+            cluster_->stop();
+    }
+};
+
+QTEST_MAIN(ConsoleDecisionsTest)
+#include "tst_console_decisions.moc"
