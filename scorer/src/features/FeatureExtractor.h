@@ -1,7 +1,11 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <span>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "features/FeatureSchema.h"
 
@@ -12,6 +16,16 @@ class Transaction;
 namespace fraud {
 
 class CardHistoryStore;
+
+// The features as a function of one raw field's value, everything else as it is for the
+// transaction: for the decision boundary. The card's history is read once, so the function is
+// consistent while live traffic goes on.
+struct FieldSweep {
+    double current = 0;                   // the field's value in the transaction
+    std::vector<std::string> dependents;  // the features that depend on the field
+    // The traffic's feature vector with the field at `value`.
+    std::function<void(double value, std::span<float> out)> features;
+};
 
 // Turns a (validated) transaction into a model's input vector. Missing values are NaN,
 // which the tree evaluator and XGBoost both send down each split's default branch.
@@ -26,6 +40,11 @@ public:
     virtual void extractWithPriors(const v1::Transaction& tx,
                                    std::span<const v1::Transaction* const> prior,
                                    std::span<float> out) = 0;
+    // `field` as the API names it: "amount" for the transaction schema, "features[NAME]" for a
+    // vector one. Throws std::invalid_argument saying why a field cannot be swept.
+    virtual FieldSweep sweep(const v1::Transaction& tx,
+                             std::span<const v1::Transaction* const> prior,
+                             std::string_view field) = 0;
 };
 
 // The extractor a schema needs. The transaction schema reads and records card history in

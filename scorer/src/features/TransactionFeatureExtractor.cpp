@@ -1,5 +1,6 @@
 #include "features/TransactionFeatureExtractor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -42,31 +43,58 @@ TransactionFeatureExtractor::TransactionFeatureExtractor(CardHistoryStore& store
 
 void TransactionFeatureExtractor::extract(const v1::Transaction& tx, std::span<float> out,
                                           bool record) {
-    fill(tx, store_.observe(tx.card_id(), cardEvent(tx), record), out);
+    fill(tx, tx.amount(), store_.observe(tx.card_id(), cardEvent(tx), record), out);
+}
+
+CardHistoryView TransactionFeatureExtractor::history(
+    const v1::Transaction& tx, std::span<const v1::Transaction* const> prior) {
+    if (prior.empty())
+        return store_.observe(tx.card_id(), cardEvent(tx), false);
+    std::vector<CardEvent> events;
+    events.reserve(prior.size());
+    for (const v1::Transaction* p : prior)
+        events.push_back(cardEvent(*p));
+    return store_.observeWithPriors(tx.card_id(), events, cardEvent(tx));
 }
 
 void TransactionFeatureExtractor::extractWithPriors(const v1::Transaction& tx,
                                                     std::span<const v1::Transaction* const> prior,
                                                     std::span<float> out) {
-    std::vector<CardEvent> events;
-    events.reserve(prior.size());
-    for (const v1::Transaction* p : prior)
-        events.push_back(cardEvent(*p));
-    fill(tx, store_.observeWithPriors(tx.card_id(), events, cardEvent(tx)), out);
+    fill(tx, tx.amount(), history(tx, prior), out);
 }
 
-void TransactionFeatureExtractor::fill(const v1::Transaction& tx, const CardHistoryView& h,
-                                       std::span<float> out) const {
+FieldSweep TransactionFeatureExtractor::sweep(const v1::Transaction& tx,
+                                              std::span<const v1::Transaction* const> prior,
+                                              std::string_view field) {
+    if (field != "amount") {
+        throw std::invalid_argument("the transaction schema sweeps \"amount\" only; \"" +
+                                    std::string(field) + "\" is not a numeric field");
+    }
+    FieldSweep s;
+    s.current = tx.amount();
+    for (const auto& info : transactionFeatures()) {
+        if (std::find(info.rawFields.begin(), info.rawFields.end(), field) != info.rawFields.end())
+            s.dependents.emplace_back(info.name);
+    }
+    // The card's history does not hold the transaction's own amount: read it once.
+    s.features = [this, copy = tx, view = history(tx, prior)](double value, std::span<float> out) {
+        fill(copy, value, view, out);
+    };
+    return s;
+}
+
+void TransactionFeatureExtractor::fill(const v1::Transaction& tx, double amount,
+                                       const CardHistoryView& h, std::span<float> out) const {
     if (out.size() != kTransactionFeatureCount) {
         throw std::logic_error("transaction schema: output has the wrong size");
     }
     using F = TransactionFeature;
-    set(out, F::Amount, tx.amount());
+    set(out, F::Amount, amount);
     set(out, F::CardTxnCount1h, h.count1h);
     set(out, F::CardTxnCount24h, h.count24h);
     set(out, F::CardAmountSum24h, h.amountSum24h);
     if (h.remembered > 0 && h.meanAmount > 0) {
-        set(out, F::AmountToCardMean, tx.amount() / h.meanAmount);
+        set(out, F::AmountToCardMean, amount / h.meanAmount);
     } else {
         out[static_cast<std::size_t>(F::AmountToCardMean)] = kMissing;
     }
@@ -95,6 +123,31 @@ void VectorFeatureExtractor::extract(const v1::Transaction& tx, std::span<float>
         const auto it = features.find(schema_.features[i]);
         out[i] = it == features.end() ? kMissing : static_cast<float>(it->second);
     }
+}
+
+FieldSweep VectorFeatureExtractor::sweep(const v1::Transaction& tx,
+                                         std::span<const v1::Transaction* const>,
+                                         std::string_view field) {
+    constexpr std::string_view prefix = "features[";
+    const bool named = field.starts_with(prefix) && field.ends_with("]");
+    const std::string name(named ? field.substr(prefix.size(), field.size() - prefix.size() - 1)
+                                 : field);
+    const auto at = std::find(schema_.features.begin(), schema_.features.end(), name);
+    if (!named || at == schema_.features.end()) {
+        throw std::invalid_argument("\"" + std::string(field) + "\" is not a feature of schema " +
+                                    schema_.id() + "; name one as features[NAME]");
+    }
+    FieldSweep s;
+    const auto index = static_cast<std::size_t>(at - schema_.features.begin());
+    std::vector<float> row(schema_.features.size());
+    extract(tx, row, false);
+    s.current = row[index];
+    s.dependents = {name};
+    s.features = [row, index](double value, std::span<float> out) {
+        std::copy(row.begin(), row.end(), out.begin());
+        out[index] = static_cast<float>(value);
+    };
+    return s;
 }
 
 std::unique_ptr<FeatureExtractor> makeFeatureExtractor(const FeatureSchema& schema,

@@ -14,9 +14,15 @@ public:
     void extract(const v1::Transaction& tx, std::span<float> out, bool record) override;
     void extractWithPriors(const v1::Transaction& tx, std::span<const v1::Transaction* const> prior,
                            std::span<float> out) override;
+    FieldSweep sweep(const v1::Transaction& tx, std::span<const v1::Transaction* const> prior,
+                     std::string_view field) override;
 
 private:
-    void fill(const v1::Transaction& tx, const CardHistoryView& h, std::span<float> out) const;
+    CardHistoryView history(const v1::Transaction& tx,
+                            std::span<const v1::Transaction* const> prior);
+    // `amount` in place of the transaction's (the sweep's variable).
+    void fill(const v1::Transaction& tx, double amount, const CardHistoryView& h,
+              std::span<float> out) const;
 
     CardHistoryStore& store_;
     FeatureSchema schema_;
@@ -32,6 +38,8 @@ public:
                            std::span<float> out) override {
         extract(tx, out, false);
     }
+    FieldSweep sweep(const v1::Transaction& tx, std::span<const v1::Transaction* const> prior,
+                     std::string_view field) override;
 
 private:
     FeatureSchema schema_;

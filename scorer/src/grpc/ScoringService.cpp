@@ -204,6 +204,27 @@ grpc::ServerUnaryReactor* ScoringService::Explain(grpc::CallbackServerContext* c
                     v1::RECORD_NONE, request->prior(), response);
 }
 
+grpc::ServerUnaryReactor* ScoringService::FindDecisionBoundary(
+    grpc::CallbackServerContext* context, const v1::DecisionBoundaryRequest* request,
+    v1::DecisionBoundary* response) {
+    grpc::Status status;
+    if (limits_.requireToken)
+        status = access_.authorize(context, AccessPolicy::Role::Viewer).status;
+    if (status.ok()) {
+        if (!request->has_transaction()) {
+            status = {grpc::StatusCode::INVALID_ARGUMENT, "transaction: is required"};
+        } else if (auto error = engine_.boundary(*request, response)) {
+            context->AddTrailingMetadata("fraud-invalid-field", error->field);
+            status = invalidArgument(*error);
+        }
+    }
+    metrics_.countRequests(RpcMethod::FindDecisionBoundary, status.error_code(), 1,
+                           v1::RECORD_NONE);
+    auto* reactor = context->DefaultReactor();
+    reactor->Finish(status);
+    return reactor;
+}
+
 grpc::ServerBidiReactor<v1::ScoreBatch, v1::ScoreBatchResult>* ScoringService::ScoreStream(
     grpc::CallbackServerContext* context) {
     if (limits_.requireToken) {

@@ -32,6 +32,9 @@ public:
                                       v1::ScoreResult* response) override;
     grpc::ServerBidiReactor<v1::ScoreBatch, v1::ScoreBatchResult>* ScoreStream(
         grpc::CallbackServerContext* context) override;
+    grpc::ServerUnaryReactor* FindDecisionBoundary(grpc::CallbackServerContext* context,
+                                                   const v1::DecisionBoundaryRequest* request,
+                                                   v1::DecisionBoundary* response) override;
     grpc::ServerWriteReactor<v1::LiveDecision>* WatchDecisions(
         grpc::CallbackServerContext* context, const v1::WatchDecisionsRequest* request) override;
 

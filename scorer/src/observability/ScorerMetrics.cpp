@@ -3,7 +3,8 @@
 namespace fraud {
 namespace {
 
-constexpr std::array<std::string_view, kRpcMethodCount> kMethods{"Score", "ScoreStream", "Explain"};
+constexpr std::array<std::string_view, kRpcMethodCount> kMethods{"Score", "ScoreStream", "Explain",
+                                                                 "FindDecisionBoundary"};
 constexpr std::array<std::string_view, 4> kDecisions{"unspecified", "approve", "review", "decline"};
 // Every field validateTransaction can name (without the index of features[...]).
 constexpr std::array<std::string_view, 13> kFields{
@@ -83,7 +84,7 @@ ScorerMetrics::ScorerMetrics(prometheus::Registry& registry)
     }
     for (std::size_t p = 0; p < 2; ++p) {
         for (std::size_t m = 0; m < kRpcMethodCount; ++m) {
-            if (kMethods[m] == "Explain")
+            if (alwaysDryRun(static_cast<RpcMethod>(m)))
                 continue;
             for (std::size_t c = 0; c < kGrpcCodeCount; ++c) {
                 unrecorded_[p][m][c] =

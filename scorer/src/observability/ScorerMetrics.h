@@ -18,8 +18,12 @@
 
 namespace fraud {
 
-enum class RpcMethod : std::size_t { Score, ScoreStream, Explain };
-inline constexpr std::size_t kRpcMethodCount = 3;
+enum class RpcMethod : std::size_t { Score, ScoreStream, Explain, FindDecisionBoundary };
+inline constexpr std::size_t kRpcMethodCount = 4;
+// Dry runs by definition (an analyst's question): counted as requests, never as unrecorded.
+constexpr bool alwaysDryRun(RpcMethod m) {
+    return m == RpcMethod::Explain || m == RpcMethod::FindDecisionBoundary;
+}
 
 // The scorer's Prometheus metrics, named by Prometheus conventions (base units, `_total`
 // counters). Every label set on a request path is looked up once, up front or when a model
@@ -41,7 +45,7 @@ public:
                        v1::RecordMode mode = v1::RECORD_ALL) {
         const auto code = static_cast<std::size_t>(grpcCode) % kGrpcCodeCount;
         const auto m = static_cast<std::size_t>(method);
-        if (mode == v1::RECORD_ALL || method == RpcMethod::Explain) {
+        if (mode == v1::RECORD_ALL || alwaysDryRun(method)) {
             requests_[m][code]->Increment(n);
         } else {
             unrecorded_[mode == v1::RECORD_HISTORY_ONLY ? 0 : 1][m][code]->Increment(n);

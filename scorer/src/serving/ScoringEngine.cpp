@@ -2,23 +2,20 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <stdexcept>
 #include <vector>
 
+#include "fraud/v1/scoring.pb.h"
 #include "fraud/v1/transaction.pb.h"
 #include "observability/FeatureDrift.h"
 #include "serving/CanaryRouter.h"
+#include "serving/DecisionBoundary.h"
 #include "serving/DecisionFeed.h"
 #include "serving/ScoreExplanation.h"
 
 namespace fraud {
 namespace {
-
-v1::Decision decide(const LoadedModel& model, double score) {
-    const auto& thresholds = model.manifest().thresholds;
-    return score >= thresholds.decline  ? v1::DECISION_DECLINE
-           : score >= thresholds.review ? v1::DECISION_REVIEW
-                                        : v1::DECISION_APPROVE;
-}
 
 // The card a transaction belongs to, for routing; a vector-schema transaction may have none.
 std::string_view routingKey(const v1::Transaction& tx) {
@@ -27,6 +24,13 @@ std::string_view routingKey(const v1::Transaction& tx) {
 }
 
 }  // namespace
+
+v1::Decision decisionFor(const LoadedModel& model, double score) {
+    const auto& thresholds = model.manifest().thresholds;
+    return score >= thresholds.decline  ? v1::DECISION_DECLINE
+           : score >= thresholds.review ? v1::DECISION_REVIEW
+                                        : v1::DECISION_APPROVE;
+}
 
 ScoringEngine::ScoringEngine(CardHistoryStore& store, ScorerMetrics& metrics,
                              ValidationLimits limits, EventClock clock)
@@ -86,6 +90,51 @@ std::optional<FieldError> ScoringEngine::score(
         return error;
     if (explain)
         explainScore(*scored.model->model, scored.inputs, out);
+    return std::nullopt;
+}
+
+std::optional<FieldError> ScoringEngine::boundary(const v1::DecisionBoundaryRequest& request,
+                                                  v1::DecisionBoundary* out) const {
+    const auto set = serving_.load();
+    std::vector<const v1::Transaction*> prior;
+    for (const auto& p : request.prior())
+        prior.push_back(&p);
+    const auto& tx = request.transaction();
+    if (auto error = validate(*set, tx, v1::RECORD_NONE, prior))
+        return error;
+    FieldSweep sweep;
+    try {
+        sweep = set->extractor->sweep(tx, prior, request.field());
+    } catch (const std::invalid_argument& e) {
+        return FieldError{"field", e.what()};
+    }
+    const bool toCanary = set->canary && !set->shadow &&
+                          CanaryRouter::toCanary(routingKey(tx), set->rollout.canaryWeightBp);
+    const ServedModel& model = toCanary ? *set->canary : set->stable;
+    // The amount within what validation accepts; a vector feature wherever the model splits.
+    const bool amount = request.field() == "amount";
+    const auto found =
+        findDecisionBoundary(model, sweep, set->traffic.features,
+                             amount ? 0.0 : -std::numeric_limits<double>::infinity(),
+                             amount ? limits_.maxAmount : std::numeric_limits<double>::infinity());
+    auto* current = out->mutable_current();
+    current->set_transaction_id(tx.transaction_id());
+    current->set_score(found.score);
+    current->set_decision(found.decision);
+    current->set_model_version(model.model->version());
+    current->set_variant(model.variant);
+    out->set_field(request.field());
+    out->set_value(found.current);
+    out->set_thresholds(static_cast<std::uint32_t>(found.thresholds));
+    for (const auto& d : sweep.dependents)
+        out->add_dependents(d);
+    for (const auto& f : found.flips) {
+        auto* flip = out->add_flips();
+        flip->set_value(f.value);
+        flip->set_above(f.above);
+        flip->set_decision(f.decision);
+        flip->set_score(f.score);
+    }
     return std::nullopt;
 }
 
@@ -174,7 +223,7 @@ std::optional<FieldError> ScoringEngine::scoreWith(
     const auto run = [&](const ServedModel& m, std::span<const float> inputs,
                          v1::Decision& decision) {
         const double score = sigmoid(m.model->forest().margin(inputs));
-        decision = decide(*m.model, score);
+        decision = decisionFor(*m.model, score);
         if (record) {
             m.counters.decisions[decision]->Increment();
             m.counters.score->Observe(score);

@@ -13,20 +13,25 @@
 #include "features/CardHistoryStore.h"
 #include "features/FeatureColumns.h"
 #include "features/FeatureExtractor.h"
+#include "fraud/v1/transaction.pb.h"
 #include "model/LoadedModel.h"
 #include "observability/ScorerMetrics.h"
 #include "registry/RolloutState.h"
 #include "serving/TransactionValidator.h"
 
 namespace fraud::v1 {
+class DecisionBoundary;
+class DecisionBoundaryRequest;
 class ScoreResult;
-class Transaction;
 }  // namespace fraud::v1
 
 namespace fraud {
 
 class DecisionFeed;
 class FeatureDrift;
+
+// The decision a version's thresholds give a score.
+v1::Decision decisionFor(const LoadedModel& model, double score);
 
 // One model as it serves: where its inputs sit in the traffic's feature vector, and the
 // counters and drift statistics of its variant, looked up once.
@@ -82,6 +87,10 @@ public:
     std::optional<FieldError> score(const v1::Transaction& tx, bool explain, v1::RecordMode mode,
                                     v1::ScoreResult* out,
                                     std::span<const v1::Transaction* const> prior = {}) const;
+
+    // Where the decision changes as request.field moves (a dry run); see DecisionBoundary.h.
+    std::optional<FieldError> boundary(const v1::DecisionBoundaryRequest& request,
+                                       v1::DecisionBoundary* out) const;
 
     // A batch on one serving set, recorded as `mode` says; the explanations (if asked)
     // computed together.
