@@ -36,4 +36,15 @@ ScoreOutcome ScoringClient::explain(const fraud::v1::Transaction& tx) {
     return {std::move(result), std::nullopt};
 }
 
+Outcome<fraud::v1::DecisionBoundary> ScoringClient::boundary(
+    const fraud::v1::DecisionBoundaryRequest& request) {
+    grpc::ClientContext context;
+    prepareCall(context, endpoint_);
+    fraud::v1::DecisionBoundary result;
+    const auto status = stub_->FindDecisionBoundary(&context, request, &result);
+    if (!status.ok())
+        return {std::nullopt, toCallError(status, context)};
+    return {std::move(result), std::nullopt};
+}
+
 }  // namespace fraudops

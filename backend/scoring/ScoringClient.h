@@ -20,6 +20,8 @@ public:
     ScoreOutcome score(const fraud::v1::Transaction& tx, bool explain);
     ScoreOutcome score(const fraud::v1::ScoreRequest& request);
     ScoreOutcome explain(const fraud::v1::Transaction& tx);
+    Outcome<fraud::v1::DecisionBoundary> boundary(
+        const fraud::v1::DecisionBoundaryRequest& request);
 
 private:
     ScorerEndpoint endpoint_;

@@ -4,7 +4,7 @@
 #include <map>
 #include <random>
 
-#include "loadgen/ConsistentHashRing.h"
+#include "common/ConsistentHashRing.h"
 #include "loadgen/LatencyHistogram.h"
 
 class LoadgenPartsTest : public QObject {

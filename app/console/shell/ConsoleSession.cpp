@@ -91,14 +91,27 @@ void ConsoleSession::updateScorerEndpoints() {
     }
     scorers_.setEndpoints(endpoints);
     control_.reset();
-    if (!endpoints.empty()) {
-        try {
+    scoring_.clear();
+    ring_ = fraud::ConsistentHashRing(addresses);
+    try {
+        if (!endpoints.empty())
             control_ = std::make_unique<AsyncControlClient>(endpoints.front());
-        } catch (const std::exception&) {
-            // A TLS file that cannot be read: the status poller reports it per replica.
+        for (const auto& e : endpoints) {
+            auto dryRuns = e;
+            dryRuns.deadline = std::chrono::milliseconds(10'000);
+            scoring_.push_back(std::make_unique<AsyncScoringClient>(dryRuns));
         }
+    } catch (const std::exception&) {
+        // A TLS file that cannot be read: the status poller reports it per replica.
+        scoring_.clear();
     }
     emit scorersChanged();
+}
+
+AsyncScoringClient* ConsoleSession::scoringFor(const std::string& cardId) const {
+    if (scoring_.empty() || ring_.empty())
+        return nullptr;
+    return scoring_[ring_.targetOf(cardId) % scoring_.size()].get();
 }
 
 std::vector<ScorerEndpoint> ConsoleSession::scorerEndpoints() const {

@@ -8,12 +8,14 @@
 #include <vector>
 
 #include "cluster/LocalClusterState.h"
+#include "common/ConsistentHashRing.h"
 #include "control/AsyncControlClient.h"
 #include "control/ReplicaStatusPoller.h"
 #include "decisions/DecisionStream.h"
 #include "profiles/ConnectionProfile.h"
 #include "profiles/ProfileToken.h"
 #include "prometheus/PrometheusClient.h"
+#include "scoring/AsyncScoringClient.h"
 
 namespace fraudops {
 
@@ -63,6 +65,9 @@ public:
     // The Control API of one replica (the registry is the cluster's), for reads such as the
     // models' manifests; null until a replica is known.
     AsyncControlClient* control() const { return control_.get(); }
+    // The Scoring API of the replica that has `cardId`'s history: the one its live traffic
+    // goes to (the consistent-hash ring fraud-loadgen uses). Null until a replica is known.
+    AsyncScoringClient* scoringFor(const std::string& cardId) const;
     // What a page's Prometheus query found, for the status bar: up, or why not.
     void notePrometheusAnswer(bool ok, const QString& error);
 
@@ -95,6 +100,8 @@ private:
     ReplicaStatusPoller scorers_;
     std::vector<std::string> endpointAddresses_;
     std::unique_ptr<AsyncControlClient> control_;
+    std::vector<std::unique_ptr<AsyncScoringClient>> scoring_;  // by endpointAddresses_
+    fraud::ConsistentHashRing ring_;
     std::optional<double> warmup_;
 };
 

@@ -11,8 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/ConsistentHashRing.h"
 #include "fraud/v1/scoring.grpc.pb.h"
-#include "loadgen/ConsistentHashRing.h"
 #include "loadgen/LoadStats.h"
 #include "loadgen/TrafficSource.h"
 

@@ -11,7 +11,8 @@ namespace fraud {
 // target owns kVirtualNodes points on a 64-bit ring, and a card goes to the first point at
 // or after its hash. Adding a fourth target to three moves about a quarter of the cards.
 // The card hash is salted apart from the scorer's canary router, so the share of canary
-// cards is the same on every replica.
+// cards is the same on every replica. fraud-loadgen routes with it, and the console sends a
+// card's test transactions where its live traffic goes (the replica that has its history).
 class ConsistentHashRing {
 public:
     static constexpr int kVirtualNodes = 160;

@@ -1,4 +1,4 @@
-#include "loadgen/ConsistentHashRing.h"
+#include "common/ConsistentHashRing.h"
 
 #include <algorithm>
 
