@@ -50,6 +50,10 @@ QString decisionsPerSecondBy(const QString& label) {
     return sumBy(label) + " (rate(" + decided() + "[$window]))";
 }
 
+QString decisionsPerSecond() {
+    return "sum(rate(" + decided() + "[$window]))";
+}
+
 QString replicasUp() {
     return QStringLiteral(R"(sum(up{job="$job"}))");
 }

@@ -25,6 +25,8 @@ QString errorsByCode();
 // Percent of made decisions that declined.
 QString declinePercent();
 QString decisionsPerSecondBy(const QString& label);  // variant, decision
+// Decisions made per second, the whole cluster (what the live feed samples).
+QString decisionsPerSecond();
 QString replicasUp();
 // The stable model's most-moved non-cyclic feature, on replicas whose drift window holds at
 // least `minSamples` scores (a `feature` label on the one series).
