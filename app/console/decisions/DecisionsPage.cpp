@@ -16,6 +16,8 @@
 #include <QVBoxLayout>
 
 #include "decisions/DecisionDetailView.h"
+#include "prometheus/QueryTemplate.h"
+#include "prometheus/ScorerQueries.h"
 #include "shell/ConsoleSession.h"
 
 namespace fraudops {
@@ -142,9 +144,8 @@ void DecisionsPage::refresh(const TimeWindow&) {
     if (prometheus_ && !rateInFlight_) {
         // The cluster's whole decision rate, that the sample is a part of.
         rateInFlight_ = prometheus_->query(
-            QStringLiteral(
-                R"(sum(rate(fraud_scorer_decisions_total{job="%1",variant!="shadow"}[1m])))")
-                .arg(session().scrapeJob()));
+            expandQuery(scorerQueries::decisionsPerSecond(),
+                        QueryContext{session().scrapeJob(), std::chrono::seconds(60)}));
     }
     updateSummary();
 }
