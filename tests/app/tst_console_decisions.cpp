@@ -16,6 +16,8 @@
 #include "decisions/DecisionDetailView.h"
 #include "decisions/DecisionsPage.h"
 #include "decisions/ExplanationWaterfall.h"
+#include "decisions/TestTransactionPanel.h"
+#include "decisions/TransactionForm.h"
 #include "shell/ConsoleWindow.h"
 
 using namespace fraudops;
@@ -42,6 +44,13 @@ class ConsoleDecisionsTest : public QObject {
                 return r;
         }
         return -1;
+    }
+
+    // FRAUDOPS_PICTURES_DIR set: the window as it is now, to look at.
+    void picture(const QString& name) {
+        const QString dir = qEnvironmentVariable("FRAUDOPS_PICTURES_DIR");
+        if (!dir.isEmpty())
+            window_->grab().save(QDir(dir).filePath(name + ".png"));
     }
 
 private slots:
@@ -176,6 +185,98 @@ private slots:
         const std::string mark = newest();
         QTRY_VERIFY_WITH_TIMEOUT(arrivedSince(mark) >= 20 || arrivedSince(mark) < 0, 60'000);
         QCOMPARE(model().rowCount(), 100);
+    }
+
+    // What-if from a live decision re-scores it unchanged first, and reproduces its live score
+    // exactly (the card's history knows the transaction's id, so it is not its own history);
+    // a changed amount is then shown side by side with the live explanation.
+    void whatIfReproducesTheLiveScore() {
+        auto& panel = page()->testPanel();
+        QAbstractItemModelTester tester(&panel.comparison(),
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy scored(&panel, &TestTransactionPanel::scored);
+        int tried = 0;
+        for (int r = 0; r < model().rowCount() && tried < 5; ++r, ++tried) {
+            const auto live = model().decisionAt(r);
+            page()->startWhatIf(live);
+            QVERIFY(scored.wait(20'000));
+            QVERIFY2(panel.result(), qPrintable(panel.resultText()));
+            QCOMPARE(panel.result()->score(), live->result().score());  // exactly
+            QVERIFY2(panel.reproductionText().contains("exactly the live score"),
+                     qPrintable(panel.reproductionText()));
+        }
+        const auto live = model().decisionAt(0);
+        page()->startWhatIf(live);
+        QVERIFY(scored.wait(20'000));
+        auto tx = live->transaction();
+        tx.set_amount(tx.amount() * 4 + 100);
+        panel.form().setTransaction(tx);
+        QVERIFY(panel.score());
+        QVERIFY(scored.wait(20'000));
+        QVERIFY(panel.result());
+        const auto& rows = panel.comparison().rows();
+        QVERIFY(!rows.empty());
+        const auto amount = std::find_if(rows.begin(), rows.end(),
+                                         [](const auto& row) { return row.feature == "amount"; });
+        QVERIFY(amount != rows.end());
+        // Feature values travel as the floats the model reads.
+        QCOMPARE(amount->valueAfter, double(float(tx.amount())));
+        QCOMPARE(amount->valueBefore, double(float(live->transaction().amount())));
+        picture("what-if");
+    }
+
+    void theFormValidatesBeforeSending() {
+        auto& panel = page()->testPanel();
+        panel.applyPreset(PresetKind::Legitimate);
+        auto tx = panel.form().transaction();
+        tx.set_amount(-5);
+        panel.form().setTransaction(tx);
+        QVERIFY(!panel.score());
+        QVERIFY2(panel.form().errorText().startsWith("amount:"),
+                 qPrintable(panel.form().errorText()));
+        tx.set_amount(20);
+        tx.set_merchant_category("54");
+        panel.form().setTransaction(tx);
+        QVERIFY(!panel.score());
+        QVERIFY2(panel.form().errorText().startsWith("merchant_category:"),
+                 qPrintable(panel.form().errorText()));
+    }
+
+    void presetsAndTheDecisionBoundary() {
+        auto& panel = page()->testPanel();
+        QSignalSpy scored(&panel, &TestTransactionPanel::scored);
+        QSignalSpy found(&panel, &TestTransactionPanel::boundaryFound);
+        panel.applyPreset(PresetKind::CardTesting);
+        QVERIFY(panel.prior().size() >= 6);
+        QVERIFY(panel.score());
+        QVERIFY(scored.wait(20'000));
+        QVERIFY2(panel.result() && panel.result()->decision() == fraud::v1::DECISION_DECLINE,
+                 qPrintable(panel.resultText()));
+        // The same dry run again scores the same: the first recorded nothing.
+        const double first = panel.result()->score();
+        QVERIFY(panel.score());
+        QVERIFY(scored.wait(20'000));
+        QCOMPARE(panel.result()->score(), first);
+
+        panel.applyPreset(PresetKind::Legitimate);
+        QVERIFY(panel.score());
+        QVERIFY(scored.wait(20'000));
+        QCOMPARE(panel.result()->decision(), fraud::v1::DECISION_APPROVE);
+        QVERIFY(panel.findBoundary());
+        QVERIFY(found.wait(20'000));
+        QVERIFY2(panel.boundary() && panel.boundary()->flips_size() > 0,
+                 qPrintable(panel.boundaryText()));
+        const auto flip = panel.boundary()->flips(0);
+        QVERIFY2(panel.boundaryText().contains(" at ") && panel.boundaryText().contains("EUR"),
+                 qPrintable(panel.boundaryText()));
+        // One cent past the boundary the decision has flipped, as the text says.
+        auto tx = panel.form().transaction();
+        tx.set_amount(std::ceil(flip.value() * 100 - 1e-6) / 100 + (flip.above() ? 0 : -0.01));
+        panel.form().setTransaction(tx);
+        QVERIFY(panel.score());
+        QVERIFY(scored.wait(20'000));
+        QCOMPARE(panel.result()->decision(), flip.decision());
+        picture("test-transaction");
     }
 
     void cleanupTestCase() {

@@ -49,7 +49,8 @@ DecisionDetailView::DecisionDetailView(QWidget* parent)
       transaction_(new QTextBrowser(this)),
       waterfall_(new WaterfallChart(this)),
       sum_(new QLabel(this)),
-      copy_(new QPushButton("Copy as JSON", this)) {
+      copy_(new QPushButton("Copy as JSON", this)),
+      whatIf_(new QPushButton("What if…", this)) {
     heading_->setObjectName("decisionHeading");
     heading_->setTextFormat(Qt::RichText);
     heading_->setWordWrap(true);
@@ -59,6 +60,12 @@ DecisionDetailView::DecisionDetailView(QWidget* parent)
     sum_->setObjectName("explanationSum");
     sum_->setWordWrap(true);
     copy_->setObjectName("copyDecisionJson");
+    whatIf_->setObjectName("whatIfDecision");
+    whatIf_->setToolTip("Re-score this transaction as a dry run, change any field, compare");
+    connect(whatIf_, &QPushButton::clicked, this, [this] {
+        if (decision_)
+            emit whatIfRequested(decision_);
+    });
     connect(copy_, &QPushButton::clicked, this,
             [this] { QApplication::clipboard()->setText(json()); });
 
@@ -74,6 +81,7 @@ DecisionDetailView::DecisionDetailView(QWidget* parent)
     body->addLayout(right, 3);
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(heading_, 1);
+    buttons->addWidget(whatIf_);
     buttons->addWidget(copy_);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -90,6 +98,7 @@ void DecisionDetailView::clear() {
     waterfall_->setVisible(false);
     sum_->clear();
     copy_->setEnabled(false);
+    whatIf_->setEnabled(false);
 }
 
 void DecisionDetailView::setDecision(std::shared_ptr<const fraud::v1::LiveDecision> decision,
@@ -109,6 +118,7 @@ void DecisionDetailView::setDecision(std::shared_ptr<const fraud::v1::LiveDecisi
                           .arg(decision_->generation()));
     transaction_->setHtml(transactionHtml(*decision_));
     copy_->setEnabled(true);
+    whatIf_->setEnabled(true);
     if (!r.has_explanation()) {
         waterfall_->setVisible(false);
         sum_->setText(QStringLiteral("No explanation came with this decision."));

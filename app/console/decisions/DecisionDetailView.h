@@ -32,6 +32,10 @@ public:
     const WaterfallChart& waterfall() const { return *waterfall_; }
     QString sumText() const;
 
+signals:
+    // What-if from this decision: the page opens the test panel with it.
+    void whatIfRequested(std::shared_ptr<const fraud::v1::LiveDecision> decision);
+
 private:
     std::shared_ptr<const fraud::v1::LiveDecision> decision_;
     QLabel* heading_;
@@ -39,6 +43,7 @@ private:
     WaterfallChart* waterfall_;
     QLabel* sum_;
     QPushButton* copy_;
+    QPushButton* whatIf_;
 };
 
 }  // namespace fraudops

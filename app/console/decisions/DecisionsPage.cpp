@@ -12,10 +12,12 @@
 #include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
 
 #include "decisions/DecisionDetailView.h"
+#include "decisions/TestTransactionPanel.h"
 #include "prometheus/QueryTemplate.h"
 #include "prometheus/ScorerQueries.h"
 #include "shell/ConsoleSession.h"
@@ -44,7 +46,10 @@ DecisionsPage::DecisionsPage(ConsoleSession& session, QWidget* parent)
       text_(new QLineEdit(this)),
       keep_(new QSpinBox(this)),
       table_(new QTableView(this)),
-      detail_(new DecisionDetailView(this)) {
+      detail_(new DecisionDetailView(this)),
+      test_(new TestTransactionPanel(
+          session, [this](const QString& version) { return modelSummary(version); }, this)),
+      lower_(new QTabWidget(this)) {
     clock_.start();
     filter_.setSourceModel(&model_);
     table_->setObjectName("decisionsTable");
@@ -115,7 +120,11 @@ DecisionsPage::DecisionsPage(ConsoleSession& session, QWidget* parent)
     filters->addWidget(keep_);
     auto* split = new QSplitter(Qt::Vertical, this);
     split->addWidget(table_);
-    split->addWidget(detail_);
+    lower_->setObjectName("decisionTabs");
+    lower_->addTab(detail_, "Decision");
+    lower_->addTab(test_, "Test transaction, what-if");
+    connect(detail_, &DecisionDetailView::whatIfRequested, this, &DecisionsPage::startWhatIf);
+    split->addWidget(lower_);
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 1);
     auto* layout = new QVBoxLayout(this);
@@ -143,9 +152,10 @@ void DecisionsPage::refresh(const TimeWindow&) {
         askModels();
     if (prometheus_ && !rateInFlight_) {
         // The cluster's whole decision rate, that the sample is a part of.
-        rateInFlight_ = prometheus_->query(
-            expandQuery(scorerQueries::decisionsPerSecond(),
-                        QueryContext{session().scrapeJob(), std::chrono::seconds(60)}));
+        rateInFlight_ = prometheus_->query(expandQuery(
+            scorerQueries::decisionsPerSecond(),
+            QueryContext{session().scrapeJob(),
+                         std::max(std::chrono::seconds(10), 4 * session().scrapeInterval())}));
     }
     updateSummary();
 }
@@ -305,6 +315,11 @@ void DecisionsPage::showDetail() {
                       : nullptr);
 }
 
+void DecisionsPage::startWhatIf(std::shared_ptr<const fraud::v1::LiveDecision> decision) {
+    lower_->setCurrentWidget(test_);
+    test_->startWhatIf(std::move(decision));
+}
+
 const ModelSummary* DecisionsPage::modelSummary(const QString& version) const {
     const auto it = models_.find(version);
     return it == models_.end() ? nullptr : &it->second;
@@ -332,9 +347,13 @@ void DecisionsPage::onModels(AsyncControlClient::RequestId id,
         return;  // asked again when a decision of an unknown version arrives
     for (const auto& info : outcome.value->models()) {
         if (auto summary =
-                parseModelManifest(QByteArray::fromStdString(info.manifest_json()), nullptr))
+                parseModelManifest(QByteArray::fromStdString(info.manifest_json()), nullptr)) {
+            if (info.role() == fraud::v1::MODEL_ROLE_STABLE)
+                stableVersion_ = summary->version;
             models_[summary->version] = std::move(*summary);
+        }
     }
+    test_->setStableModel(modelSummary(stableVersion_));
     showDetail();
 }
 

@@ -23,10 +23,12 @@ class QLineEdit;
 class QPushButton;
 class QSpinBox;
 class QTableView;
+class QTabWidget;
 
 namespace fraudops {
 
 class DecisionDetailView;
+class TestTransactionPanel;
 
 // The analysts' live feed: decisions of every replica, merged (DecisionStream), newest first,
 // the newest N kept; filtered by decision, minimum score, variant (sent to the scorers, so
@@ -48,6 +50,9 @@ public:
     DecisionFilterModel& filter() { return filter_; }
     QTableView& table() const { return *table_; }
     DecisionDetailView& detail() const { return *detail_; }
+    TestTransactionPanel& testPanel() const { return *test_; }
+    // Shows the test panel with a what-if from `decision`.
+    void startWhatIf(std::shared_ptr<const fraud::v1::LiveDecision> decision);
     bool paused() const { return paused_; }
     void setPaused(bool paused);
     void setDecisionFilter(std::set<fraud::v1::Decision> decisions);
@@ -87,6 +92,9 @@ private:
     QSpinBox* keep_;
     QTableView* table_;
     DecisionDetailView* detail_;
+    TestTransactionPanel* test_;
+    QTabWidget* lower_;
+    QString stableVersion_;
 
     std::unique_ptr<DecisionStream> stream_;
     bool paused_ = false;
