@@ -6,6 +6,7 @@
 #include <QAbstractItemModelTester>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <set>
@@ -16,6 +17,7 @@
 #include "decisions/DecisionDetailView.h"
 #include "decisions/DecisionsPage.h"
 #include "decisions/ExplanationWaterfall.h"
+#include "decisions/ReplayPanel.h"
 #include "decisions/TestTransactionPanel.h"
 #include "decisions/TransactionForm.h"
 #include "shell/ConsoleWindow.h"
@@ -277,6 +279,40 @@ private slots:
         QVERIFY(scored.wait(20'000));
         QCOMPARE(panel.result()->decision(), flip.decision());
         picture("test-transaction");
+    }
+
+    // A file replayed from the page: every row scored as a dry run, the summary drawn, the
+    // results exported with their top contributions.
+    void replaysAFile() {
+        QProcess generate;
+        const QString file = dir_.filePath("replay.jsonl");
+        generate.setStandardOutputFile(file);
+        generate.start(trainerBinary(), {"generate", "--count", "2000", "--seed", "5", "--cards",
+                                         "5000", "--txns-per-card-per-day", "20"});
+        QVERIFY(generate.waitForFinished(60'000));
+        QCOMPARE(generate.exitCode(), 0);
+        auto& panel = page()->replayPanel();
+        QSignalSpy finished(&panel, &ReplayPanel::replayFinished);
+        panel.setPath(file);
+        panel.setRate(0);
+        QVERIFY(panel.start());
+        QVERIFY(finished.wait(120'000));
+        const auto& s = *panel.summary();
+        QCOMPARE(s.rows, quint64(2000));
+        QCOMPARE(s.scored, quint64(2000));
+        quint64 histogram = 0;
+        for (auto n : s.scoreHistogram)
+            histogram += n;
+        QCOMPARE(histogram, s.scored);
+        QVERIFY2(panel.statusText().contains("done"), qPrintable(panel.statusText()));
+        QString error;
+        const QString exported = dir_.filePath("exported.csv");
+        QVERIFY2(panel.exportResults(exported, &error), qPrintable(error));
+        QFile csv(exported);
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        QCOMPARE(csv.readAll().count('\n'), 2001);
+        page()->findChild<QTabWidget*>("decisionTabs")->setCurrentWidget(&panel);
+        picture("replay");
     }
 
     void cleanupTestCase() {

@@ -17,6 +17,7 @@
 #include <QVBoxLayout>
 
 #include "decisions/DecisionDetailView.h"
+#include "decisions/ReplayPanel.h"
 #include "decisions/TestTransactionPanel.h"
 #include "prometheus/QueryTemplate.h"
 #include "prometheus/ScorerQueries.h"
@@ -49,6 +50,7 @@ DecisionsPage::DecisionsPage(ConsoleSession& session, QWidget* parent)
       detail_(new DecisionDetailView(this)),
       test_(new TestTransactionPanel(
           session, [this](const QString& version) { return modelSummary(version); }, this)),
+      replay_(new ReplayPanel(session, this)),
       lower_(new QTabWidget(this)) {
     clock_.start();
     filter_.setSourceModel(&model_);
@@ -123,6 +125,7 @@ DecisionsPage::DecisionsPage(ConsoleSession& session, QWidget* parent)
     lower_->setObjectName("decisionTabs");
     lower_->addTab(detail_, "Decision");
     lower_->addTab(test_, "Test transaction, what-if");
+    lower_->addTab(replay_, "Replay a file");
     connect(detail_, &DecisionDetailView::whatIfRequested, this, &DecisionsPage::startWhatIf);
     split->addWidget(lower_);
     split->setStretchFactor(0, 1);

@@ -28,6 +28,7 @@ class QTabWidget;
 namespace fraudops {
 
 class DecisionDetailView;
+class ReplayPanel;
 class TestTransactionPanel;
 
 // The analysts' live feed: decisions of every replica, merged (DecisionStream), newest first,
@@ -51,6 +52,7 @@ public:
     QTableView& table() const { return *table_; }
     DecisionDetailView& detail() const { return *detail_; }
     TestTransactionPanel& testPanel() const { return *test_; }
+    ReplayPanel& replayPanel() const { return *replay_; }
     // Shows the test panel with a what-if from `decision`.
     void startWhatIf(std::shared_ptr<const fraud::v1::LiveDecision> decision);
     bool paused() const { return paused_; }
@@ -93,6 +95,7 @@ private:
     QTableView* table_;
     DecisionDetailView* detail_;
     TestTransactionPanel* test_;
+    ReplayPanel* replay_;
     QTabWidget* lower_;
     QString stableVersion_;
 
