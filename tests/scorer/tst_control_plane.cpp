@@ -195,6 +195,22 @@ private slots:
         QCOMPARE(models.models(0).role(), fraud::v1::MODEL_ROLE_STABLE);
         QCOMPARE(models.models(1).role(), fraud::v1::MODEL_ROLE_ARCHIVED);
         QVERIFY(models.models(0).metrics().count("holdout.roc_auc") == 1);
+        // The dependency map: which raw fields each input is made of, and which cycle.
+        const auto& features = models.models(0).features();
+        QCOMPARE(features.size(), 12);
+        const auto feature = [&](const std::string& name) {
+            return *std::find_if(features.begin(), features.end(),
+                                 [&](const auto& f) { return f.name() == name; });
+        };
+        const auto ratio = feature("amount_to_card_mean");
+        QVERIFY(std::find(ratio.depends_on().begin(), ratio.depends_on().end(), "amount") !=
+                ratio.depends_on().end());
+        QVERIFY(std::find(ratio.depends_on().begin(), ratio.depends_on().end(), "card_id") !=
+                ratio.depends_on().end());
+        QVERIFY(!ratio.description().empty());
+        QVERIFY(feature("hour_of_day").cyclic());
+        QVERIFY(!feature("amount").cyclic());
+        QCOMPARE(feature("country_mismatch").depends_on_size(), 2);
     }
 
     void scoringCanRequireAToken() {

@@ -1,6 +1,7 @@
 #include "grpc/ControlService.h"
 
 #include "common/Time.h"
+#include "features/TransactionSchema.h"
 
 namespace fraud {
 namespace {
@@ -23,6 +24,29 @@ void flatten(const nlohmann::json& j, const std::string& prefix,
 
 grpc::Status invalid(const std::string& message) {
     return {grpc::StatusCode::INVALID_ARGUMENT, message};
+}
+
+// Each input of a model of `schema`, with the raw fields it depends on: the transaction
+// schema's from its feature table, a vector schema's are the named fields themselves.
+void describeFeatures(const FeatureSchema& schema, v1::ModelInfo& info) {
+    const auto builtin = transactionFeatures();
+    for (const auto& name : schema.features) {
+        auto* f = info.add_features();
+        f->set_name(name);
+        f->set_cyclic(std::find(schema.cyclic.begin(), schema.cyclic.end(), name) !=
+                      schema.cyclic.end());
+        if (schema.kind == FeatureSchema::Kind::Vector) {
+            f->add_depends_on("features[" + name + "]");
+            continue;
+        }
+        const auto it = std::find_if(builtin.begin(), builtin.end(),
+                                     [&](const auto& t) { return t.name == name; });
+        if (it == builtin.end())
+            continue;
+        f->set_description(std::string(it->description));
+        for (const auto field : it->rawFields)
+            f->add_depends_on(std::string(field));
+    }
 }
 
 }  // namespace
@@ -117,6 +141,7 @@ grpc::ServerUnaryReactor* ControlService::ListModels(grpc::CallbackServerContext
                 info->set_sha256(manifest.modelSha256);
                 setTime(info->mutable_created(), manifest.createdAt);
                 info->set_manifest_json(manifest.toJson().dump(2));
+                describeFeatures(manifest.schema, *info);
             } catch (const std::exception& e) {
                 info->set_manifest_json(std::string("unreadable manifest: ") + e.what());
             }
