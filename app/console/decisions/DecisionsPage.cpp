@@ -66,7 +66,7 @@ DecisionsPage::DecisionsPage(ConsoleSession& session, QWidget* parent)
     table_->horizontalHeader()->setStretchLastSection(true);
     // Fixed widths fitted once: resizing to contents on every insert would measure every row.
     const QFontMetrics fm = table_->fontMetrics();
-    const int widths[] = {20, 15, 17, 18, 12, 8, 9, 7, 8, 12, 9};
+    const int widths[] = {20, 15, 17, 21, 12, 8, 9, 7, 8, 15, 9};
     for (int c = 0; c < DecisionTableModel::ColumnCount; ++c)
         table_->setColumnWidth(c, fm.averageCharWidth() * widths[c] + 12);
 
