@@ -5,38 +5,11 @@
 #include <charconv>
 #include <filesystem>
 
+#include "common/CsvLine.h"
 #include "scoring/TransactionJson.h"
 
 namespace fraudops {
 namespace {
-
-std::vector<std::string> splitCsv(const std::string& line) {
-    std::vector<std::string> cells;
-    std::string cell;
-    bool quoted = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (quoted) {
-            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-                cell += '"';
-                ++i;
-            } else if (c == '"') {
-                quoted = false;
-            } else {
-                cell += c;
-            }
-        } else if (c == '"') {
-            quoted = true;
-        } else if (c == ',') {
-            cells.push_back(std::move(cell));
-            cell.clear();
-        } else if (c != '\r') {
-            cell += c;
-        }
-    }
-    cells.push_back(std::move(cell));
-    return cells;
-}
 
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(),
@@ -62,7 +35,7 @@ bool ReplayReader::open(const std::string& path, std::string* error) {
             return false;
         }
         ++line_;
-        columns_ = splitCsv(header);
+        columns_ = fraud::splitCsvLine(header);
         for (std::size_t i = 0; i < columns_.size(); ++i) {
             const auto name = lower(columns_[i]);
             if (name == "transaction_id")
@@ -93,7 +66,7 @@ std::optional<ReplayRow> ReplayReader::next() {
             }
             return row;
         }
-        const auto cells = splitCsv(text);
+        const auto cells = fraud::splitCsvLine(text);
         fraud::v1::Transaction tx;
         tx.set_transaction_id(idColumn_ >= 0 && idColumn_ < static_cast<int>(cells.size())
                                   ? cells[static_cast<std::size_t>(idColumn_)]

@@ -8,41 +8,10 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "common/CsvLine.h"
 #include "common/FileIo.h"
 
 namespace fraud {
-namespace {
-
-std::vector<std::string> splitLine(const std::string& line) {
-    std::vector<std::string> cells;
-    std::string cell;
-    bool quoted = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (quoted) {
-            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-                cell.push_back('"');
-                ++i;
-            } else if (c == '"') {
-                quoted = false;
-            } else {
-                cell.push_back(c);
-            }
-        } else if (c == '"') {
-            quoted = true;
-        } else if (c == ',') {
-            cells.push_back(std::move(cell));
-            cell.clear();
-        } else if (c != '\r') {
-            cell.push_back(c);
-        }
-    }
-    cells.push_back(std::move(cell));
-    return cells;
-}
-
-}  // namespace
-
 CsvTable CsvTable::read(const std::filesystem::path& path) {
     std::ifstream in(path);
     if (!in)
@@ -51,13 +20,13 @@ CsvTable CsvTable::read(const std::filesystem::path& path) {
     std::string line;
     if (!std::getline(in, line))
         throw std::runtime_error(path.string() + ": empty file");
-    table.columns = splitLine(line);
+    table.columns = splitCsvLine(line);
     std::size_t lineNo = 1;
     while (std::getline(in, line)) {
         ++lineNo;
         if (line.empty() || line == "\r")
             continue;
-        const auto cells = splitLine(line);
+        const auto cells = splitCsvLine(line);
         if (cells.size() != table.columns.size()) {
             throw std::runtime_error(path.string() + ":" + std::to_string(lineNo) + ": " +
                                      std::to_string(cells.size()) + " cells, the header has " +
