@@ -441,9 +441,13 @@ PageContent DecisionsPage::content() const {
     std::set<std::string> replicas;
     for (int r = 0; r < model_.rowCount(); ++r)
         replicas.insert(model_.decisionAt(r)->replica());
-    return {model_.rowCount() > 0, QStringLiteral("%1 decisions from %2 replicas")
-                                       .arg(model_.rowCount())
-                                       .arg(replicas.size())};
+    // Complete once every replica's decisions are in: a picture of one replica's feed would
+    // hide that the other streams nothing.
+    const auto expected = std::max<std::size_t>(1, session().scorerEndpoints().size());
+    return {model_.rowCount() > 0 && replicas.size() >= expected,
+            QStringLiteral("%1 decisions from %2 replicas")
+                .arg(model_.rowCount())
+                .arg(replicas.size())};
 }
 
 }  // namespace fraudops
