@@ -2,20 +2,24 @@
 // through ScoreStream as a dry run give the same counts by outcome as `fraudctl score` of the
 // same file with the same recording mode; the live decisions_total does not move; errors are
 // named by field with their line numbers; every row's result, with its top contributions, is
-// in the results CSV; cancel stops it within a second. A CSV of named features replays on a
-// vector-schema model.
+// in the results CSV; the card history of a card in the file is as it was; cancel stops it
+// within a second. A CSV of named features replays on a vector-schema model.
 #include <QElapsedTimer>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <cmath>
+#include <map>
 
 #include "HttpGet.h"
 #include "ScorerProcess.h"
 #include "TestEnvironment.h"
+#include "common/Time.h"
 #include "fraud/v1/transaction.pb.h"
 #include "replay/BatchReplay.h"
+#include "scoring/ScoringClient.h"
 
 using namespace fraudops;
 using namespace fraudops::test;
@@ -92,8 +96,59 @@ private slots:
         QCOMPARE(line, 100'000);
     }
 
+    // What the scorer knows of a card: its velocity features for a probe at `at`, through
+    // Explain (itself a dry run).
+    std::map<std::string, double> cardHistory(const std::string& card, qint64 at) {
+        ScorerEndpoint endpoint;
+        endpoint.address = scorer_->grpcAddress().toStdString();
+        ScoringClient client(endpoint);
+        fraud::v1::Transaction probe;
+        probe.set_transaction_id(std::string("probe-").append(card));
+        probe.set_card_id(card);
+        probe.set_merchant_id("m-probe");
+        probe.set_merchant_category("5411");
+        probe.set_amount(10);
+        probe.set_currency("EUR");
+        fraud::setEpochMillis(probe.mutable_timestamp(), at);
+        probe.set_channel(fraud::v1::CHANNEL_POS);
+        probe.set_country("NL");
+        probe.set_card_country("NL");
+        std::map<std::string, double> features;
+        if (const auto outcome = client.explain(probe); outcome.ok()) {
+            for (const auto& c : outcome.value->explanation().contributions())
+                features[c.feature()] = c.value();
+        }
+        return features;
+    }
+
     void replayCountsAsFraudctlDoes() {
+        // A card of the file with a live history of its own (two live payments): the replay and
+        // fraudctl's dry runs must leave what the scorer knows of it as it was.
+        const std::string card = "card-298";
+        {
+            ScorerEndpoint endpoint;
+            endpoint.address = scorer_->grpcAddress().toStdString();
+            ScoringClient client(endpoint);
+            for (int i = 0; i < 2; ++i) {
+                fraud::v1::Transaction live;
+                live.set_transaction_id(std::string("live-").append(std::to_string(i)));
+                live.set_card_id(card);
+                live.set_merchant_id("m-live");
+                live.set_merchant_category("5812");
+                live.set_amount(25);
+                live.set_currency("EUR");
+                fraud::setEpochMillis(live.mutable_timestamp(),
+                                      fraud::wallClockMillis() - 600'000 + i * 1000);
+                live.set_channel(fraud::v1::CHANNEL_POS);
+                live.set_country("NL");
+                live.set_card_country("NL");
+                QVERIFY(client.score(live, false).ok());
+            }
+        }
         const double liveBefore = decisionsTotal(metrics());
+        const qint64 probeAt = fraud::wallClockMillis();
+        const auto historyBefore = cardHistory(card, probeAt);
+        QCOMPARE(historyBefore.at("card_txn_count_1h"), 2.0);
         BatchReplay replay;
         QSignalSpy finished(&replay, &BatchReplay::finished);
         QSignalSpy progress(&replay, &BatchReplay::progress);
@@ -132,8 +187,13 @@ private slots:
         QCOMPARE(m.captured(5).toULongLong(), summary.failed());
         qInfo("%s", qPrintable(m.captured(0)));
 
-        // A dry run: the live counters never moved.
+        // A dry run: the live counters never moved, nor the card's history.
         QCOMPARE(decisionsTotal(metrics()), liveBefore);
+        const auto historyAfter = cardHistory(card, probeAt);
+        for (const auto& [name, value] : historyBefore) {
+            const double after = historyAfter.at(name);
+            QVERIFY2(after == value || (std::isnan(after) && std::isnan(value)), name.c_str());
+        }
 
         // Every row is in the results, with its top contributions.
         QFile results(dir_.filePath("results.csv"));
