@@ -1,38 +1,26 @@
 #include "DecisionPrinter.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <string>
 
+#include "scoring/ApiNames.h"
+
 namespace fraudops {
 namespace {
 
-const char* decisionName(fraud::v1::Decision d) {
-    switch (d) {
-        case fraud::v1::DECISION_APPROVE:
-            return "APPROVE";
-        case fraud::v1::DECISION_REVIEW:
-            return "REVIEW";
-        case fraud::v1::DECISION_DECLINE:
-            return "DECLINE";
-        default:
-            return "?";
-    }
+// fraudctl's columns: the decision in capitals, "?" and "-" for what the API leaves unset.
+std::string decisionColumn(fraud::v1::Decision d) {
+    std::string name(decisionName(d));
+    for (char& c : name)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return name.empty() ? "?" : name;
 }
 
-const char* channelName(fraud::v1::Channel c) {
-    switch (c) {
-        case fraud::v1::CHANNEL_POS:
-            return "POS";
-        case fraud::v1::CHANNEL_ECOM:
-            return "ECOM";
-        case fraud::v1::CHANNEL_ATM:
-            return "ATM";
-        case fraud::v1::CHANNEL_MOTO:
-            return "MOTO";
-        default:
-            return "-";
-    }
+std::string channelColumn(fraud::v1::Channel c) {
+    const auto name = channelName(c);
+    return name.empty() ? "-" : std::string(name);
 }
 
 std::string format(const char* fmt, auto... args) {
@@ -47,9 +35,10 @@ void printDecision(std::ostream& out, const fraud::v1::Transaction& tx,
                    const fraud::v1::ScoreResult& result, int topFeatures) {
     out << format("%-16s %-11s %9.2f %s  %-4s mcc %s  %s->%s  score %.4f  %-7s  (%s, %s)\n",
                   tx.transaction_id().c_str(), tx.card_id().c_str(), tx.amount(),
-                  tx.currency().c_str(), channelName(tx.channel()), tx.merchant_category().c_str(),
-                  tx.card_country().c_str(), tx.country().c_str(), result.score(),
-                  decisionName(result.decision()), result.model_version().c_str(),
+                  tx.currency().c_str(), channelColumn(tx.channel()).c_str(),
+                  tx.merchant_category().c_str(), tx.card_country().c_str(), tx.country().c_str(),
+                  result.score(), decisionColumn(result.decision()).c_str(),
+                  result.model_version().c_str(),
                   result.variant() == fraud::v1::VARIANT_CANARY ? "canary" : "stable");
     if (!result.has_explanation() || topFeatures <= 0)
         return;

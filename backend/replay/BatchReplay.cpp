@@ -8,6 +8,7 @@
 
 #include "fraud/v1/scoring.grpc.pb.h"
 #include "replay/ReplayReader.h"
+#include "scoring/ApiNames.h"
 
 namespace fraudops {
 namespace {
@@ -26,19 +27,6 @@ std::string csvCell(const std::string& s) {
         out += c == '\n' || c == '\r' ? ' ' : c;
     }
     return out + "\"";
-}
-
-const char* decisionName(fraud::v1::Decision d) {
-    switch (d) {
-        case fraud::v1::DECISION_APPROVE:
-            return "approve";
-        case fraud::v1::DECISION_REVIEW:
-            return "review";
-        case fraud::v1::DECISION_DECLINE:
-            return "decline";
-        default:
-            return "";
-    }
 }
 
 void noteError(ReplaySummary& s, const std::string& field, int line, const std::string& message) {
@@ -200,8 +188,7 @@ void BatchReplay::run(Options options, std::stop_token stop) {
                 static_cast<std::size_t>(r.score() * summary.scoreHistogram.size()));
             ++summary.scoreHistogram[bin];
             results << decisionName(r.decision()) << "," << r.score() << ","
-                    << csvCell(r.model_version()) << ","
-                    << (r.variant() == fraud::v1::VARIANT_CANARY ? "canary" : "stable") << ",,";
+                    << csvCell(r.model_version()) << "," << variantName(r.variant()) << ",,";
             const auto& c = r.explanation().contributions();
             for (int k = 0; k < options.topContributions; ++k) {
                 if (k < c.size())

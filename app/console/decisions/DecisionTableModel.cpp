@@ -5,6 +5,8 @@
 #include <QDateTime>
 #include <QLocale>
 
+#include "scoring/ApiNames.h"
+
 namespace fraudops {
 namespace {
 
@@ -24,43 +26,26 @@ int DecisionTableModel::columnCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : ColumnCount;
 }
 
+namespace {
+
+// The console shows "?" for a value the API leaves unset.
+QString shown(std::string_view name) {
+    return name.empty() ? QStringLiteral("?")
+                        : QString::fromUtf8(name.data(), qsizetype(name.size()));
+}
+
+}  // namespace
+
 QString DecisionTableModel::decisionName(fraud::v1::Decision decision) {
-    switch (decision) {
-        case fraud::v1::DECISION_APPROVE:
-            return QStringLiteral("approve");
-        case fraud::v1::DECISION_REVIEW:
-            return QStringLiteral("review");
-        case fraud::v1::DECISION_DECLINE:
-            return QStringLiteral("decline");
-        default:
-            return QStringLiteral("?");
-    }
+    return shown(fraudops::decisionName(decision));
 }
 
 QString DecisionTableModel::variantName(fraud::v1::Variant variant) {
-    switch (variant) {
-        case fraud::v1::VARIANT_STABLE:
-            return QStringLiteral("stable");
-        case fraud::v1::VARIANT_CANARY:
-            return QStringLiteral("canary");
-        default:
-            return QStringLiteral("?");
-    }
+    return shown(fraudops::variantName(variant));
 }
 
 QString DecisionTableModel::channelName(fraud::v1::Channel channel) {
-    switch (channel) {
-        case fraud::v1::CHANNEL_POS:
-            return QStringLiteral("POS");
-        case fraud::v1::CHANNEL_ECOM:
-            return QStringLiteral("ECOM");
-        case fraud::v1::CHANNEL_ATM:
-            return QStringLiteral("ATM");
-        case fraud::v1::CHANNEL_MOTO:
-            return QStringLiteral("MOTO");
-        default:
-            return QStringLiteral("?");
-    }
+    return shown(fraudops::channelName(channel));
 }
 
 QVariant DecisionTableModel::data(const QModelIndex& index, int role) const {

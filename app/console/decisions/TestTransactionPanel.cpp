@@ -276,8 +276,7 @@ std::optional<QString> TestTransactionPanel::validationError(
         return std::nullopt;
     const QString field = QString::fromStdString(error->field);
     const QString message = QString::fromStdString(error->message);
-    if (!form_->showError(field, message))
-        form_->showError(field, message);  // a prior's: shown as text
+    form_->showError(field, message);  // a prior's has no widget: shown as text only
     return field + ": " + message;
 }
 
