@@ -5,15 +5,16 @@
 #include <numeric>
 #include <random>
 
+#include "common/PopulationStability.h"
+
 namespace fraudops {
 namespace {
 
-std::vector<double> smoothedShares(const std::vector<double>& counts, double pseudo) {
-    const double total =
-        std::accumulate(counts.begin(), counts.end(), 0.0) + pseudo * counts.size();
+std::vector<double> sharesOf(const std::vector<double>& counts) {
+    const double total = std::accumulate(counts.begin(), counts.end(), 0.0);
     std::vector<double> shares(counts.size());
     for (std::size_t i = 0; i < counts.size(); ++i)
-        shares[i] = total > 0 ? (counts[i] + pseudo) / total : 1.0 / counts.size();
+        shares[i] = total > 0 ? counts[i] / total : 1.0 / counts.size();
     return shares;
 }
 
@@ -45,12 +46,9 @@ double quantile(std::vector<double> v, double q) {
 }  // namespace
 
 double psi(const std::vector<double>& w, const std::vector<double>& b) {
-    double sum = 0;
-    for (std::size_t i = 0; i < w.size() && i < b.size(); ++i) {
-        if (w[i] > 0 && b[i] > 0)
-            sum += (w[i] - b[i]) * std::log(w[i] / b[i]);
-    }
-    return sum;
+    const std::size_t k = std::min(w.size(), b.size());
+    return fraud::populationStabilityIndex(std::span<const double>(b.data(), k),
+                                           std::span<const double>(w.data(), k));
 }
 
 PsiEstimate estimatePsi(const std::vector<std::uint64_t>& windowCounts,
@@ -68,8 +66,8 @@ PsiEstimate estimatePsi(const std::vector<std::uint64_t>& windowCounts,
     e.baselineCount = baselineCount;
     if (k < 2 || e.windowCount == 0 || baselineCount == 0)
         return e;
-    const auto w = smoothedShares(window, options.pseudoCount);
-    const auto b = smoothedShares(baseline, options.pseudoCount);
+    const auto w = sharesOf(window);
+    const auto b = sharesOf(baseline);
     e.psi = psi(w, b);
 
     std::mt19937_64 rng(options.seed);
@@ -78,8 +76,7 @@ PsiEstimate estimatePsi(const std::vector<std::uint64_t>& windowCounts,
     for (int r = 0; r < options.replicates; ++r) {
         multinomial(rng, e.windowCount, w, drawnW);
         multinomial(rng, baselineCount, b, drawnB);
-        replicates.push_back(psi(smoothedShares(drawnW, options.pseudoCount),
-                                 smoothedShares(drawnB, options.pseudoCount)));
+        replicates.push_back(psi(sharesOf(drawnW), sharesOf(drawnB)));
     }
     // The basic (reflected) bootstrap interval, not the percentile one: resampling from the
     // observed shares adds noise, which raises a PSI by about (bins - 1) (1/n + 1/m) whatever

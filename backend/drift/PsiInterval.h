@@ -26,12 +26,11 @@ struct PsiOptions {
     double level = 0.95;
     int replicates = 400;    // bootstrap resamples
     std::uint64_t seed = 1;  // the same counts always give the same interval
-    // Added to every bin's count on both sides before shares are taken, so that an empty bin
-    // does not make the PSI infinite (the common Laplace-style smoothing).
-    double pseudoCount = 0.5;
 };
 
-// PSI = sum over bins of (w - b) ln(w / b), w the window's shares and b the baseline's.
+// PSI = sum over bins of (w - b) ln(w / b), w the window's shares and b the baseline's, each
+// floored at 1e-4 as the scorer's gauge does (common/PopulationStability), so that the console's
+// figure from Prometheus's counts and a replica's own gauge agree.
 double psi(const std::vector<double>& windowShares, const std::vector<double>& baselineShares);
 
 // The PSI of a window's bin counts against a baseline's (shares of `baselineCount` values,

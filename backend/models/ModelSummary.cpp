@@ -153,4 +153,28 @@ std::optional<ModelSummary> parseModelManifest(const QByteArray& json, QString* 
     return m;
 }
 
+const FeatureDescription* ModelSummary::describe(const QString& feature) const {
+    for (const auto& d : descriptions) {
+        if (d.name == feature)
+            return &d;
+    }
+    return nullptr;
+}
+
+std::optional<ModelSummary> modelSummaryOf(const fraud::v1::ModelInfo& info, QString* error) {
+    auto summary = parseModelManifest(QByteArray::fromStdString(info.manifest_json()), error);
+    if (!summary)
+        return summary;
+    for (const auto& f : info.features()) {
+        FeatureDescription d;
+        d.name = QString::fromStdString(f.name());
+        d.description = QString::fromStdString(f.description());
+        for (const auto& raw : f.depends_on())
+            d.dependsOn.push_back(QString::fromStdString(raw));
+        d.cyclic = f.cyclic();
+        summary->descriptions.push_back(std::move(d));
+    }
+    return summary;
+}
+
 }  // namespace fraudops

@@ -7,6 +7,8 @@
 #include <optional>
 #include <vector>
 
+#include "fraud/v1/control.pb.h"
+
 namespace fraudops {
 
 // A version's training distribution of one feature (or of the score), as its manifest stores
@@ -35,6 +37,15 @@ struct FeatureBaseline {
     QString placement(double value) const;
 };
 
+// One input of a model as ListModels describes it: what it is and the raw transaction fields
+// it is computed from (the dependency map).
+struct FeatureDescription {
+    QString name;
+    QString description;
+    QStringList dependsOn;  // e.g. "amount", "card_id"; a vector schema's "features[v3]"
+    bool cyclic = false;
+};
+
 // What the console reads of a model version's manifest.
 struct ModelSummary {
     QString version;
@@ -45,9 +56,14 @@ struct ModelSummary {
     QStringList cyclic;    // features whose drift is not a verdict (hour of day)
     std::map<QString, FeatureBaseline> baselines;
     std::optional<FeatureBaseline> scoreBaseline;
+    std::vector<FeatureDescription> descriptions;  // from ListModels; empty from a manifest alone
+
+    const FeatureDescription* describe(const QString& feature) const;
 };
 
 // Reads a manifest (ModelInfo.manifest_json). On failure returns nothing and sets `error`.
 std::optional<ModelSummary> parseModelManifest(const QByteArray& json, QString* error);
+// A ListModels entry: its manifest and the dependency map of its features.
+std::optional<ModelSummary> modelSummaryOf(const fraud::v1::ModelInfo& info, QString* error);
 
 }  // namespace fraudops

@@ -75,6 +75,20 @@ QString cyclicDriftFeatures() {
         R"(cyclic="true"}))");
 }
 
+QString featureBinIncrease(const QString& selector) {
+    return QStringLiteral(
+               "sum by (variant, model_version, bins, feature, le) "
+               "(increase(fraud_scorer_feature_baseline_bins_bucket{%1}[$window]))")
+        .arg(selector);
+}
+
+QString featureMissingIncrease(const QString& selector) {
+    return QStringLiteral(
+               "sum by (variant, model_version, feature) "
+               "(increase(fraud_scorer_feature_missing_total{%1}[$window]))")
+        .arg(selector);
+}
+
 QString scoresPerCore() {
     return scoresPerSecond() +
            R"( / clamp_min(sum(rate(process_cpu_seconds_total{job="$job"}[$window])), 1e-9))";

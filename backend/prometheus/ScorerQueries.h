@@ -34,6 +34,12 @@ QString maxStableDrift(int minSamples);
 QString stableDriftSamples();
 // Features whose PSI is cyclic by construction (hour of day), one series each.
 QString cyclicDriftFeatures();
+// Values counted in each training-baseline bin over `$window`, summed over replicas, by
+// variant, model_version, bins (the version whose bins they are), feature and le; `selector`
+// narrows the series (e.g. `variant="stable"` or `instance="10.0.0.7:9464"`).
+QString featureBinIncrease(const QString& selector = {});
+// Missing values over `$window`, summed over replicas, by variant, model_version and feature.
+QString featureMissingIncrease(const QString& selector = {});
 // Scores per CPU-second across the cluster.
 QString scoresPerCore();
 QString cpuPercentBy(const QString& label);

@@ -349,8 +349,7 @@ void DecisionsPage::onModels(AsyncControlClient::RequestId id,
     if (!outcome.ok())
         return;  // asked again when a decision of an unknown version arrives
     for (const auto& info : outcome.value->models()) {
-        if (auto summary =
-                parseModelManifest(QByteArray::fromStdString(info.manifest_json()), nullptr)) {
+        if (auto summary = modelSummaryOf(info, nullptr)) {
             if (info.role() == fraud::v1::MODEL_ROLE_STABLE)
                 stableVersion_ = summary->version;
             models_[summary->version] = std::move(*summary);

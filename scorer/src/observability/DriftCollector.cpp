@@ -116,10 +116,14 @@ std::vector<MetricFamily> DriftCollector::Collect() const {
             continue;
         const auto total = drift->snapshot();
         const auto window = drift == stable.get() ? stableWindow : drift->window();
-        for (std::size_t k = 0; k < drift->series().size(); ++k) {
-            const auto& s = drift->series()[k];
+        // The buckets of a series, labelled with the version whose baseline bins they are:
+        // a canary's values are counted on its own bins and on the stable's, so that PSI of
+        // canary against stable can be computed from counts too.
+        const auto exportBins = [&](const FeatureDrift::Series& s, double sum,
+                                    const std::string& binsOf) {
             ClientMetric h;
             h.label = labels(*drift, s.name);
+            h.label.push_back({"bins", binsOf});
             std::uint64_t cumulative = 0;
             for (std::size_t b = 0; b < s.bins(); ++b) {
                 cumulative += total.counts[s.offset + b];
@@ -129,8 +133,16 @@ std::vector<MetricFamily> DriftCollector::Collect() const {
                                      : std::numeric_limits<double>::infinity()});
             }
             h.histogram.sample_count = cumulative;
-            h.histogram.sample_sum = total.sums[k];
+            h.histogram.sample_sum = sum;
             bins.metric.push_back(std::move(h));
+        };
+        for (std::size_t k = 0; k < drift->referenceSeries().size(); ++k) {
+            exportBins(drift->referenceSeries()[k], total.sums[drift->series().size() + k],
+                       drift->referenceVersion());
+        }
+        for (std::size_t k = 0; k < drift->series().size(); ++k) {
+            const auto& s = drift->series()[k];
+            exportBins(s, total.sums[k], drift->version());
 
             ClientMetric m;
             m.label = labels(*drift, s.name);

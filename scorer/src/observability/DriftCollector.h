@@ -13,10 +13,11 @@
 namespace fraud {
 
 // Exports the drift of the models being served, computed at each scrape:
-//  - fraud_scorer_feature_baseline_bins{variant,model_version,feature}: a histogram per input
-//    feature and for the score ("score") whose buckets are the model's training-baseline bins,
-//    cumulative, so that PSI over any range and any set of replicas can be computed in PromQL
-//    or by the console from increase() of the buckets;
+//  - fraud_scorer_feature_baseline_bins{variant,model_version,feature,bins}: a histogram per
+//    input feature and for the score ("score") whose buckets are the training-baseline bins of
+//    version `bins` (the model's own; a canary's also on the stable's), cumulative, so that
+//    PSI over any range and any set of replicas can be computed in PromQL or by the console
+//    from increase() of the buckets;
 //  - fraud_scorer_feature_missing_total: missing values, which the buckets do not hold;
 //  - fraud_scorer_psi{variant,model_version,feature,reference}: PSI of the present values over
 //    the sliding window against the baseline (reference="baseline") and, for a canary,

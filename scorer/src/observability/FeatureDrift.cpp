@@ -63,6 +63,7 @@ FeatureDrift::FeatureDrift(std::string variant, const ModelManifest& manifest,
     if (baseline.contains("score"))
         addSeries(series_, "score", baseline["score"], 0, true);
     if (reference != nullptr) {
+        referenceVersion_ = reference->version;
         const auto& ref = reference->baseline;
         for (std::size_t i = 0; i < features.size(); ++i) {
             if (ref.contains("features") && ref["features"].contains(features[i]))
@@ -142,24 +143,6 @@ void FeatureDrift::tick(std::chrono::steady_clock::time_point now, std::chrono::
 FeatureDrift::Window FeatureDrift::window() const {
     std::lock_guard lock(windowMutex_);
     return window_;
-}
-
-double populationStabilityIndex(std::span<const double> expectedShares,
-                                std::span<const std::uint64_t> live) {
-    if (expectedShares.size() != live.size())
-        throw std::invalid_argument("populationStabilityIndex: bin counts differ");
-    double total = 0;
-    for (auto n : live)
-        total += static_cast<double>(n);
-    if (total <= 0)
-        return 0;
-    double psi = 0;
-    for (std::size_t i = 0; i < live.size(); ++i) {
-        const double p = std::max(static_cast<double>(live[i]) / total, kPsiFloor);
-        const double q = std::max(expectedShares[i], kPsiFloor);
-        psi += (p - q) * std::log(p / q);
-    }
-    return psi;
 }
 
 }  // namespace fraud

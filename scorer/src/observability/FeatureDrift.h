@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/PopulationStability.h"
 #include "registry/ModelManifest.h"
 #include "training/Histogram.h"
 
@@ -58,6 +59,8 @@ public:
     const std::vector<Series>& series() const { return series_; }
     // The same series on the stable model's bins (a canary's only; else empty).
     const std::vector<Series>& referenceSeries() const { return referenceSeries_; }
+    // The version whose baseline bins referenceSeries() uses (a canary's stable; else empty).
+    const std::string& referenceVersion() const { return referenceVersion_; }
     Snapshot snapshot() const;
 
     // The window: keeps snapshots, taken by `tick`, for `window`; `windowCounts` are the counts
@@ -83,6 +86,7 @@ private:
 
     std::string variant_;
     std::string version_;
+    std::string referenceVersion_;
     std::vector<Series> series_;
     std::vector<Series> referenceSeries_;
     std::size_t counterCount_ = 0;
@@ -94,11 +98,5 @@ private:
     std::deque<Snapshot> history_;
     Window window_;
 };
-
-// Population stability index of `live` against `expected`, both counts per bin. Each bin's
-// share is floored at kPsiFloor so that an empty bin adds a large but finite term.
-inline constexpr double kPsiFloor = 1e-4;
-double populationStabilityIndex(std::span<const double> expectedShares,
-                                std::span<const std::uint64_t> live);
 
 }  // namespace fraud
