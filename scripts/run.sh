@@ -123,7 +123,7 @@ if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
 else
   echo "== no display: the console runs offscreen on a local cluster and pictures its pages"
   mkdir -p "$work/screenshots"
-  for page in Overview Cluster Decisions Alerts; do
+  for page in Overview Cluster Decisions Drift Alerts; do
     step "picturing the console's $page page"
     QT_QPA_PLATFORM=offscreen "${console[@]}" --page "$page" \
       --screenshot-settle "${FRAUDOPS_SCREENSHOT_SETTLE:-30}" \

@@ -2,6 +2,7 @@
 #include "alerts/AlertsPage.h"
 #include "cluster/ClusterPage.h"
 #include "decisions/DecisionsPage.h"
+#include "drift/DriftPage.h"
 #include "overview/OverviewPage.h"
 #include "shell/PageRegistry.h"
 
@@ -17,10 +18,8 @@ ConsolePage* make(ConsoleSession& session, QWidget* parent) {
 
 const std::vector<PageFactory>& consolePages() {
     static const std::vector<PageFactory> pages{
-        make<OverviewPage>,
-        make<ClusterPage>,
-        make<DecisionsPage>,
-        make<AlertsPage>,
+        make<OverviewPage>, make<ClusterPage>, make<DecisionsPage>,
+        make<DriftPage>,    make<AlertsPage>,
     };
     return pages;
 }

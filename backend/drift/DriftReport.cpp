@@ -143,7 +143,7 @@ DriftReport analyseDrift(const DriftCounts& counts, const ModelSummary& stable,
 
 std::vector<PsiSeries> psiOverTime(const std::map<qint64, DriftCounts>& steps,
                                    const std::map<QString, ModelSummary>& models,
-                                   const QStringList& features) {
+                                   const QStringList& features, double minimumValues) {
     // Each (variant, version) counted on its own bins, and its baseline.
     std::set<std::pair<QString, QString>> served;
     for (const auto& [when, counts] : steps) {
@@ -174,7 +174,8 @@ std::vector<PsiSeries> psiOverTime(const std::map<qint64, DriftCounts>& steps,
             const auto expected = presentShares(*baseline);
             for (const auto& [when, counts] : steps) {
                 const auto* live = counts.find(variant, version, version, feature);
-                if (!live || live->present() <= 0 || live->counts.size() != expected.size())
+                if (!live || live->present() <= 0 || live->present() < minimumValues ||
+                    live->counts.size() != expected.size())
                     continue;
                 const auto shares = live->shares();
                 series.points.emplace_back(static_cast<double>(when),

@@ -60,11 +60,12 @@ struct PsiSeries {
 };
 
 // PSI at each step of a range query (each version on its own bins and baseline, since each
-// has its own), for `features`, of the variants stable and canary. A step without values of
-// a version gives no point.
+// has its own), for `features`, of the variants stable and canary. A step with fewer than
+// `minimumValues` values of a version gives no point: sampling noise alone puts PSI near
+// (bins - 1) / n, so a handful of values would draw spikes that mean nothing.
 std::vector<PsiSeries> psiOverTime(const std::map<qint64, DriftCounts>& steps,
                                    const std::map<QString, ModelSummary>& models,
-                                   const QStringList& features);
+                                   const QStringList& features, double minimumValues = 0);
 
 // Baseline shares of the present values, as the scorer's gauge takes them.
 std::vector<double> presentShares(const FeatureBaseline& baseline);

@@ -29,6 +29,7 @@ private slots:
         QTest::newRow("Overview") << "Overview";
         QTest::newRow("Cluster") << "Cluster";
         QTest::newRow("Decisions") << "Decisions";
+        QTest::newRow("Drift") << "Drift";
         QTest::newRow("Alerts") << "Alerts";
     }
 
@@ -68,6 +69,18 @@ private slots:
             QVERIFY2(m.hasMatch(), qPrintable(content));
             QVERIFY2(m.captured(1).toInt() > 0, qPrintable(content));
             QCOMPARE(m.captured(2).toInt(), 2);
+        } else if (page == "Drift") {
+            // Every input of v1 compared, the score's histogram beside its baseline, and the
+            // selected feature's PSI over time.
+            const auto m = QRegularExpression(
+                               "^(\\d+) of (\\d+) features with values; score histogram of "
+                               "(\\d+) series; PSI chart of (\\d+) series, (\\d+) points")
+                               .match(content);
+            QVERIFY2(m.hasMatch(), qPrintable(content));
+            QVERIFY2(m.captured(2).toInt() >= 10 && m.captured(1) == m.captured(2),
+                     qPrintable(content));
+            QVERIFY2(m.captured(3).toInt() >= 2, qPrintable(content));
+            QVERIFY2(m.captured(4).toInt() >= 1 && m.captured(5).toInt() >= 1, qPrintable(content));
         } else if (page == "Alerts") {
             // Every rule of resources/prometheus/rules.yml, in its three groups, is a row.
             const auto m =

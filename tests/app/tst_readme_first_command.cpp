@@ -58,7 +58,7 @@ private slots:
                 .match(out)
                 .hasMatch(),
             qPrintable(out));
-        for (const QString page : {"Overview", "Cluster", "Decisions", "Alerts"}) {
+        for (const QString page : {"Overview", "Cluster", "Decisions", "Drift", "Alerts"}) {
             const QString png = work.filePath("screenshots/" + page + ".png");
             QVERIFY2(out.contains(png), qPrintable(out));
             const QImage image(png);

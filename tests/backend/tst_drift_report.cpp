@@ -178,6 +178,9 @@ private slots:
         QCOMPARE(series[0].points[0].y(), 0.0);
         QVERIFY(series[0].points[1].y() > 0 && series[0].points[2].y() > series[0].points[1].y());
         QCOMPARE(series[0].points[2].x(), 1'120'000.0);
+        // Steps with too few values give no point.
+        const auto sparse = psiOverTime(driftCountsOverTime(matrix), models, {"amount"}, 1100);
+        QCOMPARE(sparse[0].points.size(), std::size_t(2));
     }
 
     void theClusterPsiIsTheReplicasOwnGauge() {
@@ -353,6 +356,29 @@ private slots:
         }
         QVERIFY(cluster.find("canary", "v2", "v1", "amount"));
         QVERIFY(cluster.find("canary", "v2", "v2", "amount"));
+
+        // The page's analysis of the cluster: the router splits cards, not traffic patterns,
+        // so the canary's inputs are the stable's population: no feature drifted between them.
+        const auto analysis = analyseDrift(cluster, models.at("v1"), "v2", {});
+        QVERIFY(analysis.problem.isEmpty());
+        QCOMPARE(analysis.features.size(), std::size_t(models.at("v1").features.size()));
+        const double canaryScores = analysis.score.canary.samples;
+        // increase() extrapolates each replica's counts to the range's end (by up to a scrape
+        // interval over the time it sampled): a few percent more than were sent.
+        const double scores = analysis.score.stable.samples + canaryScores;
+        QVERIFY2(scores >= 6000 && scores < 6600, qPrintable(QString::number(scores)));
+        QVERIFY2(canaryScores > 2000 && canaryScores < 4000,
+                 qPrintable(QString::number(canaryScores)));
+        for (const auto& row : analysis.features) {
+            QVERIFY2(row.problem.isEmpty(), qPrintable(row.problem));
+            QVERIFY(row.stable.present && row.canary.present);
+            QCOMPARE(row.canary.samples, canaryScores);
+            qInfo("%-24s canary vs stable PSI %.4f [%.4f, %.4f] %s", qPrintable(row.feature.name),
+                  row.canary.estimate.psi, row.canary.estimate.lower, row.canary.estimate.upper,
+                  verdictName(row.canary.estimate.verdict));
+            if (!row.feature.cyclic)
+                QVERIFY(row.canary.estimate.verdict != DriftVerdict::Drifted);
+        }
     }
 };
 

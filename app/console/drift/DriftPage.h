@@ -1,0 +1,96 @@
+#pragma once
+
+#include <QPointer>
+#include <QSortFilterProxyModel>
+#include <map>
+#include <optional>
+
+#include "async/OffThreadCalls.h"
+#include "control/AsyncControlClient.h"
+#include "drift/DriftReport.h"
+#include "drift/FeatureDriftTableModel.h"
+#include "prometheus/PrometheusClient.h"
+#include "shell/ConsolePage.h"
+
+class QDoubleSpinBox;
+class QLabel;
+class QTableView;
+
+namespace fraudops {
+
+class FeatureDriftDetail;
+class TimeSeriesChart;
+
+// For analysts: how the score and every input have drifted over the chosen range, cluster-
+// wide. The counts come from Prometheus (each replica's values in each baseline bin, summed
+// over replicas and the range, per model version, since each version has its own bins); the
+// baselines and the dependency map from ListModels. The stable model is compared with its
+// training baseline and the canary with the stable, each with a PSI interval and a verdict
+// that knows its sample size (the bootstrap runs on a worker). A selected feature shows its
+// histograms and what it is made of; the selected features' PSI over time is charted.
+class DriftPage : public ConsolePage {
+    Q_OBJECT
+public:
+    DriftPage(ConsoleSession& session, QWidget* parent);
+
+    QString title() const override { return QStringLiteral("Drift"); }
+    void refresh(const TimeWindow& window) override;
+    PageContent content() const override;
+
+    const FeatureDriftTableModel& featureModel() const { return model_; }
+    const DriftReport& report() const { return model_.report(); }
+    QTableView* featureTable() const { return table_; }
+    FeatureDriftDetail* featureDetail() const { return detail_; }
+    FeatureDriftDetail* scoreDetail() const { return score_; }
+    TimeSeriesChart* psiChart() const { return psiChart_; }
+    QString summaryText() const;
+    // Selects these features (the detail shows the first; the chart all).
+    void selectFeatures(const QStringList& features);
+    QStringList selectedFeatures() const;
+    void setThreshold(double psi);
+    // Reports computed since the page was built (a test waits for the next one).
+    int reportsComputed() const { return reports_; }
+
+signals:
+    void reportChanged();
+
+private:
+    void askModels();
+    void onModels(AsyncControlClient::RequestId id,
+                  const Outcome<fraud::v1::ListModelsResponse>& outcome);
+    void onPrometheusClient();
+    void onPrometheus(PrometheusClient::RequestId id, const PrometheusResult& result);
+    void analyse();
+    void onReport(DriftReport report);
+    void showSelection();
+    void drawPsiOverTime();
+    void updateSummary();
+    void fail(const QString& why);
+
+    QPointer<PrometheusClient> prometheus_;
+    QPointer<AsyncControlClient> control_;
+    std::optional<AsyncControlClient::RequestId> modelsInFlight_;
+    std::optional<PrometheusClient::RequestId> binsId_, missingId_, rangeId_;
+    std::optional<PrometheusResult> bins_, missing_;
+    std::map<qint64, DriftCounts> steps_;
+    bool stepsKnown_ = false;
+    std::map<QString, ModelSummary> models_;
+    QString stableVersion_, canaryVersion_;
+    TimeWindow window_;
+    bool analysing_ = false;
+    bool analyseAgain_ = false;
+    int reports_ = 0;
+    QString error_;
+
+    FeatureDriftTableModel model_;
+    QSortFilterProxyModel proxy_;
+    QLabel* summary_;
+    QDoubleSpinBox* threshold_;
+    FeatureDriftDetail* score_;
+    QTableView* table_;
+    FeatureDriftDetail* detail_;
+    TimeSeriesChart* psiChart_;
+    OffThreadCalls analysis_;  // last: waits for a running analysis that uses nothing else
+};
+
+}  // namespace fraudops
