@@ -135,10 +135,8 @@ DecisionsPage::DecisionsPage(ConsoleSession& session, QWidget* parent)
     layout->addLayout(filters);
     layout->addWidget(split, 1);
 
-    connect(&session, &ConsoleSession::scorersChanged, this, [this] {
-        control_.clear();
-        restartStream();
-    });
+    connect(&session, &ConsoleSession::scorersChanged, this, [this] { restartStream(); });
+    connect(&session.models(), &ModelCatalog::changed, this, &DecisionsPage::onModels);
     connect(&session, &ConsoleSession::prometheusChanged, this, &DecisionsPage::onPrometheusClient);
     onPrometheusClient();
     updateSummary();
@@ -151,8 +149,8 @@ DecisionsPage::~DecisionsPage() {
 void DecisionsPage::refresh(const TimeWindow&) {
     if (!stream_ && !paused_)
         restartStream();
-    if (control_ != session().control())
-        askModels();
+    if (!session().models().answered())
+        session().models().refresh();
     if (prometheus_ && !rateInFlight_) {
         // The cluster's whole decision rate, that the sample is a part of.
         rateInFlight_ = prometheus_->query(expandQuery(
@@ -205,10 +203,10 @@ void DecisionsPage::drain() {
     receivedTotal_ += batch.size();
     bool unknownVersion = false;
     for (const auto& d : batch)
-        unknownVersion |= !models_.contains(QString::fromStdString(d.result().model_version()));
+        unknownVersion |= !modelSummary(QString::fromStdString(d.result().model_version()));
     model_.add(std::move(batch));
-    if (unknownVersion && !modelsInFlight_)
-        askModels();
+    if (unknownVersion)
+        session().models().refresh();  // a version not read yet (a refresh in flight: no-op)
     if (!selectedOnce_ && filter_.rowCount() > 0) {
         // Something to read at once rather than an empty detail: the newest decline, if any.
         selectedOnce_ = true;
@@ -324,38 +322,11 @@ void DecisionsPage::startWhatIf(std::shared_ptr<const fraud::v1::LiveDecision> d
 }
 
 const ModelSummary* DecisionsPage::modelSummary(const QString& version) const {
-    const auto it = models_.find(version);
-    return it == models_.end() ? nullptr : &it->second;
+    return session().models().find(version);
 }
 
-void DecisionsPage::askModels() {
-    if (control_ != session().control()) {
-        if (control_)
-            disconnect(control_, nullptr, this, nullptr);
-        control_ = session().control();
-        modelsInFlight_.reset();
-        if (control_)
-            connect(control_, &AsyncControlClient::modelsListed, this, &DecisionsPage::onModels);
-    }
-    if (control_ && !modelsInFlight_)
-        modelsInFlight_ = control_->models();
-}
-
-void DecisionsPage::onModels(AsyncControlClient::RequestId id,
-                             const Outcome<fraud::v1::ListModelsResponse>& outcome) {
-    if (!modelsInFlight_ || id != *modelsInFlight_)
-        return;
-    modelsInFlight_.reset();
-    if (!outcome.ok())
-        return;  // asked again when a decision of an unknown version arrives
-    for (const auto& info : outcome.value->models()) {
-        if (auto summary = modelSummaryOf(info, nullptr)) {
-            if (info.role() == fraud::v1::MODEL_ROLE_STABLE)
-                stableVersion_ = summary->version;
-            models_[summary->version] = std::move(*summary);
-        }
-    }
-    test_->setStableModel(modelSummary(stableVersion_));
+void DecisionsPage::onModels() {
+    test_->setStableModel(modelSummary(session().models().stableVersion()));
     showDetail();
 }
 

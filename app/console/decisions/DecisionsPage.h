@@ -74,9 +74,7 @@ private:
     void applyFilters();
     void showDetail();
     void updateSummary();
-    void askModels();
-    void onModels(AsyncControlClient::RequestId id,
-                  const Outcome<fraud::v1::ListModelsResponse>& outcome);
+    void onModels();
     void onPrometheusClient();
     void onPrometheus(PrometheusClient::RequestId id, const PrometheusResult& result);
     double receivedPerSecond() const;
@@ -97,7 +95,6 @@ private:
     TestTransactionPanel* test_;
     ReplayPanel* replay_;
     QTabWidget* lower_;
-    QString stableVersion_;
 
     std::unique_ptr<DecisionStream> stream_;
     bool paused_ = false;
@@ -105,9 +102,6 @@ private:
     quint64 receivedTotal_ = 0;
     QElapsedTimer clock_;
     std::deque<std::pair<qint64, std::size_t>> arrivals_;  // (ms on clock_, count), last 10 s
-    QPointer<AsyncControlClient> control_;
-    std::optional<AsyncControlClient::RequestId> modelsInFlight_;
-    std::map<QString, ModelSummary> models_;
     QPointer<PrometheusClient> prometheus_;
     std::optional<PrometheusClient::RequestId> rateInFlight_;
     std::optional<double> clusterRate_;  // decisions/s, all replicas, from Prometheus

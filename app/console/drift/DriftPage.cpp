@@ -106,14 +106,18 @@ DriftPage::DriftPage(ConsoleSession& session, QWidget* parent)
         drawPsiOverTime();
     });
     connect(&session, &ConsoleSession::prometheusChanged, this, &DriftPage::onPrometheusClient);
-    connect(&session, &ConsoleSession::scorersChanged, this, [this] { askModels(); });
+    connect(&session.models(), &ModelCatalog::changed, this, &DriftPage::onModels);
+    connect(&session.models(), &ModelCatalog::failed, this, [this](const QString& error) {
+        if (stableVersion_.isEmpty())
+            fail(QStringLiteral("Cannot read the models' baselines: %1").arg(error));
+    });
     onPrometheusClient();
     updateSummary();
 }
 
 void DriftPage::refresh(const TimeWindow& window) {
     window_ = window;
-    askModels();
+    session().models().refresh();  // every time: a canary may have come or gone
     if (!prometheus_) {
         fail(
             QStringLiteral("This connection has no Prometheus: drift is computed from its "
@@ -140,45 +144,12 @@ void DriftPage::refresh(const TimeWindow& window) {
     }
 }
 
-void DriftPage::askModels() {
-    if (control_ != session().control()) {
-        if (control_)
-            disconnect(control_, nullptr, this, nullptr);
-        control_ = session().control();
-        modelsInFlight_.reset();
-        if (control_)
-            connect(control_, &AsyncControlClient::modelsListed, this, &DriftPage::onModels);
-    }
-    // Asked on every refresh: a canary may have come or gone.
-    if (control_ && !modelsInFlight_)
-        modelsInFlight_ = control_->models();
-}
-
-void DriftPage::onModels(AsyncControlClient::RequestId id,
-                         const Outcome<fraud::v1::ListModelsResponse>& outcome) {
-    if (!modelsInFlight_ || id != *modelsInFlight_)
-        return;
-    modelsInFlight_.reset();
-    if (!outcome.ok()) {
-        if (stableVersion_.isEmpty())
-            fail(QStringLiteral("Cannot read the models' baselines: %1")
-                     .arg(QString::fromStdString(outcome.error->message)));
-        return;
-    }
-    QString stable, canary;
-    for (const auto& info : outcome.value->models()) {
-        auto summary = modelSummaryOf(info, nullptr);
-        if (!summary)
-            continue;
-        if (info.role() == fraud::v1::MODEL_ROLE_STABLE)
-            stable = summary->version;
-        else if (info.role() == fraud::v1::MODEL_ROLE_CANARY)
-            canary = summary->version;
-        models_[summary->version] = std::move(*summary);
-    }
-    const bool changed = stable != stableVersion_ || canary != canaryVersion_;
-    stableVersion_ = stable;
-    canaryVersion_ = canary;
+void DriftPage::onModels() {
+    const auto& models = session().models();
+    const bool changed =
+        models.stableVersion() != stableVersion_ || models.canaryVersion() != canaryVersion_;
+    stableVersion_ = models.stableVersion();
+    canaryVersion_ = models.canaryVersion();
     if (changed || reports_ == 0)
         analyse();
     drawPsiOverTime();
@@ -227,8 +198,8 @@ void DriftPage::onPrometheus(PrometheusClient::RequestId id, const PrometheusRes
 void DriftPage::analyse() {
     if (!bins_ || !missing_)
         return;
-    const auto stable = models_.find(stableVersion_);
-    if (stable == models_.end()) {
+    const auto* stable = session().models().find(stableVersion_);
+    if (stable == nullptr) {
         if (state().kind == PageState::Kind::Loading)
             setState(PageState::Kind::Loading, QStringLiteral("Reading the models' baselines"));
         return;
@@ -241,8 +212,9 @@ void DriftPage::analyse() {
     PsiOptions options;
     options.threshold = threshold_->value();
     analysis_.run(
-        [bins = *bins_, missing = *missing_, model = stable->second, canary = canaryVersion_,
-         options] { return analyseDrift(driftCountsFrom(bins, missing), model, canary, options); },
+        [bins = *bins_, missing = *missing_, model = *stable, canary = canaryVersion_, options] {
+            return analyseDrift(driftCountsFrom(bins, missing), model, canary, options);
+        },
         [this](DriftReport report) { onReport(std::move(report)); });
 }
 
@@ -347,7 +319,8 @@ void DriftPage::drawPsiOverTime() {
     }
     QStringList names;
     std::size_t points = 0;
-    for (auto& series : psiOverTime(steps_, models_, selected, kMinimumPsiValues)) {
+    for (auto& series :
+         psiOverTime(steps_, session().models().models(), selected, kMinimumPsiValues)) {
         names << series.name;
         points += series.points.size();
         psiChart_->setSeries(series.name, std::move(series.points));

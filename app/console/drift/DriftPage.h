@@ -6,7 +6,6 @@
 #include <optional>
 
 #include "async/OffThreadCalls.h"
-#include "control/AsyncControlClient.h"
 #include "drift/DriftReport.h"
 #include "drift/FeatureDriftTableModel.h"
 #include "prometheus/PrometheusClient.h"
@@ -55,9 +54,7 @@ signals:
     void reportChanged();
 
 private:
-    void askModels();
-    void onModels(AsyncControlClient::RequestId id,
-                  const Outcome<fraud::v1::ListModelsResponse>& outcome);
+    void onModels();
     void onPrometheusClient();
     void onPrometheus(PrometheusClient::RequestId id, const PrometheusResult& result);
     void analyse();
@@ -68,14 +65,11 @@ private:
     void fail(const QString& why);
 
     QPointer<PrometheusClient> prometheus_;
-    QPointer<AsyncControlClient> control_;
-    std::optional<AsyncControlClient::RequestId> modelsInFlight_;
     std::optional<PrometheusClient::RequestId> binsId_, missingId_, rangeId_;
     std::optional<PrometheusResult> bins_, missing_;
     std::map<qint64, DriftCounts> steps_;
     bool stepsKnown_ = false;
-    std::map<QString, ModelSummary> models_;
-    QString stableVersion_, canaryVersion_;
+    QString stableVersion_, canaryVersion_;  // those of the last analysis's models
     TimeWindow window_;
     bool analysing_ = false;
     bool analyseAgain_ = false;

@@ -90,6 +90,7 @@ void ConsoleSession::updateScorerEndpoints() {
         endpoints.push_back(e);
     }
     scorers_.setEndpoints(endpoints);
+    models_.setClient(nullptr);
     control_.reset();
     scoring_.clear();
     ring_ = fraud::ConsistentHashRing(addresses);
@@ -105,6 +106,7 @@ void ConsoleSession::updateScorerEndpoints() {
         // A TLS file that cannot be read: the status poller reports it per replica.
         scoring_.clear();
     }
+    models_.setClient(control_.get());
     emit scorersChanged();
 }
 

@@ -12,6 +12,7 @@
 #include "control/AsyncControlClient.h"
 #include "control/ReplicaStatusPoller.h"
 #include "decisions/DecisionStream.h"
+#include "models/ModelCatalog.h"
 #include "profiles/ConnectionProfile.h"
 #include "profiles/ProfileToken.h"
 #include "prometheus/PrometheusClient.h"
@@ -65,6 +66,8 @@ public:
     // The Control API of one replica (the registry is the cluster's), for reads such as the
     // models' manifests; null until a replica is known.
     AsyncControlClient* control() const { return control_.get(); }
+    // The registry's versions, manifests and roles, read through control(); pages refresh it.
+    ModelCatalog& models() { return models_; }
     // The Scoring API of the replica that has `cardId`'s history: the one its live traffic
     // goes to (the consistent-hash ring fraud-loadgen uses). Null until a replica is known.
     AsyncScoringClient* scoringFor(const std::string& cardId) const;
@@ -100,6 +103,7 @@ private:
     ReplicaStatusPoller scorers_;
     std::vector<std::string> endpointAddresses_;
     std::unique_ptr<AsyncControlClient> control_;
+    ModelCatalog models_;
     std::vector<std::unique_ptr<AsyncScoringClient>> scoring_;  // by endpointAddresses_
     fraud::ConsistentHashRing ring_;
     std::optional<double> warmup_;
