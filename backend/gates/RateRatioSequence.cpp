@@ -44,7 +44,17 @@ const char* verdictName(GateVerdict verdict) {
     return "";
 }
 
-RateRatioSequence::RateRatioSequence(double priorScale) : priorScale_(priorScale) {}
+RateRatioSequence::RateRatioSequence(double priorScale) : priorScale_(priorScale) {
+    constexpr double kStep = 0.01;
+    const int points = static_cast<int>(std::lround(2 * kRange / kStep)) + 1;
+    const double logNorm = std::log(kStep / (priorScale_ * std::sqrt(2 * M_PI)));
+    for (int k = 0; k < points; ++k) {
+        const double x = -kRange + k * kStep;
+        grid_.push_back(x);
+        logPrior_.push_back(logNorm - x * x / (2 * priorScale_ * priorScale_));
+    }
+    gridLogLik_.assign(grid_.size(), 0.0);
+}
 
 void RateRatioSequence::add(double canaryShare, std::uint64_t canaryEvents,
                             std::uint64_t stableEvents) {
@@ -53,21 +63,31 @@ void RateRatioSequence::add(double canaryShare, std::uint64_t canaryEvents,
     const auto c = static_cast<double>(canaryEvents);
     const auto b = static_cast<double>(stableEvents);
     ++looks_;
-    // Intervals at the same share multiply into one term (a plan's step holds its weight).
     const double logit = std::log(canaryShare / (1 - canaryShare));
+    const double constant = c * std::log(canaryShare) + b * std::log1p(-canaryShare);
+    // Intervals at the same share multiply into one term (a plan's step holds its weight).
     const auto same = std::find_if(intervals_.begin(), intervals_.end(),
                                    [&](const Interval& i) { return i.logitShare == logit; });
     if (same != intervals_.end()) {
         same->canary += c;
         same->stable += b;
-        same->constant += c * std::log(canaryShare) + b * std::log1p(-canaryShare);
+        same->constant += constant;
     } else {
-        intervals_.push_back(
-            {logit, c, b, c * std::log(canaryShare) + b * std::log1p(-canaryShare)});
+        intervals_.push_back({logit, c, b, constant});
     }
     canaryEvents_ += canaryEvents;
     stableEvents_ += stableEvents;
-    logMixture_ = logMixture();
+    // The mixture over the grid: log Σ_k w_k exp(ℓ_k), with the largest term taken out.
+    double top = -std::numeric_limits<double>::infinity();
+    for (std::size_t k = 0; k < grid_.size(); ++k) {
+        const double z = grid_[k] + logit;
+        gridLogLik_[k] += -c * softplus(-z) - b * softplus(z) - constant;
+        top = std::max(top, gridLogLik_[k] + logPrior_[k]);
+    }
+    double sum = 0;
+    for (std::size_t k = 0; k < grid_.size(); ++k)
+        sum += std::exp(gridLogLik_[k] + logPrior_[k] - top);
+    logMixture_ = top + std::log(sum);
     pValue_ = std::min(pValue_, std::exp(-std::max(0.0, logMixture_)));
 }
 
@@ -88,43 +108,6 @@ double RateRatioSequence::slope(double x) const {
     return sum;
 }
 
-double RateRatioSequence::curvature(double x) const {
-    double sum = 0;
-    for (const auto& i : intervals_) {
-        const double p = logistic(x + i.logitShare);
-        sum -= (i.canary + i.stable) * p * (1 - p);
-    }
-    return sum;
-}
-
-double RateRatioSequence::logMixture() const {
-    if (intervals_.empty())
-        return 0;
-    // The integrand's log, g(x) = ℓ(x) + log φ(x; 0, σ), is concave: find its mode, then
-    // integrate by Simpson's rule over a window wide enough that g has fallen by 40 at both
-    // ends (the rest is below e^-40 of the total, since g keeps falling at least as fast).
-    const double s2 = priorScale_ * priorScale_;
-    const auto g = [&](double x) {
-        return logLikelihood(x) - x * x / (2 * s2) - std::log(priorScale_ * std::sqrt(2 * M_PI));
-    };
-    const auto dg = [&](double x) { return slope(x) - x / s2; };
-    const double lo = -kRange * 4 - 10 * priorScale_, hi = -lo;
-    const double mode = decreasingRoot(dg, lo, hi);
-    const double top = g(mode);
-    const double width = 1 / std::sqrt(-(curvature(mode) - 1 / s2));
-    double half = 14 * width;
-    while (half < hi - lo && (g(mode - half) > top - 40 || g(mode + half) > top - 40))
-        half *= 2;
-    constexpr int kSteps = 400;  // even: steps of at most 0.07 of the mode's width
-    const double h = 2 * half / kSteps;
-    double sum = 0;
-    for (int k = 0; k <= kSteps; ++k) {
-        const double w = (k == 0 || k == kSteps) ? 1 : (k % 2 ? 4 : 2);
-        sum += w * std::exp(g(mode - half + k * h) - top);
-    }
-    return top + std::log(sum * h / 3);
-}
-
 double RateRatioSequence::logEvidence() const {
     return logMixture_;
 }
@@ -138,7 +121,12 @@ double RateRatioSequence::argMax() const {
         return -kRange;
     if (slope(kRange) >= 0)
         return kRange;
-    return decreasingRoot([&](double x) { return slope(x); }, -kRange, kRange);
+    // The grid's best point brackets the maximum within a step either side.
+    const auto best =
+        std::max_element(gridLogLik_.begin(), gridLogLik_.end()) - gridLogLik_.begin();
+    const auto k = static_cast<std::size_t>(best);
+    const double lo = grid_[k > 0 ? k - 1 : 0], hi = grid_[std::min(k + 1, grid_.size() - 1)];
+    return decreasingRoot([&](double x) { return slope(x); }, lo, hi);
 }
 
 double RateRatioSequence::estimate() const {
@@ -153,17 +141,31 @@ ConfidenceInterval RateRatioSequence::interval(double alpha) const {
     if (intervals_.empty())
         return {0, kInf};
     // {x0 : log mixture − ℓ(x0) < log(1/α)}: ℓ is concave, so this is an interval around the
-    // likelihood's maximum (where the ratio is at most 1 < 1/α).
-    const double bound = std::log(1 / alpha);
-    const auto excess = [&](double x) { return logMixtureRatio(x) - bound; };
+    // likelihood's maximum (where the ratio is at most 1 < 1/α). Its ends are bracketed on the
+    // grid, then found on the exact likelihood.
+    const double bound = logMixture_ - std::log(1 / alpha);  // inside: ℓ(x0) > bound
+    std::size_t first = grid_.size(), last = 0;
+    for (std::size_t k = 0; k < grid_.size(); ++k) {
+        if (gridLogLik_[k] > bound) {
+            first = std::min(first, k);
+            last = k;
+        }
+    }
+    const auto inside = [&](double x) { return logLikelihood(x) - bound; };
     const double peak = argMax();
-    ConfidenceInterval ci;
-    ci.lower = excess(-kRange) < 0
-                   ? 0
-                   : std::exp(decreasingRoot([&](double x) { return excess(x); }, -kRange, peak));
-    ci.upper = excess(kRange) < 0
-                   ? kInf
-                   : std::exp(decreasingRoot([&](double x) { return -excess(x); }, peak, kRange));
+    ConfidenceInterval ci{0, kInf};
+    if (first == grid_.size()) {
+        // Narrower than a grid step: around the maximum.
+        ci.lower =
+            std::exp(decreasingRoot([&](double x) { return -inside(x); }, peak - 0.01, peak));
+        ci.upper = std::exp(decreasingRoot(inside, peak, peak + 0.01));
+        return ci;
+    }
+    if (first > 0)
+        ci.lower = std::exp(decreasingRoot([&](double x) { return -inside(x); }, grid_[first - 1],
+                                           std::min(grid_[first], peak)));
+    if (last + 1 < grid_.size())
+        ci.upper = std::exp(decreasingRoot(inside, std::max(grid_[last], peak), grid_[last + 1]));
     return ci;
 }
 

@@ -56,14 +56,20 @@ private:
         double canary, stable;
         double constant;  // c log ρ + b log(1 − ρ): L_i(1)
     };
-    // Σ_i log L_i(e^x) / L_i(1), and its first and second derivatives in x.
+    // Σ_i log L_i(e^x) / L_i(1), exactly, and its derivative in x.
     double logLikelihood(double x) const;
     double slope(double x) const;
-    double curvature(double x) const;
-    double logMixture() const;  // log ∫ Π_i L_i(θ) / L_i(1) dG(θ)
-    double argMax() const;      // the maximiser of the log-likelihood in x, within the search range
+    double argMax() const;  // the maximiser of the log-likelihood in x, within the grid
 
+    // The mixture is a sum over a fixed grid of log θ (the trapezoidal rule, whose error on a
+    // smooth peak is far below the statistics' own at steps up to half the peak's width: at
+    // 0.01, exact to 1e-8 up to about 40,000 events at even shares), kept up to date by add()
+    // in one pass over the grid, however many intervals came before. Ends of the confidence
+    // sequence are found on the grid, then refined on the exact likelihood.
     double priorScale_;
+    std::vector<double> grid_;        // log θ
+    std::vector<double> logPrior_;    // log of the prior's weight at each grid point
+    std::vector<double> gridLogLik_;  // Σ_i log L_i / L_i(1) at each grid point
     std::vector<Interval> intervals_;
     std::uint64_t canaryEvents_ = 0, stableEvents_ = 0;
     std::size_t looks_ = 0;
