@@ -1,0 +1,140 @@
+// Rollout plans as files: the shipped default plan reads, round-trips and splits α over the
+// gates it uses; every malformed plan is refused with what is wrong and where.
+#include <QFile>
+#include <QtTest>
+
+#include "rollout/RolloutPlan.h"
+
+using namespace fraudops;
+
+namespace {
+
+std::string readDefaultPlan() {
+    QFile f(QStringLiteral(FRAUDOPS_DEFAULT_PLAN));
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return f.readAll().toStdString();
+}
+
+// A minimal valid plan with `step` as its first step.
+std::string planWith(const std::string& step, const std::string& gates = {}) {
+    return R"({"gates": {"errors": {"kind": "event_rate", "event": "error"},
+                         "flips": {"kind": "flip_rate"})" +
+           gates + R"(},
+               "steps": [)" +
+           step + R"(, {"promote": true}]})";
+}
+
+}  // namespace
+
+class RolloutPlanTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void theDefaultPlanReadsAndRoundTrips() {
+        std::string error;
+        const auto plan = parseRolloutPlan(readDefaultPlan(), &error);
+        QVERIFY2(plan, error.c_str());
+        QCOMPARE(plan->name, std::string("default"));
+        QCOMPARE(plan->steps.size(), std::size_t(6));
+        QCOMPARE(plan->steps[0].mode, RolloutStep::Mode::Shadow);
+        QCOMPARE(plan->steps[1].weightBasisPoints, 500);
+        QCOMPARE(plan->steps[3].onPass, RolloutStep::OnPass::WaitForApproval);
+        QCOMPARE(plan->steps[2].minimum, std::chrono::seconds(600));
+        QCOMPARE(plan->steps[2].maximum, std::chrono::seconds(7200));
+        QVERIFY(plan->steps.back().promote);
+        // Six gates used: α = 0.05 split six ways.
+        QCOMPARE(plan->alphaPerGate(), 0.05 / 6);
+        const auto& declines = plan->gates.at("declines");
+        QCOMPARE(declines.sides, gates::Sides::Both);
+        QCOMPARE(declines.unit, GateSpec::Unit::Cards);
+        QCOMPARE(plan->gates.at("slow_requests").unit, GateSpec::Unit::Requests);
+        // Written and read again: the same plan.
+        const auto again = parseRolloutPlan(rolloutPlanJson(*plan), &error);
+        QVERIFY2(again, error.c_str());
+        QCOMPARE(rolloutPlanJson(*again), rolloutPlanJson(*plan));
+    }
+
+    void defaultsFollowWhatIsCounted() {
+        std::string error;
+        const auto plan = parseRolloutPlan(
+            planWith(R"({"weight_percent": 5, "gates": ["errors", "declines"]})",
+                     R"(, "declines": {"kind": "event_rate", "event": "decline"})"),
+            &error);
+        QVERIFY2(plan, error.c_str());
+        QCOMPARE(plan->gates.at("declines").sides, gates::Sides::Both);  // fewer can be worse
+        QCOMPARE(plan->gates.at("errors").sides, gates::Sides::Worse);
+        QCOMPARE(plan->gates.at("flips").tolerance, 0.02);
+        QCOMPARE(plan->steps[0].minimum, std::chrono::seconds(120));
+        QCOMPARE(plan->steps[0].maximum, std::chrono::seconds(1200));
+        QCOMPARE(plan->steps[0].onFail, RolloutStep::OnFail::Abort);
+        QCOMPARE(plan->alphaPerGate(), 0.025);
+    }
+
+    void malformedPlansSayWhatAndWhere_data() {
+        QTest::addColumn<QString>("plan");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("not JSON") << "{"
+                                  << "not JSON";
+        QTest::newRow("no steps") << R"({"gates": {}})"
+                                  << "plan.steps: missing";
+        QTest::newRow("weight") << QString::fromStdString(planWith(R"({"weight_percent": 120})"))
+                                << "steps[0].weight_percent: 120";
+        QTest::newRow("typo") << QString::fromStdString(
+                                     planWith(R"({"weight_percent": 5, "min_duraton": "2m"})"))
+                              << "steps[0].min_duraton: unknown key";
+        QTest::newRow("unknown gate")
+            << QString::fromStdString(planWith(R"({"weight_percent": 5, "gates": ["latency"]})"))
+            << R"(steps[0].gates[0]: no gate named "latency")";
+        QTest::newRow("flips in split")
+            << QString::fromStdString(planWith(R"({"weight_percent": 5, "gates": ["flips"]})"))
+            << "only in a shadow step";
+        QTest::newRow("duration") << QString::fromStdString(planWith(
+                                         R"({"weight_percent": 5, "min_duration": "soon"})"))
+                                  << "steps[0].min_duration: must be a duration";
+        QTest::newRow("max before min")
+            << QString::fromStdString(planWith(
+                   R"({"weight_percent": 5, "min_duration": "10m", "max_duration": "5m"})"))
+            << "steps[0].max_duration: is shorter";
+        QTest::newRow("no promotion") << R"({"gates": {}, "steps": [{"weight_percent": 5}]})"
+                                      << R"(steps[0]: the last step must be {"promote": true})";
+        QTest::newRow("promotion first")
+            << R"({"gates": {}, "steps": [{"promote": true}, {"weight_percent": 5}]})"
+            << "steps[0]: promotion must be the last step";
+        QTest::newRow("weight goes down")
+            << R"({"gates": {}, "steps": [{"weight_percent": 20}, {"weight_percent": 5},
+                  {"promote": true}]})"
+            << "steps[1].weight_percent: a split step's weight may not go down";
+        QTest::newRow("gate kind")
+            << R"({"gates": {"g": {"kind": "vibes"}}, "steps": [{"promote": true}]})"
+            << R"(gates.g.kind: "vibes" is not one of)";
+        QTest::newRow("alpha") << R"({"alpha": 0, "gates": {}, "steps": [{"promote": true}]})"
+                               << "plan.alpha: must be above 0";
+        QTest::newRow("event missing")
+            << R"({"gates": {"g": {"kind": "event_rate"}}, "steps": [{"promote": true}]})"
+            << "gates.g.event: missing";
+    }
+
+    void malformedPlansSayWhatAndWhere() {
+        QFETCH(QString, plan);
+        QFETCH(QString, error);
+        std::string why;
+        QVERIFY(!parseRolloutPlan(plan.toStdString(), &why));
+        QVERIFY2(QString::fromStdString(why).contains(error), why.c_str());
+    }
+
+    void durations() {
+        QCOMPARE(parseDuration("90s"), std::optional(std::chrono::seconds(90)));
+        QCOMPARE(parseDuration("2m"), std::optional(std::chrono::seconds(120)));
+        QCOMPARE(parseDuration("1h30m"), std::optional(std::chrono::seconds(5400)));
+        QCOMPARE(parseDuration("45"), std::optional(std::chrono::seconds(45)));
+        QVERIFY(!parseDuration(""));
+        QVERIFY(!parseDuration("2 minutes"));
+        QCOMPARE(durationText(std::chrono::seconds(5400)), std::string("1h30m"));
+        QCOMPARE(durationText(std::chrono::seconds(0)), std::string("0s"));
+        QCOMPARE(durationText(std::chrono::seconds(125)), std::string("2m5s"));
+    }
+};
+
+QTEST_GUILESS_MAIN(RolloutPlanTest)
+#include "tst_rollout_plan.moc"
