@@ -26,7 +26,7 @@ struct DistributionComparison {
 // A feature's drift over the range: the stable model's inputs against its training baseline,
 // and the canary's against the stable's over the same range (on the stable's bins).
 struct FeatureDriftRow {
-    FeatureDescription feature;      // "score" for the score
+    FeatureDescription feature;      // "score" for the score (cyclic if any input is)
     std::vector<double> upperEdges;  // the stable's baseline bins (last +inf)
     DistributionComparison stable;
     DistributionComparison canary;

@@ -60,7 +60,7 @@ QString replicasUp() {
 
 QString maxStableDrift(int minSamples) {
     return QStringLiteral(R"(topk(1, max by (feature) (fraud_scorer_psi{reference="baseline",)"
-                          R"(variant="stable",cyclic="false"} and on (instance) )"
+                          R"(variant="stable",cyclic="false",feature!="score"} and on (instance) )"
                           R"((fraud_scorer_drift_window_samples{variant="stable"} >= %1))))")
         .arg(minSamples);
 }

@@ -28,8 +28,10 @@ QString decisionsPerSecondBy(const QString& label);  // variant, decision
 // Decisions made per second, the whole cluster (what the live feed samples).
 QString decisionsPerSecond();
 QString replicasUp();
-// The stable model's most-moved non-cyclic feature, on replicas whose drift window holds at
-// least `minSamples` scores (a `feature` label on the one series).
+// The stable model's most-moved non-cyclic input, on replicas whose drift window holds at
+// least `minSamples` scores (a `feature` label on the one series). Not the score: it depends
+// on the hour of day through the model, so a window shorter than a day compares one hour's
+// scores with a whole day's (the Drift page shows it, with that note).
 QString maxStableDrift(int minSamples);
 QString stableDriftSamples();
 // Features whose PSI is cyclic by construction (hour of day), one series each.

@@ -147,6 +147,18 @@ private slots:
         QCOMPARE(amount.canary.samples, 800.0);
         const auto& hour = report.features[1];
         QVERIFY(hour.feature.cyclic);
+        // No score baseline in this model: the score row says so.
+        QVERIFY(!report.score.problem.isEmpty());
+        // With one, the score depends on the cyclic hour: shown, not judged.
+        auto withScore = model;
+        withScore.scoreBaseline = model.baselines.at("amount");
+        PrometheusResult scores;
+        for (auto& s : histogram("score", std::vector<double>(10, 100)))
+            scores.series.push_back(s);
+        const auto scored = analyseDrift(driftCountsFrom(scores, {}), withScore, {}, options);
+        QVERIFY(scored.score.stable.present);
+        QVERIFY(scored.score.feature.cyclic);
+        QVERIFY(scored.score.feature.description.contains("hour_of_day"));
         QVERIFY(hour.stable.estimate.psi > 1);
         // With the threshold raised past the canary's interval, it is no longer drifted.
         options.threshold = 100;
