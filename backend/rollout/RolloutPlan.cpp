@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <set>
 
 namespace fraudops {
@@ -238,18 +237,37 @@ double RolloutPlan::alphaPerGate() const {
 }
 
 std::optional<std::chrono::seconds> parseDuration(const std::string& text) {
-    static const std::regex form(R"(^\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s?)?\s*$)");
-    std::smatch m;
-    if (text.empty() || !std::regex_match(text, m, form) ||
-        (!m[1].matched && !m[2].matched && !m[3].matched))
-        return std::nullopt;
+    // [Nh][Nm][N[s]], each part at most once and in that order; plain N is seconds.
     long long seconds = 0;
-    if (m[1].matched)
-        seconds += 3600 * std::stoll(m[1]);
-    if (m[2].matched)
-        seconds += 60 * std::stoll(m[2]);
-    if (m[3].matched)
-        seconds += std::stoll(m[3]);
+    std::size_t i = 0;
+    int lastUnit = -1;  // 0 h, 1 m, 2 s
+    bool any = false;
+    while (i < text.size()) {
+        if (text[i] == ' ') {
+            ++i;
+            continue;
+        }
+        if (text[i] < '0' || text[i] > '9')
+            return std::nullopt;
+        long long n = 0;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+            n = n * 10 + (text[i] - '0');
+            if (n > 100'000'000)
+                return std::nullopt;
+            ++i;
+        }
+        const char unit = i < text.size() ? text[i] : 's';
+        const int rank = unit == 'h' ? 0 : unit == 'm' ? 1 : unit == 's' ? 2 : -1;
+        if (rank <= lastUnit)
+            return std::nullopt;
+        seconds += n * (rank == 0 ? 3600 : rank == 1 ? 60 : 1);
+        lastUnit = rank;
+        any = true;
+        if (i < text.size())
+            ++i;
+    }
+    if (!any)
+        return std::nullopt;
     return std::chrono::seconds(seconds);
 }
 

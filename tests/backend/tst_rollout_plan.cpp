@@ -130,6 +130,10 @@ private slots:
         QCOMPARE(parseDuration("45"), std::optional(std::chrono::seconds(45)));
         QVERIFY(!parseDuration(""));
         QVERIFY(!parseDuration("2 minutes"));
+        QVERIFY(!parseDuration("5m1h"));  // out of order
+        QVERIFY(!parseDuration("2m3m"));
+        QVERIFY(!parseDuration("-5s"));
+        QCOMPARE(parseDuration("1h 5s"), std::optional(std::chrono::seconds(3605)));
         QCOMPARE(durationText(std::chrono::seconds(5400)), std::string("1h30m"));
         QCOMPARE(durationText(std::chrono::seconds(0)), std::string("0s"));
         QCOMPARE(durationText(std::chrono::seconds(125)), std::string("2m5s"));
