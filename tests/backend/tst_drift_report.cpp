@@ -375,11 +375,12 @@ private slots:
         QVERIFY(analysis.problem.isEmpty());
         QCOMPARE(analysis.features.size(), std::size_t(models.at("v1").features.size()));
         const double canaryScores = analysis.score.canary.samples;
-        // increase() extrapolates each replica's counts to the range's end (by up to a scrape
-        // interval over the time it sampled): a few percent more than were sent.
+        // increase() extrapolates each replica's counts to the range's end, by up to 1.1 scrape
+        // intervals over the time it saw the counter move: more than were sent, by a share that
+        // depends on how long the traffic took (3 % here in Release, 14 % under the sanitizers).
         const double scores = analysis.score.stable.samples + canaryScores;
-        QVERIFY2(scores >= 6000 && scores < 6600, qPrintable(QString::number(scores)));
-        QVERIFY2(canaryScores > 2000 && canaryScores < 4000,
+        QVERIFY2(scores >= 6000 && scores < 9000, qPrintable(QString::number(scores)));
+        QVERIFY2(canaryScores > scores / 3 && canaryScores < 2 * scores / 3,
                  qPrintable(QString::number(canaryScores)));
         for (const auto& row : analysis.features) {
             QVERIFY2(row.problem.isEmpty(), qPrintable(row.problem));
