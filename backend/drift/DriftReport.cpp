@@ -135,7 +135,7 @@ DriftReport analyseDrift(const DriftCounts& counts, const ModelSummary& stable,
         score.description = QStringLiteral("the model's fraud probability");
         // The score depends on every input, cyclic ones included: at 21:00 the model sees
         // only hour 21, whose scores differ from a whole day's by design (measured: PSI 0.07
-        // to 0.21 on the demo's undrifted traffic, by the hour). So it is not judged either.
+        // to 0.24 on the demo's undrifted traffic, by the hour). So it is not judged either.
         if (!stable.cyclic.isEmpty()) {
             score.cyclic = true;
             score.description += QStringLiteral(
