@@ -237,6 +237,54 @@ private slots:
         }
     }
 
+    void aRunUpdateStoppedAnywhere_data() {
+        QTest::addColumn<QString>("step");
+        QTest::addColumn<bool>("written");
+        QTest::newRow("run tmp written") << "run:tmp-written" << false;
+        QTest::newRow("run renamed") << "run:renamed" << true;
+    }
+    void aRunUpdateStoppedAnywhere() {
+        // The release plan's progress: the old record or the new, whole, and the next update
+        // goes through on top of whichever it is; the rollout itself is untouched.
+        QFETCH(QString, step);
+        QFETCH(bool, written);
+        const QString path = copyOfBase("run-" + step.section(':', 1));
+        QCOMPARE(write(path, {"update-run", "1"}).exitCode, 0);
+        QCOMPARE(write(path, {"update-run", "2"}, step).exitCode, 86);
+        fraud::ModelRegistry registry(path.toStdString());
+        const auto run = registry.readRun();
+        QCOMPARE(run.revision, std::uint64_t(written ? 2 : 1));
+        QCOMPARE(run.progress["step"], written ? 2 : 1);
+        QCOMPARE(run.plan["name"], "crash plan");
+        QCOMPARE(write(path, {"update-run", "3"}).exitCode, 0);
+        QCOMPARE(registry.readRun().revision, run.revision + 1);
+        checkRegistry(path, "v2", "", "v1");
+    }
+
+    void aLeaseChangeStoppedAnywhere_data() {
+        QTest::addColumn<QString>("step");
+        QTest::addColumn<bool>("taken");
+        QTest::newRow("lease tmp written") << "lease:tmp-written" << false;
+        QTest::newRow("lease renamed") << "lease:renamed" << true;
+    }
+    void aLeaseChangeStoppedAnywhere() {
+        // A runner killed while taking the lease either holds it or not; never half.
+        QFETCH(QString, step);
+        QFETCH(bool, taken);
+        const QString path = copyOfBase("lease-" + step.section(':', 1));
+        QCOMPARE(write(path, {"acquire-lease", "runner-a"}, step).exitCode, 86);
+        fraud::ModelRegistry registry(path.toStdString());
+        const auto lease = registry.readLease();
+        QCOMPARE(lease.has_value(), taken);
+        // Another runner is refused if it was taken, and gets it otherwise.
+        const Run other = write(path, {"acquire-lease", "runner-b"});
+        QCOMPARE(other.exitCode, taken ? 3 : 0);
+        if (taken)
+            QVERIFY2(other.err.contains("held by runner-a"), qPrintable(other.err));
+        QCOMPARE(registry.readLease()->holder, taken ? "runner-a" : "runner-b");
+        checkRegistry(path, "v2", "", "v1");
+    }
+
     void aTornLineIsTruncatedAndHistorySurvives() {
         const QString path = copyOfBase("torn");
         fraud::ModelRegistry registry(path.toStdString());

@@ -4,10 +4,13 @@
 //   registry_writer REGISTRY add-version FROM NEW    FROM's model and manifest, as version NEW
 //   registry_writer REGISTRY set-canary VERSION BP   the canary at BP basis points
 //   registry_writer REGISTRY promote                 the canary becomes stable
+//   registry_writer REGISTRY update-run STEP         the run record's progress at step STEP
+//   registry_writer REGISTRY acquire-lease HOLDER    the runner lease for HOLDER, for a minute
 #include <iostream>
 #include <string>
 
 #include "common/FileIo.h"
+#include "common/Time.h"
 #include "registry/ModelRegistry.h"
 
 int main(int argc, char** argv) {
@@ -23,6 +26,23 @@ int main(int argc, char** argv) {
             const auto model = fraud::readFile(registry.versionDir(argv[3]) / manifest.modelFile);
             manifest.version = argv[4];
             registry.addVersion(manifest, model);
+            return 0;
+        }
+        if (op == "update-run" && argc == 4) {
+            const auto run = registry.readRun();
+            registry.updateRun(
+                run.revision, "crash-test", "a step",
+                run.revision == 0 ? nlohmann::json{{"name", "crash plan"}} : nlohmann::json(),
+                {{"step", std::stoi(argv[3])}});
+            return 0;
+        }
+        if (op == "acquire-lease" && argc == 4) {
+            const auto decision =
+                registry.acquireLease(argv[3], "crash-test", 60'000, fraud::wallClockMillis());
+            if (!decision.granted) {
+                std::cerr << "registry_writer: " << decision.reason << "\n";
+                return 3;
+            }
             return 0;
         }
         const auto current = registry.readRollout();

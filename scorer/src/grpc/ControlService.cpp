@@ -26,6 +26,74 @@ grpc::Status invalid(const std::string& message) {
     return {grpc::StatusCode::INVALID_ARGUMENT, message};
 }
 
+template <typename Request>
+auto termsOf(const Request& r) {
+    return ControlService::ChangeTerms{r.reason(), r.expected_generation(), r.annotations(),
+                                       r.lease_id()};
+}
+
+// Audit annotations stay small: the audit log is read whole by every console.
+std::optional<grpc::Status> checkAnnotations(
+    const google::protobuf::Map<std::string, std::string>& annotations) {
+    constexpr std::size_t kMaxKeys = 16;
+    constexpr std::size_t kMaxBytes = 16 * 1024;
+    if (annotations.size() > kMaxKeys)
+        return invalid("annotations: at most " + std::to_string(kMaxKeys) + " keys");
+    std::size_t bytes = 0;
+    for (const auto& [key, value] : annotations) {
+        if (key.empty())
+            return invalid("annotations: an empty key");
+        bytes += key.size() + value.size();
+    }
+    if (bytes > kMaxBytes)
+        return invalid("annotations: at most " + std::to_string(kMaxBytes) + " bytes in all");
+    return std::nullopt;
+}
+
+// Plans and progress are JSON objects of at most 1 MiB: a step's evidence is a few numbers an
+// interval, so a day-long step at 10 s intervals stays far below it.
+std::optional<grpc::Status> parseObject(const std::string& field, const std::string& text,
+                                        nlohmann::json& out) {
+    constexpr std::size_t kMaxBytes = 1 << 20;
+    if (text.size() > kMaxBytes)
+        return invalid(field + ": over 1 MiB");
+    out = nlohmann::json::parse(text, nullptr, false);
+    if (out.is_discarded())
+        return invalid(field + ": not valid JSON");
+    if (!out.is_object())
+        return invalid(field + ": not a JSON object");
+    return std::nullopt;
+}
+
+std::optional<grpc::Status> checkTtl(std::int64_t ttlMs) {
+    if (ttlMs < kMinLeaseTtlMs || ttlMs > kMaxLeaseTtlMs) {
+        return invalid("ttl_ms: " + std::to_string(ttlMs) + " is outside " +
+                       std::to_string(kMinLeaseTtlMs) + ".." + std::to_string(kMaxLeaseTtlMs));
+    }
+    return std::nullopt;
+}
+
+// `withId`: the caller's own lease; everybody else sees who holds it, never its id.
+void leaseToProto(const RunnerLease& lease, EpochMillis now, bool withId, v1::RunnerLease* out) {
+    out->set_holder(lease.holder);
+    out->set_identity(lease.identity);
+    if (withId)
+        out->set_lease_id(lease.leaseId);
+    setEpochMillis(out->mutable_acquired(), lease.acquiredMs);
+    setEpochMillis(out->mutable_renewed(), lease.renewedMs);
+    setEpochMillis(out->mutable_expires(), lease.expiresMs);
+    out->set_ttl_ms(lease.ttlMs);
+    out->set_remaining_ms(std::max<std::int64_t>(0, lease.expiresMs - now));
+    out->set_expired(lease.expiredAt(now));
+}
+
+void leaseDecisionToProto(const LeaseDecision& d, EpochMillis now, v1::LeaseResponse* out) {
+    out->set_granted(d.granted);
+    out->set_reason(d.reason);
+    if (!d.lease.holder.empty())
+        leaseToProto(d.lease, now, d.granted, out->mutable_lease());
+}
+
 // Each input of a model of `schema`, with the raw fields it depends on: the transaction
 // schema's from its feature table, a vector schema's are the named fields themselves.
 void describeFeatures(const FeatureSchema& schema, v1::ModelInfo& info) {
@@ -169,11 +237,14 @@ grpc::Status ControlService::stale(const StaleGenerationError& e) {
 }
 
 grpc::Status ControlService::change(const AccessPolicy::Identity& who, const char* action,
-                                    const std::string& reason, const RolloutState& current,
-                                    std::uint64_t expectedGeneration,
+                                    const ChangeTerms& terms, const RolloutState& current,
                                     const std::function<void(RolloutState&)>& edit,
                                     v1::RolloutState* response) {
+    const std::string& reason = terms.reason;
+    const std::uint64_t expectedGeneration = terms.expectedGeneration;
     if (auto bad = checkReason(reason))
+        return *bad;
+    if (auto bad = checkAnnotations(terms.annotations))
         return *bad;
     if (current.generation != expectedGeneration)
         return stale(StaleGenerationError(expectedGeneration, current));
@@ -190,9 +261,13 @@ grpc::Status ControlService::change(const AccessPolicy::Identity& who, const cha
     RolloutState committed;
     try {
         // The generation check under the registry's lock makes `edit` see `current` again.
-        committed = registry_.commit(expectedGeneration, action, who.name, reason, edit);
+        committed =
+            registry_.commit(expectedGeneration, action, who.name, reason, edit,
+                             {terms.annotations.begin(), terms.annotations.end()}, terms.leaseId);
     } catch (const StaleGenerationError& e) {
         return stale(e);
+    } catch (const LeaseLostError& e) {
+        return {grpc::StatusCode::FAILED_PRECONDITION, std::string("lease_id: ") + e.what()};
     }
     follower_.serve(std::move(*staged), committed);
     toProto(committed, response);
@@ -227,7 +302,7 @@ grpc::ServerUnaryReactor* ControlService::SetCanary(grpc::CallbackServerContext*
         const RolloutMode mode =
             request->mode() == v1::ROLLOUT_MODE_SHADOW ? RolloutMode::Shadow : RolloutMode::Split;
         return change(
-            who, "set_canary", request->reason(), *current, request->expected_generation(),
+            who, "set_canary", termsOf(*request), *current,
             [&](RolloutState& s) {
                 s.canary = version;
                 s.canaryWeightBp = request->weight_bp();
@@ -246,7 +321,7 @@ grpc::ServerUnaryReactor* ControlService::Promote(grpc::CallbackServerContext* c
             return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                                 "there is no canary to promote");
         return change(
-            who, "promote", request->reason(), *current, request->expected_generation(),
+            who, "promote", termsOf(*request), *current,
             [](RolloutState& s) {
                 s.stable = s.canary;
                 s.canary.clear();
@@ -268,7 +343,7 @@ grpc::ServerUnaryReactor* ControlService::Rollback(grpc::CallbackServerContext* 
                                 "the audit log names no earlier stable version to roll back to");
         }
         return change(
-            who, "rollback", request->reason(), *current, request->expected_generation(),
+            who, "rollback", termsOf(*request), *current,
             [&](RolloutState& s) {
                 s.stable = *previous;
                 s.canary.clear();
@@ -288,7 +363,7 @@ grpc::ServerUnaryReactor* ControlService::AbortCanary(grpc::CallbackServerContex
             return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                                 "there is no canary to abort");
         return change(
-            who, "abort_canary", request->reason(), *current, request->expected_generation(),
+            who, "abort_canary", termsOf(*request), *current,
             [](RolloutState& s) {
                 s.canary.clear();
                 s.canaryWeightBp = 0;
@@ -315,7 +390,126 @@ grpc::ServerUnaryReactor* ControlService::GetAuditLog(grpc::CallbackServerContex
             if (it->before)
                 toProto(*it->before, entry->mutable_before());
             toProto(it->after, entry->mutable_after());
+            for (const auto& [key, value] : it->annotations)
+                (*entry->mutable_annotations())[key] = value;
         }
+        return grpc::Status::OK;
+    });
+}
+
+grpc::ServerUnaryReactor* ControlService::WhoAmI(grpc::CallbackServerContext* context,
+                                                 const v1::WhoAmIRequest*, v1::Identity* response) {
+    return handle("WhoAmI", context, AccessPolicy::Role::Viewer, [&](const auto& who) {
+        response->set_identity(who.name);
+        response->set_role(AccessPolicy::roleName(who.role));
+        response->set_tokens_required(access_.hasTokens());
+        const bool canChange = access_.hasTokens() && who.role == AccessPolicy::Role::Admin;
+        response->set_can_change(canChange);
+        if (!access_.hasTokens())
+            response->set_why_not("this scorer has no tokens file: changes are disabled");
+        else if (!canChange)
+            response->set_why_not(who.name + " has the viewer role: it can look, not change");
+        return grpc::Status::OK;
+    });
+}
+
+grpc::ServerUnaryReactor* ControlService::GetRolloutRun(grpc::CallbackServerContext* context,
+                                                        const v1::GetRolloutRunRequest*,
+                                                        v1::RolloutRun* response) {
+    return handle("GetRolloutRun", context, AccessPolicy::Role::Viewer, [&](const auto&) {
+        const auto run = registry_.readRun();
+        runToProto(run, response);
+        if (const auto lease = registry_.readLease())
+            leaseToProto(*lease, wallClockMillis(), false, response->mutable_lease());
+        if (const auto rollout = registry_.readRollout())
+            toProto(*rollout, response->mutable_rollout());
+        return grpc::Status::OK;
+    });
+}
+
+void ControlService::runToProto(const RolloutRun& run, v1::RolloutRun* out) {
+    out->set_revision(run.revision);
+    out->set_plan_json(run.plan.dump());
+    out->set_progress_json(run.progress.dump());
+    out->set_who(run.who);
+    setTime(out->mutable_when(), run.when);
+    out->set_why(run.why);
+}
+
+grpc::ServerUnaryReactor* ControlService::UpdateRolloutRun(
+    grpc::CallbackServerContext* context, const v1::UpdateRolloutRunRequest* request,
+    v1::RolloutRun* response) {
+    return handle("UpdateRolloutRun", context, AccessPolicy::Role::Admin, [&](const auto& who) {
+        if (auto bad = checkReason(request->reason()))
+            return *bad;
+        nlohmann::json plan;  // null: keep
+        if (!request->plan_json().empty()) {
+            if (auto bad = parseObject("plan_json", request->plan_json(), plan))
+                return *bad;
+        }
+        nlohmann::json progress;
+        if (auto bad = parseObject("progress_json", request->progress_json(), progress))
+            return *bad;
+        try {
+            const auto run =
+                registry_.updateRun(request->expected_revision(), who.name, request->reason(), plan,
+                                    progress, request->lease_id());
+            runToProto(run, response);
+        } catch (const StaleRevisionError& e) {
+            v1::RolloutRun current;
+            runToProto(e.current(), &current);
+            return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                std::string(e.what()) + "; last written by " + e.current().who +
+                                    " at " + e.current().when + ": " + e.current().why,
+                                current.SerializeAsString());
+        } catch (const LeaseLostError& e) {
+            return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                std::string("lease_id: ") + e.what());
+        }
+        return grpc::Status::OK;
+    });
+}
+
+grpc::ServerUnaryReactor* ControlService::AcquireRunnerLease(grpc::CallbackServerContext* context,
+                                                             const v1::AcquireLeaseRequest* request,
+                                                             v1::LeaseResponse* response) {
+    return handle("AcquireRunnerLease", context, AccessPolicy::Role::Admin, [&](const auto& who) {
+        if (request->holder().empty() || request->holder().size() > 200)
+            return invalid("holder: 1 to 200 characters naming the runner");
+        if (auto bad = checkTtl(request->ttl_ms()))
+            return *bad;
+        const auto now = wallClockMillis();
+        const auto decision =
+            registry_.acquireLease(request->holder(), who.name, request->ttl_ms(), now);
+        leaseDecisionToProto(decision, now, response);
+        return grpc::Status::OK;
+    });
+}
+
+grpc::ServerUnaryReactor* ControlService::RenewRunnerLease(grpc::CallbackServerContext* context,
+                                                           const v1::RenewLeaseRequest* request,
+                                                           v1::LeaseResponse* response) {
+    return handle("RenewRunnerLease", context, AccessPolicy::Role::Admin, [&](const auto&) {
+        if (request->lease_id().empty())
+            return invalid("lease_id: empty");
+        if (auto bad = checkTtl(request->ttl_ms()))
+            return *bad;
+        const auto now = wallClockMillis();
+        const auto decision = registry_.renewLease(request->lease_id(), request->ttl_ms(), now);
+        leaseDecisionToProto(decision, now, response);
+        return grpc::Status::OK;
+    });
+}
+
+grpc::ServerUnaryReactor* ControlService::ReleaseRunnerLease(grpc::CallbackServerContext* context,
+                                                             const v1::ReleaseLeaseRequest* request,
+                                                             v1::LeaseResponse* response) {
+    return handle("ReleaseRunnerLease", context, AccessPolicy::Role::Admin, [&](const auto&) {
+        if (request->lease_id().empty())
+            return invalid("lease_id: empty");
+        response->set_granted(registry_.releaseLease(request->lease_id()));
+        if (!response->granted())
+            response->set_reason("this lease is not the current one");
         return grpc::Status::OK;
     });
 }

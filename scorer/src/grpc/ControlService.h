@@ -47,9 +47,35 @@ public:
     grpc::ServerUnaryReactor* GetAuditLog(grpc::CallbackServerContext* context,
                                           const v1::GetAuditLogRequest* request,
                                           v1::AuditLog* response) override;
+    grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* context,
+                                     const v1::WhoAmIRequest* request,
+                                     v1::Identity* response) override;
+    grpc::ServerUnaryReactor* GetRolloutRun(grpc::CallbackServerContext* context,
+                                            const v1::GetRolloutRunRequest* request,
+                                            v1::RolloutRun* response) override;
+    grpc::ServerUnaryReactor* UpdateRolloutRun(grpc::CallbackServerContext* context,
+                                               const v1::UpdateRolloutRunRequest* request,
+                                               v1::RolloutRun* response) override;
+    grpc::ServerUnaryReactor* AcquireRunnerLease(grpc::CallbackServerContext* context,
+                                                 const v1::AcquireLeaseRequest* request,
+                                                 v1::LeaseResponse* response) override;
+    grpc::ServerUnaryReactor* RenewRunnerLease(grpc::CallbackServerContext* context,
+                                               const v1::RenewLeaseRequest* request,
+                                               v1::LeaseResponse* response) override;
+    grpc::ServerUnaryReactor* ReleaseRunnerLease(grpc::CallbackServerContext* context,
+                                                 const v1::ReleaseLeaseRequest* request,
+                                                 v1::LeaseResponse* response) override;
 
     static void toProto(const RolloutState& state, v1::RolloutState* out);
+    static void runToProto(const RolloutRun& run, v1::RolloutRun* out);
     void setReplica(std::string replica);
+
+    struct ChangeTerms {
+        const std::string& reason;
+        std::uint64_t expectedGeneration;
+        const google::protobuf::Map<std::string, std::string>& annotations;
+        const std::string& leaseId;
+    };
 
 private:
     // Runs `body` if the caller has `role`, then finishes the call with its status.
@@ -63,9 +89,10 @@ private:
     // Every change, one way: the reason checked, `edit` applied to `current` (which must be
     // at `expectedGeneration`), staged on this replica's follower (the one compatibility
     // check), committed to the registry, and served here. Other replicas follow rollout.json.
+    // `terms.annotations` go on the audit entry; a non-empty `terms.leaseId` must be the
+    // current lease.
     grpc::Status change(const AccessPolicy::Identity& who, const char* action,
-                        const std::string& reason, const RolloutState& current,
-                        std::uint64_t expectedGeneration,
+                        const ChangeTerms& terms, const RolloutState& current,
                         const std::function<void(RolloutState&)>& edit, v1::RolloutState* response);
 
     ModelRegistry registry_;

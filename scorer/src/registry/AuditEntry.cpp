@@ -3,13 +3,16 @@
 namespace fraud {
 
 nlohmann::json AuditEntry::toJson() const {
-    return {{"generation", generation},
-            {"when", when},
-            {"who", who},
-            {"action", action},
-            {"why", why},
-            {"before", before ? before->toJson() : nlohmann::json()},
-            {"after", after.toJson()}};
+    nlohmann::json j = {{"generation", generation},
+                        {"when", when},
+                        {"who", who},
+                        {"action", action},
+                        {"why", why},
+                        {"before", before ? before->toJson() : nlohmann::json()},
+                        {"after", after.toJson()}};
+    if (!annotations.empty())
+        j["annotations"] = annotations;
+    return j;
 }
 
 AuditEntry AuditEntry::fromJson(const nlohmann::json& j) {
@@ -24,6 +27,12 @@ AuditEntry AuditEntry::fromJson(const nlohmann::json& j) {
         throw std::runtime_error("an audit entry without `after`");
     e.after = RolloutState::fromJson(j["after"]);
     e.generation = j.value("generation", e.after.generation);
+    if (j.contains("annotations") && j["annotations"].is_object()) {
+        for (const auto& [key, value] : j["annotations"].items()) {
+            if (value.is_string())
+                e.annotations[key] = value.get<std::string>();
+        }
+    }
     return e;
 }
 

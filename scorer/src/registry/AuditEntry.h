@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -20,6 +21,9 @@ struct AuditEntry {
     std::string why;
     std::optional<RolloutState> before;  // none for the first change
     RolloutState after;
+    // What a release tool adds about the change: the plan step that made it ("step"), the
+    // gate values that caused it ("gates", JSON), and the like. Keys and values are free text.
+    std::map<std::string, std::string> annotations;
 
     nlohmann::json toJson() const;
     // Lines written before `generation` was a field take it from `after`.

@@ -230,9 +230,13 @@ void ModelRegistry::appendAudit(const AuditEntry& entry) const {
 
 RolloutState ModelRegistry::commit(std::uint64_t expectedGeneration, std::string_view action,
                                    std::string_view who, std::string_view why,
-                                   const std::function<void(RolloutState&)>& change) {
+                                   const std::function<void(RolloutState&)>& change,
+                                   const std::map<std::string, std::string>& annotations,
+                                   const std::string& leaseId) {
     std::filesystem::create_directories(root_);
     FileLock lock(root_ / ".lock");
+    if (!leaseId.empty())
+        checkLease(leaseId);
     const auto current = readRollout();
     const std::uint64_t currentGeneration = current ? current->generation : 0;
     lastRepair_ = repairAudit(currentGeneration);
@@ -265,6 +269,7 @@ RolloutState ModelRegistry::commit(std::uint64_t expectedGeneration, std::string
     entry.why = next.why;
     entry.before = current;
     entry.after = next;
+    entry.annotations = annotations;
     // The audit entry first: a crash before rollout.json is replaced leaves an entry above the
     // committed generation, which readers ignore and the next writer removes.
     appendAudit(entry);
@@ -318,6 +323,103 @@ std::optional<std::string> ModelRegistry::previousStable() const {
             return was;
     }
     return std::nullopt;
+}
+
+namespace {
+
+nlohmann::json readJsonFile(const std::filesystem::path& path) {
+    const auto j = nlohmann::json::parse(readFile(path), nullptr, false);
+    if (j.is_discarded())
+        throw std::runtime_error(path.string() + ": not valid JSON");
+    return j;
+}
+
+}  // namespace
+
+RolloutRun ModelRegistry::readRun() const {
+    if (!std::filesystem::exists(runPath()))
+        return {};
+    return RolloutRun::fromJson(readJsonFile(runPath()));
+}
+
+RolloutRun ModelRegistry::updateRun(std::uint64_t expectedRevision, std::string_view who,
+                                    std::string_view why, const nlohmann::json& plan,
+                                    const nlohmann::json& progress, const std::string& leaseId) {
+    if (!plan.is_null() && !plan.is_object())
+        throw std::invalid_argument("plan: not a JSON object");
+    if (!progress.is_object())
+        throw std::invalid_argument("progress: not a JSON object");
+    std::filesystem::create_directories(root_);
+    FileLock lock(root_ / ".lock");
+    if (!leaseId.empty())
+        checkLease(leaseId);
+    RolloutRun run = readRun();
+    if (run.revision != expectedRevision)
+        throw StaleRevisionError(expectedRevision, run);
+    ++run.revision;
+    if (!plan.is_null())
+        run.plan = plan;
+    run.progress = progress;
+    run.who = who;
+    run.why = why;
+    run.when = formatRfc3339(wallClockMillis());
+    writeFileAtomically(runPath(), run.toJson().dump(2) + "\n",
+                        registryWrite::hooked() ? &registryWrite::reached : nullptr,
+                        "run:tmp-written");
+    registryWrite::reached("run:renamed");
+    return run;
+}
+
+std::optional<RunnerLease> ModelRegistry::readLease() const {
+    if (!std::filesystem::exists(leasePath()))
+        return std::nullopt;
+    return RunnerLease::fromJson(readJsonFile(leasePath()));
+}
+
+void ModelRegistry::checkLease(const std::string& leaseId) const {
+    const auto lease = readLease();
+    if (!lease || lease->leaseId != leaseId)
+        throw LeaseLostError("this runner does not hold the lease" +
+                             (lease ? " (" + lease->holder + " does)" : std::string()));
+    if (lease->expiredAt(wallClockMillis()))
+        throw LeaseLostError("this runner's lease expired");
+}
+
+void ModelRegistry::writeLease(const RunnerLease& lease) const {
+    writeFileAtomically(leasePath(), lease.toJson().dump(2) + "\n",
+                        registryWrite::hooked() ? &registryWrite::reached : nullptr,
+                        "lease:tmp-written");
+    registryWrite::reached("lease:renamed");
+}
+
+LeaseDecision ModelRegistry::acquireLease(const std::string& holder, const std::string& identity,
+                                          std::int64_t ttlMs, EpochMillis now) {
+    std::filesystem::create_directories(root_);
+    FileLock lock(root_ / ".lock");
+    auto decision = decideAcquire(readLease(), holder, identity, ttlMs, now, newLeaseId());
+    if (decision.granted)
+        writeLease(decision.lease);
+    return decision;
+}
+
+LeaseDecision ModelRegistry::renewLease(const std::string& leaseId, std::int64_t ttlMs,
+                                        EpochMillis now) {
+    std::filesystem::create_directories(root_);
+    FileLock lock(root_ / ".lock");
+    auto decision = decideRenew(readLease(), leaseId, ttlMs, now);
+    if (decision.granted)
+        writeLease(decision.lease);
+    return decision;
+}
+
+bool ModelRegistry::releaseLease(const std::string& leaseId) {
+    FileLock lock(root_ / ".lock");
+    const auto lease = readLease();
+    if (!lease || lease->leaseId != leaseId)
+        return false;
+    std::filesystem::remove(leasePath());
+    syncDirectory(root_);
+    return true;
 }
 
 std::filesystem::path ModelRegistry::evalSetPath(const FeatureSchema& schema) const {

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,7 +10,9 @@
 
 #include "registry/AuditEntry.h"
 #include "registry/ModelManifest.h"
+#include "registry/RolloutRun.h"
 #include "registry/RolloutState.h"
+#include "registry/RunnerLease.h"
 
 namespace fraud {
 
@@ -26,11 +29,19 @@ private:
     RolloutState current_;
 };
 
+// Thrown when a runner acts with a lease that expired or that another runner holds now.
+class LeaseLostError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 // The model registry: a directory every replica reads and release tools write.
 //
 //   models/<version>/model.json, manifest.json   immutable once written
 //   rollout.json                                 the serving state (RolloutState)
 //   audit.jsonl                                  one line per change, append-only
+//   rollout-run.json                             the release plan and its progress (RolloutRun)
+//   runner-lease.json                            which runner drives the release (RunnerLease)
 //   eval/<schema>.csv                            the fixed evaluation set per schema
 //
 // Writes are atomic (a version appears whole by renaming its directory; files are
@@ -59,10 +70,31 @@ public:
     std::optional<RolloutState> readRollout() const;
     // Applies `change` to the current state under the lock, if the current generation is
     // `expectedGeneration` (0 with no rollout.json yet); writes the result as generation + 1
-    // and appends an audit line. Throws StaleGenerationError otherwise.
+    // and appends an audit line with `annotations`. Throws StaleGenerationError otherwise.
+    // With `leaseId`, the change is made only if that lease is current and unexpired (a
+    // runner that lost its lease never acts), else throws LeaseLostError.
     RolloutState commit(std::uint64_t expectedGeneration, std::string_view action,
                         std::string_view who, std::string_view why,
-                        const std::function<void(RolloutState&)>& change);
+                        const std::function<void(RolloutState&)>& change,
+                        const std::map<std::string, std::string>& annotations = {},
+                        const std::string& leaseId = {});
+
+    // The release plan and progress; a revision-0 record when there is none.
+    RolloutRun readRun() const;
+    // Replaces the run record's plan (unless `plan` is null) and progress, under the lock, if
+    // its revision is `expectedRevision` (StaleRevisionError otherwise) and, with `leaseId`,
+    // that lease is current (LeaseLostError otherwise). Returns the record written.
+    RolloutRun updateRun(std::uint64_t expectedRevision, std::string_view who, std::string_view why,
+                         const nlohmann::json& plan, const nlohmann::json& progress,
+                         const std::string& leaseId = {});
+
+    std::optional<RunnerLease> readLease() const;
+    // Lease changes under the lock, at `now` on the caller's (the scorer's) clock.
+    LeaseDecision acquireLease(const std::string& holder, const std::string& identity,
+                               std::int64_t ttlMs, EpochMillis now);
+    LeaseDecision renewLease(const std::string& leaseId, std::int64_t ttlMs, EpochMillis now);
+    // Gives the lease up at once (a runner that finished), if `leaseId` holds it.
+    bool releaseLease(const std::string& leaseId);
 
     // The committed history, oldest first: one entry per generation up to rollout.json's. A
     // torn last line and uncommitted entries are left out; an unreadable line before the last
@@ -83,6 +115,8 @@ public:
     std::filesystem::path evalSetPath(const FeatureSchema& schema) const;
     std::filesystem::path auditPath() const { return root_ / "audit.jsonl"; }
     std::filesystem::path rolloutPath() const { return root_ / "rollout.json"; }
+    std::filesystem::path runPath() const { return root_ / "rollout-run.json"; }
+    std::filesystem::path leasePath() const { return root_ / "runner-lease.json"; }
 
     static void checkVersionName(std::string_view version);
 
@@ -90,6 +124,9 @@ private:
     // Under the lock: removes what an interrupted write left at the end of audit.jsonl.
     Repair repairAudit(std::uint64_t committedGeneration) const;
     void appendAudit(const AuditEntry& entry) const;
+    // Under the lock: throws LeaseLostError unless `leaseId` is the current, unexpired lease.
+    void checkLease(const std::string& leaseId) const;
+    void writeLease(const RunnerLease& lease) const;
 
     std::filesystem::path root_;
     Repair lastRepair_;

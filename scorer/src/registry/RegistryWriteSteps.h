@@ -15,6 +15,10 @@ namespace fraud::registryWrite {
 //   audit:appended         the whole audit line is on disk, rollout.json not yet replaced
 //   rollout:tmp-written    the new rollout.json is written under a temporary name
 //   rollout:renamed        the new rollout.json is in place
+//   run:tmp-written        the new rollout-run.json is written under a temporary name
+//   run:renamed            the new rollout-run.json is in place
+//   lease:tmp-written      the new runner-lease.json is written under a temporary name
+//   lease:renamed          the new runner-lease.json is in place
 using Hook = void (*)(std::string_view step);
 
 void setHook(Hook hook);
