@@ -57,4 +57,45 @@ Outcome<fraud::v1::RolloutState> ControlClient::abortCanary(
         request, &fraud::v1::Control::Stub::AbortCanary);
 }
 
+Outcome<fraud::v1::Identity> ControlClient::whoAmI() {
+    return call<fraud::v1::WhoAmIRequest, fraud::v1::Identity>(fraud::v1::WhoAmIRequest{},
+                                                               &fraud::v1::Control::Stub::WhoAmI);
+}
+
+Outcome<fraud::v1::RolloutRun> ControlClient::rolloutRun() {
+    return call<fraud::v1::GetRolloutRunRequest, fraud::v1::RolloutRun>(
+        fraud::v1::GetRolloutRunRequest{}, &fraud::v1::Control::Stub::GetRolloutRun);
+}
+
+Outcome<fraud::v1::RolloutRun> ControlClient::updateRolloutRun(
+    const fraud::v1::UpdateRolloutRunRequest& request) {
+    return call<fraud::v1::UpdateRolloutRunRequest, fraud::v1::RolloutRun>(
+        request, &fraud::v1::Control::Stub::UpdateRolloutRun);
+}
+
+Outcome<fraud::v1::LeaseResponse> ControlClient::acquireLease(const std::string& holder,
+                                                              std::int64_t ttlMs) {
+    fraud::v1::AcquireLeaseRequest request;
+    request.set_holder(holder);
+    request.set_ttl_ms(ttlMs);
+    return call<fraud::v1::AcquireLeaseRequest, fraud::v1::LeaseResponse>(
+        request, &fraud::v1::Control::Stub::AcquireRunnerLease);
+}
+
+Outcome<fraud::v1::LeaseResponse> ControlClient::renewLease(const std::string& leaseId,
+                                                            std::int64_t ttlMs) {
+    fraud::v1::RenewLeaseRequest request;
+    request.set_lease_id(leaseId);
+    request.set_ttl_ms(ttlMs);
+    return call<fraud::v1::RenewLeaseRequest, fraud::v1::LeaseResponse>(
+        request, &fraud::v1::Control::Stub::RenewRunnerLease);
+}
+
+Outcome<fraud::v1::LeaseResponse> ControlClient::releaseLease(const std::string& leaseId) {
+    fraud::v1::ReleaseLeaseRequest request;
+    request.set_lease_id(leaseId);
+    return call<fraud::v1::ReleaseLeaseRequest, fraud::v1::LeaseResponse>(
+        request, &fraud::v1::Control::Stub::ReleaseRunnerLease);
+}
+
 }  // namespace fraudops

@@ -23,6 +23,14 @@ public:
     Outcome<fraud::v1::RolloutState> promote(const fraud::v1::ChangeRequest& request);
     Outcome<fraud::v1::RolloutState> rollback(const fraud::v1::ChangeRequest& request);
     Outcome<fraud::v1::RolloutState> abortCanary(const fraud::v1::ChangeRequest& request);
+    // The release's shared state: who the token is, the run record, the runner lease.
+    Outcome<fraud::v1::Identity> whoAmI();
+    Outcome<fraud::v1::RolloutRun> rolloutRun();
+    Outcome<fraud::v1::RolloutRun> updateRolloutRun(
+        const fraud::v1::UpdateRolloutRunRequest& request);
+    Outcome<fraud::v1::LeaseResponse> acquireLease(const std::string& holder, std::int64_t ttlMs);
+    Outcome<fraud::v1::LeaseResponse> renewLease(const std::string& leaseId, std::int64_t ttlMs);
+    Outcome<fraud::v1::LeaseResponse> releaseLease(const std::string& leaseId);
 
 private:
     template <typename Request, typename Response, typename Call>

@@ -121,6 +121,30 @@ CardHistoryView CardHistoryStore::observe(std::string_view cardId, const CardEve
     return seen;
 }
 
+std::uint8_t CardHistoryStore::flagCard(std::string_view cardId, std::uint64_t generation,
+                                        std::uint8_t bits, EpochMillis now) {
+    const std::uint64_t key = hash64(cardId);
+    Shard& shard = *shards_[key % shards_.size()];
+    std::lock_guard lock(shard.mutex);
+    auto it = shard.cards.find(key);
+    if (it == shard.cards.end()) {
+        if (shard.cards.size() >= perShardCapacity_)
+            makeRoom(shard);
+        it = shard.cards.try_emplace(key).first;
+        it->second.baseSeconds = floorSeconds(now);
+        it->second.lastTouch = processingSeconds();
+    }
+    Card& card = it->second;
+    const auto g = static_cast<std::uint16_t>(generation);
+    if (card.flagGeneration != g) {
+        card.flagGeneration = g;
+        card.flags = 0;
+    }
+    const auto fresh = static_cast<std::uint8_t>(bits & ~card.flags);
+    card.flags |= bits;
+    return fresh;
+}
+
 CardHistoryView CardHistoryStore::observeWithPriors(std::string_view cardId,
                                                     std::span<const CardEvent> prior,
                                                     const CardEvent& event) const {

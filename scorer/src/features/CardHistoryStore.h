@@ -75,6 +75,14 @@ public:
     CardHistoryView observeWithPriors(std::string_view cardId, std::span<const CardEvent> prior,
                                       const CardEvent& event) const;
 
+    // Sets `bits` among the card's flags for rollout `generation`, and returns those it had
+    // not set before: a release's gates count cards, not transactions (a card-testing burst
+    // is one card), so each card counts once per outcome and generation. Flags of an earlier
+    // generation are cleared first, since a step (a generation) begins a new experiment.
+    // Generations are compared modulo 65,536. `now`: the event time a new card starts from.
+    std::uint8_t flagCard(std::string_view cardId, std::uint64_t generation, std::uint8_t bits,
+                          EpochMillis now);
+
     std::size_t size() const;
     // Forgets cards untouched (by processing time) for longer than the idle TTL.
     std::size_t evictIdle();
@@ -102,6 +110,9 @@ private:
         std::int64_t baseSeconds = 0;  // event-time origin of the relative times
         std::uint32_t lastTouch = 0;   // processing time, seconds since the store started
         std::uint8_t events = 0;
+        // flagCard's: in the padding before `time`, so they cost no memory.
+        std::uint8_t flags = 0;
+        std::uint16_t flagGeneration = 0;
         std::array<std::int32_t, kCardEventCapacity> time{};  // seconds relative to the base
         std::array<float, kCardEventCapacity> amount{};
         // 16 bits of CardEvent::id; an event is known by its tag and its second together, so

@@ -70,16 +70,30 @@ public:
             e->set_field(error.field);
             e->set_message(error.message);
         }
-        const auto invalid = static_cast<double>(outcome.errors.size());
-        const double scored = batch_.transactions_size() - invalid;
-        if (scored > 0)
-            metrics_.countRequests(RpcMethod::ScoreStream, grpc::StatusCode::OK, scored, mode);
-        if (invalid > 0) {
-            metrics_.countRequests(RpcMethod::ScoreStream, grpc::StatusCode::INVALID_ARGUMENT,
-                                   invalid, mode);
+        // Counted by side and outcome: [side][0] scored, [side][1] invalid.
+        std::array<std::array<double, 2>, kRequestSideCount> counts{};
+        for (const auto side : outcome.sides)
+            counts[static_cast<std::size_t>(side)][0] += 1;
+        for (const auto& [index, error] : outcome.errors) {
+            const auto side = static_cast<std::size_t>(outcome.sides[index]);
+            counts[side][0] -= 1;
+            counts[side][1] += 1;
+        }
+        std::optional<RequestSide> batchSide;
+        for (std::size_t side = 0; side < kRequestSideCount; ++side) {
+            const auto s = static_cast<RequestSide>(side);
+            if (counts[side][0] > 0)
+                metrics_.countRequests(RpcMethod::ScoreStream, grpc::StatusCode::OK,
+                                       counts[side][0], mode, s);
+            if (counts[side][1] > 0)
+                metrics_.countRequests(RpcMethod::ScoreStream, grpc::StatusCode::INVALID_ARGUMENT,
+                                       counts[side][1], mode, s);
+            if (counts[side][0] + counts[side][1] > 0)
+                batchSide = batchSide ? RequestSide::Mixed : s;
         }
         if (mode == v1::RECORD_ALL)
-            metrics_.observeDuration(RpcMethod::ScoreStream, secondsSince(start));
+            metrics_.observeDuration(RpcMethod::ScoreStream, secondsSince(start),
+                                     batchSide.value_or(RequestSide::None));
         StartWrite(&reply_);
     }
 
@@ -167,6 +181,7 @@ grpc::ServerUnaryReactor* ScoringService::scoreOne(
     v1::RecordMode mode, const PriorTransactions& prior, v1::ScoreResult* response) {
     const auto start = Clock::now();
     grpc::Status status;
+    RequestSide side = RequestSide::None;
     if (limits_.requireToken) {
         status = access_.authorize(context, AccessPolicy::Role::Viewer).status;
     }
@@ -176,13 +191,22 @@ grpc::ServerUnaryReactor* ScoringService::scoreOne(
         if (mode == v1::RECORD_ALL)
             metrics_.countInvalid("transaction");
         status = {grpc::StatusCode::INVALID_ARGUMENT, "transaction: is required"};
-    } else if (auto error = engine_.score(*tx, explain, mode, response, priorList(prior))) {
-        context->AddTrailingMetadata("fraud-invalid-field", error->field);
-        status = invalidArgument(*error);
+    } else {
+        try {
+            if (auto error = engine_.score(*tx, explain, mode, response, side, priorList(prior))) {
+                context->AddTrailingMetadata("fraud-invalid-field", error->field);
+                status = invalidArgument(*error);
+            }
+        } catch (const std::exception& e) {
+            // The scorer's own failure, not the caller's: it counts against the card's side.
+            status = {grpc::StatusCode::INTERNAL, std::string("scoring failed: ") + e.what()};
+            if (mode == v1::RECORD_ALL)
+                engine_.flagError(*tx);
+        }
     }
-    metrics_.countRequests(method, status.error_code(), 1, mode);
+    metrics_.countRequests(method, status.error_code(), 1, mode, side);
     if (mode == v1::RECORD_ALL || method == RpcMethod::Explain)
-        metrics_.observeDuration(method, secondsSince(start));
+        metrics_.observeDuration(method, secondsSince(start), side);
     auto* reactor = context->DefaultReactor();
     reactor->Finish(status);
     return reactor;

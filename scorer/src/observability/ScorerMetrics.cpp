@@ -25,6 +25,12 @@ std::string label(std::string_view s) {
 
 }  // namespace
 
+std::string_view ScorerMetrics::sideLabel(RequestSide side) {
+    constexpr std::array<std::string_view, kRequestSideCount> kSides{"stable", "canary", "shadow",
+                                                                     "none", "mixed"};
+    return kSides[static_cast<std::size_t>(side)];
+}
+
 std::string_view ScorerMetrics::variantLabel(v1::Variant v) {
     return v == v1::VARIANT_CANARY ? "canary" : "stable";
 }
@@ -32,8 +38,10 @@ std::string_view ScorerMetrics::variantLabel(v1::Variant v) {
 ScorerMetrics::ScorerMetrics(prometheus::Registry& registry)
     : requestsFamily_(prometheus::BuildCounter()
                           .Name("fraud_scorer_requests_total")
-                          .Help("Scoring requests by gRPC method and status code; ScoreStream "
-                                "counts each transaction of a batch.")
+                          .Help("Scoring requests by gRPC method, status code and variant (the "
+                                "side of the release each fell on: stable, canary, shadow, or "
+                                "none when refused before routing); ScoreStream counts each "
+                                "transaction of a batch.")
                           .Register(registry)),
       unrecordedFamily_(prometheus::BuildCounter()
                             .Name("fraud_scorer_unrecorded_requests_total")
@@ -43,7 +51,8 @@ ScorerMetrics::ScorerMetrics(prometheus::Registry& registry)
                             .Register(registry)),
       durationFamily_(prometheus::BuildHistogram()
                           .Name("fraud_scorer_request_duration_seconds")
-                          .Help("Time to handle a Score or Explain call, or one ScoreStream batch.")
+                          .Help("Time to handle a Score or Explain call, or one ScoreStream "
+                                "batch, by variant (mixed: a batch on several sides).")
                           .Register(registry)),
       decisionsFamily_(prometheus::BuildCounter()
                            .Name("fraud_scorer_decisions_total")
@@ -64,7 +73,8 @@ ScorerMetrics::ScorerMetrics(prometheus::Registry& registry)
       flipsFamily_(prometheus::BuildCounter()
                        .Name("fraud_scorer_shadow_decision_flips_total")
                        .Help("Shadow mode: transactions the canary would have decided "
-                             "differently from the stable model.")
+                             "differently from the stable model, by direction: stricter "
+                             "(towards decline) or lenient (towards approve).")
                        .Register(registry)),
       loadFailuresFamily_(prometheus::BuildCounter()
                               .Name("fraud_scorer_model_load_failures_total")
@@ -77,10 +87,37 @@ ScorerMetrics::ScorerMetrics(prometheus::Registry& registry)
                          .Register(registry)) {
     for (std::size_t m = 0; m < kRpcMethodCount; ++m) {
         for (std::size_t c = 0; c < kGrpcCodeCount; ++c) {
-            requests_[m][c] = &requestsFamily_.Add(
-                {{"method", label(kMethods[m])}, {"code", label(kGrpcCodeNames[c])}});
+            for (std::size_t v = 0; v + 1 < kRequestSideCount; ++v) {
+                requests_[m][c][v] = &requestsFamily_.Add(
+                    {{"method", label(kMethods[m])},
+                     {"code", label(kGrpcCodeNames[c])},
+                     {"variant", label(sideLabel(static_cast<RequestSide>(v)))}});
+            }
         }
-        durations_[m] = &durationFamily_.Add({{"method", label(kMethods[m])}}, kLatencyBuckets);
+        for (std::size_t v = 0; v < kRequestSideCount; ++v) {
+            durations_[m][v] =
+                &durationFamily_.Add({{"method", label(kMethods[m])},
+                                      {"variant", label(sideLabel(static_cast<RequestSide>(v)))}},
+                                     kLatencyBuckets);
+        }
+    }
+    auto& cards = prometheus::BuildCounter()
+                      .Name("fraud_scorer_cards_total")
+                      .Help(
+                          "Cards that reached an outcome (scored; error; decline; shadow flip "
+                          "stricter or lenient), each card counted once per outcome and "
+                          "rollout generation, by variant: the release gates' unit.")
+                      .Register(registry);
+    constexpr std::array<std::string_view, cardFlag::kOutcomes> kOutcomeNames{
+        "scored", "error", "decline", "flip_stricter", "flip_lenient"};
+    for (std::size_t shadow = 0; shadow < 2; ++shadow) {
+        for (std::size_t bit = 0; bit < 8; ++bit) {
+            const bool canarySide = bit >= cardFlag::kCanaryShift;
+            const std::size_t outcome = canarySide ? bit - cardFlag::kCanaryShift : bit;
+            const std::string variant = !canarySide ? "stable" : shadow ? "shadow" : "canary";
+            cards_[shadow][bit] =
+                &cards.Add({{"variant", variant}, {"outcome", label(kOutcomeNames[outcome])}});
+        }
     }
     for (std::size_t p = 0; p < 2; ++p) {
         for (std::size_t m = 0; m < kRpcMethodCount; ++m) {
@@ -137,9 +174,14 @@ void ScorerMetrics::clearModelInfo(v1::Variant variant) {
     }
 }
 
-prometheus::Counter& ScorerMetrics::flipsFor(const std::string& stableVersion,
-                                             const std::string& canaryVersion) {
-    return flipsFamily_.Add({{"stable_version", stableVersion}, {"canary_version", canaryVersion}});
+std::array<prometheus::Counter*, 2> ScorerMetrics::flipsFor(const std::string& stableVersion,
+                                                            const std::string& canaryVersion) {
+    return {&flipsFamily_.Add({{"stable_version", stableVersion},
+                               {"canary_version", canaryVersion},
+                               {"direction", "stricter"}}),
+            &flipsFamily_.Add({{"stable_version", stableVersion},
+                               {"canary_version", canaryVersion},
+                               {"direction", "lenient"}})};
 }
 
 void ScorerMetrics::countLoadFailure(const std::string& version) {

@@ -15,6 +15,7 @@
 #include "common/GrpcCodes.h"
 #include "fraud/v1/scoring.pb.h"
 #include "fraud/v1/transaction.pb.h"
+#include "serving/CardFlags.h"
 
 namespace fraud {
 
@@ -38,21 +39,35 @@ public:
 
     explicit ScorerMetrics(prometheus::Registry& registry);
 
-    // Live traffic (RECORD_ALL, and Explain) in fraud_scorer_requests_total; warm-up and dry
-    // runs apart, in fraud_scorer_unrecorded_requests_total{purpose}, so that dashboards and
-    // release gates never count them.
+    // Live traffic (RECORD_ALL, and Explain) in fraud_scorer_requests_total, by the side of
+    // the release experiment it fell on; warm-up and dry runs apart, in
+    // fraud_scorer_unrecorded_requests_total{purpose}, so that dashboards and release gates
+    // never count them.
     void countRequests(RpcMethod method, int grpcCode, double n = 1,
-                       v1::RecordMode mode = v1::RECORD_ALL) {
+                       v1::RecordMode mode = v1::RECORD_ALL, RequestSide side = RequestSide::None) {
         const auto code = static_cast<std::size_t>(grpcCode) % kGrpcCodeCount;
         const auto m = static_cast<std::size_t>(method);
         if (mode == v1::RECORD_ALL || alwaysDryRun(method)) {
-            requests_[m][code]->Increment(n);
+            requests_[m][code][sideIndex(side)]->Increment(n);
         } else {
             unrecorded_[mode == v1::RECORD_HISTORY_ONLY ? 0 : 1][m][code]->Increment(n);
         }
     }
-    void observeDuration(RpcMethod method, double seconds) {
-        durations_[static_cast<std::size_t>(method)]->Observe(seconds);
+    void observeDuration(RpcMethod method, double seconds, RequestSide side) {
+        durations_[static_cast<std::size_t>(method)][static_cast<std::size_t>(side)]->Observe(
+            seconds);
+    }
+    // Cards that newly reached an outcome in this rollout generation (bits of cardFlag, as
+    // CardHistoryStore::flagCard returned them); `shadow` names the canary side "shadow".
+    void countCards(std::uint8_t freshFlags, bool shadow) {
+        if (freshFlags == 0)
+            return;
+        for (int bit = 0; bit < 8; ++bit) {
+            if ((freshFlags >> bit & 1) != 0)
+                cards_[shadow && bit >= cardFlag::kCanaryShift ? 1 : 0]
+                      [static_cast<std::size_t>(bit)]
+                          ->Increment();
+        }
     }
     void countInvalid(std::string_view field);
 
@@ -62,9 +77,10 @@ public:
     void setModelInfo(v1::Variant variant, const std::string& version, const std::string& schema,
                       const std::string& sha256);
     void clearModelInfo(v1::Variant variant);
-    // Shadow mode: transactions on which stable and canary decided differently.
-    prometheus::Counter& flipsFor(const std::string& stableVersion,
-                                  const std::string& canaryVersion);
+    // Shadow mode: transactions on which stable and canary decided differently, by direction:
+    // [0] stricter (the canary would approve less: approve < review < decline), [1] more lenient.
+    std::array<prometheus::Counter*, 2> flipsFor(const std::string& stableVersion,
+                                                 const std::string& canaryVersion);
     void setCardsTracked(double n) { cardsTracked_->Set(n); }
     void setGeneration(double g) { generation_->Set(g); }
     void setGenerationSeen(double g) { generationSeen_->Set(g); }
@@ -76,6 +92,7 @@ public:
     void countControl(const std::string& method, int grpcCode);
 
     static std::string_view variantLabel(v1::Variant v);
+    static std::string_view sideLabel(RequestSide side);
 
 private:
     prometheus::Family<prometheus::Counter>& requestsFamily_;
@@ -88,11 +105,20 @@ private:
     prometheus::Family<prometheus::Counter>& flipsFamily_;
     prometheus::Family<prometheus::Counter>& loadFailuresFamily_;
     prometheus::Family<prometheus::Counter>& controlFamily_;
-    std::array<std::array<prometheus::Counter*, kGrpcCodeCount>, kRpcMethodCount> requests_{};
+    // Requests are never Mixed: each is one transaction on one side.
+    static std::size_t sideIndex(RequestSide side) {
+        return side == RequestSide::Mixed ? static_cast<std::size_t>(RequestSide::None)
+                                          : static_cast<std::size_t>(side);
+    }
+    std::array<std::array<std::array<prometheus::Counter*, kRequestSideCount - 1>, kGrpcCodeCount>,
+               kRpcMethodCount>
+        requests_{};
     // [history, test][method][code]; Explain's row stays empty (it is always a dry run).
     std::array<std::array<std::array<prometheus::Counter*, kGrpcCodeCount>, kRpcMethodCount>, 2>
         unrecorded_{};
-    std::array<prometheus::Histogram*, kRpcMethodCount> durations_{};
+    std::array<std::array<prometheus::Histogram*, kRequestSideCount>, kRpcMethodCount> durations_{};
+    // [split, shadow][flag bit]: the canary side's bits carry variant "canary" or "shadow".
+    std::array<std::array<prometheus::Counter*, 8>, 2> cards_{};
     std::map<std::string, prometheus::Counter*, std::less<>> invalid_;
     prometheus::Counter* invalidOther_ = nullptr;
     prometheus::Gauge* cardsTracked_ = nullptr;

@@ -61,7 +61,7 @@ std::shared_ptr<ServingSet> ScoringEngine::prepare(const RolloutState& rollout,
         c.drift = std::move(canaryDrift);
         c.model = std::move(canary);
         if (set->shadow)
-            set->flips = &metrics_.flipsFor(set->stable.model->version(), c.model->version());
+            set->flips = metrics_.flipsFor(set->stable.model->version(), c.model->version());
         set->canary = std::move(c);
     }
     return set;
@@ -81,12 +81,32 @@ void ScoringEngine::serve(std::shared_ptr<const ServingSet> set) {
     serving_.store(std::move(set));
 }
 
+RequestSide ScoringEngine::sideOf(const ServingSet& set, const v1::Transaction& tx) {
+    if (!set.canary || !CanaryRouter::toCanary(routingKey(tx), set.rollout.canaryWeightBp))
+        return RequestSide::Stable;
+    return set.shadow ? RequestSide::Shadow : RequestSide::Canary;
+}
+
+void ScoringEngine::flagError(const v1::Transaction& tx) const {
+    if (tx.card_id().empty())
+        return;
+    const auto set = serving_.load();
+    const RequestSide side = sideOf(*set, tx);
+    metrics_.countCards(
+        store_.flagCard(routingKey(tx), set->rollout.generation,
+                        cardFlag::onSide(side != RequestSide::Stable, cardFlag::kError),
+                        clock_.now()),
+        set->shadow);
+}
+
 std::optional<FieldError> ScoringEngine::score(
     const v1::Transaction& tx, bool explain, v1::RecordMode mode, v1::ScoreResult* out,
-    std::span<const v1::Transaction* const> prior) const {
+    RequestSide& side, std::span<const v1::Transaction* const> prior) const {
     const auto set = serving_.load();
     Scored scored;
-    if (auto error = scoreWith(*set, tx, mode, scored, out, prior))
+    auto error = scoreWith(*set, tx, mode, scored, out, prior);
+    side = scored.side;
+    if (error)
         return error;
     if (explain)
         explainScore(*scored.model->model, scored.inputs, out);
@@ -152,10 +172,13 @@ void ScoringEngine::scoreBatch(const google::protobuf::RepeatedPtrField<v1::Tran
         p.results.clear();
     }
     out.errors.clear();
+    out.sides.clear();
     for (int i = 0; i < batch.size(); ++i) {
         v1::ScoreResult* result = out.results[static_cast<std::size_t>(i)];
         Scored scored;
-        if (auto error = scoreWith(*set, batch[i], mode, scored, result)) {
+        auto error = scoreWith(*set, batch[i], mode, scored, result);
+        out.sides.push_back(scored.side);
+        if (error) {
             out.errors.emplace_back(static_cast<std::size_t>(i), std::move(*error));
             continue;
         }
@@ -205,6 +228,7 @@ std::optional<FieldError> ScoringEngine::scoreWith(
     const ServingSet& set, const v1::Transaction& tx, v1::RecordMode mode, Scored& scored,
     v1::ScoreResult* out, std::span<const v1::Transaction* const> prior) const {
     const bool record = mode == v1::RECORD_ALL;
+    scored.side = sideOf(set, tx);
     if (auto error = validate(set, tx, mode, prior)) {
         if (record)
             metrics_.countInvalid(error->metricLabel());
@@ -218,8 +242,7 @@ std::optional<FieldError> ScoringEngine::scoreWith(
     else
         set.extractor->extractWithPriors(tx, prior, features);
 
-    const bool toCanary =
-        set.canary && CanaryRouter::toCanary(routingKey(tx), set.rollout.canaryWeightBp);
+    const bool toCanary = scored.side != RequestSide::Stable;
     const auto run = [&](const ServedModel& m, std::span<const float> inputs,
                          v1::Decision& decision) {
         const double score = sigmoid(m.model->forest().margin(inputs));
@@ -236,12 +259,26 @@ std::optional<FieldError> ScoringEngine::scoreWith(
     scored.inputs = scored.model->columns.select(features, decidedBuffer);
     v1::Decision decision{};
     const double score = run(*scored.model, scored.inputs, decision);
+    std::uint8_t outcomes = cardFlag::kScored;
     if (toCanary && set.shadow) {
-        // Shadow: the canary scores the same transaction for the record; stable decides.
+        // Shadow: the canary scores the same transaction for the record; stable decides. The
+        // canary side's decline is the canary's own (what it would have done).
         v1::Decision shadowDecision{};
         run(*set.canary, set.canary->columns.select(features, shadowBuffer), shadowDecision);
-        if (record && shadowDecision != decision)
-            set.flips->Increment();
+        if (shadowDecision == v1::DECISION_DECLINE)
+            outcomes |= cardFlag::kDecline;
+        if (record && shadowDecision != decision) {
+            const bool stricter = shadowDecision > decision;
+            set.flips[stricter ? 0 : 1]->Increment();
+            outcomes |= stricter ? cardFlag::kFlipStricter : cardFlag::kFlipLenient;
+        }
+    } else if (decision == v1::DECISION_DECLINE) {
+        outcomes |= cardFlag::kDecline;
+    }
+    if (record && !tx.card_id().empty()) {
+        metrics_.countCards(store_.flagCard(routingKey(tx), set.rollout.generation,
+                                            cardFlag::onSide(toCanary, outcomes), clock_.now()),
+                            set.shadow);
     }
     out->set_transaction_id(tx.transaction_id());
     out->set_score(score);

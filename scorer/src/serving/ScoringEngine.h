@@ -17,6 +17,7 @@
 #include "model/LoadedModel.h"
 #include "observability/ScorerMetrics.h"
 #include "registry/RolloutState.h"
+#include "serving/CardFlags.h"
 #include "serving/TransactionValidator.h"
 
 namespace fraud::v1 {
@@ -53,7 +54,8 @@ struct ServingSet {
     ServedModel stable;
     std::optional<ServedModel> canary;
     bool shadow = false;
-    prometheus::Counter* flips = nullptr;  // shadow: stable and canary decided differently
+    // Shadow: stable and canary decided differently, [0] canary stricter, [1] more lenient.
+    std::array<prometheus::Counter*, 2> flips{};
 };
 
 // Validates, featurizes, routes (stable or canary by CanaryRouter), scores, decides and
@@ -84,9 +86,13 @@ public:
     // the transaction leaves behind: the card's history (RECORD_ALL, RECORD_HISTORY_ONLY) and
     // the statistics, drift and live feed (RECORD_ALL only); Explain uses RECORD_NONE.
     // `prior`: the card's extra earlier transactions of a dry run (RECORD_NONE only).
+    // `side`: where the transaction fell in the release, also for invalid input (by its card).
     std::optional<FieldError> score(const v1::Transaction& tx, bool explain, v1::RecordMode mode,
-                                    v1::ScoreResult* out,
+                                    v1::ScoreResult* out, RequestSide& side,
                                     std::span<const v1::Transaction* const> prior = {}) const;
+    // A failure of the scorer's own on live traffic (not bad input): flags the card's error for
+    // the release gates.
+    void flagError(const v1::Transaction& tx) const;
 
     // Where the decision changes as request.field moves (a dry run); see DecisionBoundary.h.
     std::optional<FieldError> boundary(const v1::DecisionBoundaryRequest& request,
@@ -98,6 +104,7 @@ public:
     // invalid ones, whose results are left for the caller to fill.
     struct BatchResults {
         std::vector<v1::ScoreResult*> results;
+        std::vector<RequestSide> sides;  // filled by scoreBatch, one per transaction
         std::vector<std::pair<std::size_t, FieldError>> errors;
     };
     void scoreBatch(const google::protobuf::RepeatedPtrField<v1::Transaction>& batch, bool explain,
@@ -109,7 +116,9 @@ private:
     struct Scored {
         const ServedModel* model = nullptr;
         std::span<const float> inputs;
+        RequestSide side = RequestSide::Stable;
     };
+    static RequestSide sideOf(const ServingSet& set, const v1::Transaction& tx);
     // Validates, extracts, scores, decides and records (as `mode` says) one transaction.
     std::optional<FieldError> scoreWith(const ServingSet& set, const v1::Transaction& tx,
                                         v1::RecordMode mode, Scored& scored, v1::ScoreResult* out,
