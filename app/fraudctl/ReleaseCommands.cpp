@@ -8,6 +8,7 @@
 #include <cstring>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <string>
 
 #include "ConnectionFlags.h"
@@ -20,8 +21,8 @@
 namespace fraudops {
 namespace {
 
-constexpr const char* kCommands[] = {"status",   "models", "audit", "canary", "promote",
-                                     "rollback", "abort",  "watch", "metrics"};
+constexpr const char* kCommands[] = {"status",   "models", "audit", "canary",  "promote",
+                                     "rollback", "abort",  "watch", "metrics", "whoami"};
 
 std::string json(const google::protobuf::Message& m) {
     std::string out;
@@ -250,6 +251,13 @@ int releaseCommand(int argc, char** argv) {
             }
         });
     }
+    if (command == "whoami") {
+        return report(client.whoAmI(), asJson, [](const fraud::v1::Identity& me) {
+            std::cout << me.identity() << " (" << me.role()
+                      << "): " << (me.can_change() ? "may change the rollout" : me.why_not())
+                      << "\n";
+        });
+    }
     if (command == "models") {
         return report(client.models(), asJson, [](const fraud::v1::ListModelsResponse& r) {
             for (const auto& m : r.models()) {
@@ -274,6 +282,11 @@ int releaseCommand(int argc, char** argv) {
                           for (const auto& e : log.entries()) {
                               std::cout << when(e.when()) << "  " << e.who() << "  " << e.action()
                                         << ": " << describe(e.after()) << "  (" << e.why() << ")\n";
+                              // The plan step and gate values a runner recorded, sorted.
+                              const std::map<std::string, std::string> notes(
+                                  e.annotations().begin(), e.annotations().end());
+                              for (const auto& [key, value] : notes)
+                                  std::cout << "    " << key << ": " << value << "\n";
                           }
                       });
     }

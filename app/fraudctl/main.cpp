@@ -26,7 +26,8 @@ constexpr const char* kUsage =
     "  rollback  return to the previous stable version\n"
     "  abort     remove the canary\n"
     "  watch     print live decisions as they are made, from one or more replicas\n"
-    "  metrics   the cluster's headline figures from Prometheus\n\n"
+    "  metrics   the cluster's headline figures from Prometheus\n"
+    "  whoami    the token's identity and role, and whether it may change the rollout\n\n"
     "Run fraudctl COMMAND --help for a command's flags.\n";
 
 int score(int argc, char** argv, bool explainOnly) {

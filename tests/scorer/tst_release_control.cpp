@@ -2,6 +2,7 @@
 // token is (WhoAmI), the rollout run record with compare-and-swap on its revision, the runner
 // lease with its expiry on the scorer's clock, and audit annotations. What one replica writes
 // the other reads, since both read the registry directory.
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -116,6 +117,25 @@ private slots:
         const auto wrong = whoAmI("guess", &me);
         QCOMPARE(int(wrong.error_code()), int(StatusCode::UNAUTHENTICATED));
         QCOMPARE(wrong.error_message(), "unknown token");
+    }
+
+    void fraudctlTellsWhoATokenIs() {
+        const auto run = [&](const std::string& token, QString* out) {
+            QProcess p;
+            p.start(fraudctlBinary(), {"whoami", "--endpoint", scorers_[0]->grpcAddress(),
+                                       "--token", QString::fromStdString(token)});
+            p.waitForFinished(30'000);
+            *out = QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError());
+            return p.exitCode();
+        };
+        QString out;
+        QCOMPARE(run(kAdmin, &out), 0);
+        QCOMPARE(out.trimmed(), "release-carol (admin): may change the rollout");
+        QCOMPARE(run(kViewer, &out), 0);
+        QCOMPARE(out.trimmed(),
+                 "analyst-dan (viewer): analyst-dan has the viewer role: it can look, not change");
+        QCOMPARE(run("guess", &out), 1);
+        QVERIFY2(out.contains("unknown token"), qPrintable(out));
     }
 
     void aScorerWithoutTokensIsAnonymousAndReadOnly() {

@@ -104,8 +104,9 @@ private slots:
         const auto metrics =
             httpGet(QStringLiteral("http://127.0.0.1:%1/metrics").arg(scorer_->metricsPort()));
         QCOMPARE(metrics.status, 200);
-        QVERIFY(metrics.body.contains(
-            "fraud_scorer_request_duration_seconds_bucket{method=\"Score\",le=\"1e-05\"}"));
+        QVERIFY(
+            metrics.body.contains("fraud_scorer_request_duration_seconds_bucket{method=\"Score\","
+                                  "variant=\"stable\",le=\"1e-05\"}"));
         QVERIFY(metrics.body.contains("process_cpu_seconds_total"));
         QProcess promtool;
         promtool.start("promtool", {"check", "metrics"});
