@@ -1,0 +1,106 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gates/BernoulliSequence.h"
+#include "gates/GateVerdict.h"
+#include "gates/RateRatioSequence.h"
+#include "rollout/CounterTally.h"
+#include "rollout/RolloutPlan.h"
+
+namespace fraudops::rollout {
+
+// The counters the gates read, by name ("cards/canary/decline", "requests/stable", ...): each
+// a set of series (one per replica) and their current raw values. A look reads them all at
+// once (GateQueries.h says from where).
+using CounterSnapshot = std::map<std::string, CounterTally::Values>;
+
+// Which counter a gate's events and exposure come from, on each side. `canaryVariant` is
+// "canary" in split mode and "shadow" in shadow mode (the scorer's variant label).
+struct GateCounters {
+    std::string canaryEvents, stableEvents;
+    std::string canaryExposure, stableExposure;
+    // Requests slower than the SLO are the requests less those within it: their counters.
+    std::string canaryWithin, stableWithin;
+};
+GateCounters countersFor(const GateSpec& gate, const std::string& canaryVariant);
+// Every counter a step's gates read, for the queries.
+std::vector<std::string> countersOf(const std::vector<GateSpec>& gates,
+                                    const std::string& canaryVariant);
+
+// A gate's verdict with what a person needs to trust it.
+struct GateResult {
+    std::string name;
+    GateSpec spec;
+    gates::GateVerdict verdict = gates::GateVerdict::NotEnoughData;
+    double canaryEvents = 0, stableEvents = 0;      // since the step began
+    double canaryExposure = 0, stableExposure = 0;  // cards (or requests) on each side
+    double canaryRate = 0, stableRate = 0;          // events / exposure
+    double estimate = 0;                            // rate ratio, or the share (flip gates)
+    gates::ConfidenceInterval interval;             // anytime-valid, at the gate's α
+    double threshold = 0;                           // 1 + δ for a ratio, the limit for a share
+    double logEvidence = 0;                         // against "no difference" (ratios)
+    double pValue = 1;                              // anytime-valid p-value (ratios)
+    // At the current rates, roughly how long until the interval clears the threshold; none
+    // when the estimate sits on the threshold (it may never decide).
+    std::optional<double> secondsToDecision;
+    std::string summary;  // one line, for the audit log and the console
+};
+
+// Everything a step has gathered: the counters' tallies since it began and each gate's
+// statistic, look after look. Kept in the rollout run record (toJson), so a runner that takes
+// over resumes the step with its evidence instead of starting the analysis again.
+class StepEvidence {
+public:
+    StepEvidence() = default;
+    // `alphaPerGate`: each gate's share of the plan's α.
+    StepEvidence(std::vector<GateSpec> gates, std::string canaryVariant, double alphaPerGate);
+
+    // One look at `elapsedSeconds` into the step. The first look only sets the starting point.
+    void observe(const CounterSnapshot& snapshot, double elapsedSeconds);
+    std::vector<GateResult> results() const;
+    std::size_t looks() const { return looks_; }
+    const std::string& canaryVariant() const { return canaryVariant_; }
+    // Each gate's evidence over the step, for sparklines: (seconds, −log10 p) or, for flip
+    // gates, (seconds, the estimate).
+    const std::map<std::string, std::vector<std::pair<double, double>>>& history() const {
+        return history_;
+    }
+
+    nlohmann::json toJson() const;
+    // Throws std::runtime_error when the evidence does not fit `gates`.
+    static StepEvidence fromJson(const nlohmann::json& j, std::vector<GateSpec> gates);
+
+private:
+    struct Interval {
+        double share;
+        double canary, stable;
+    };
+    struct Gate {
+        GateSpec spec;
+        GateCounters counters;
+        std::vector<Interval> intervals;  // rate-ratio gates: every look's contribution
+        gates::RateRatioSequence sequence;
+        double successes = 0, trials = 0;  // flip gates
+    };
+    double total(const std::string& counter) const;
+    double lastGrowth(const std::string& counter) const;
+    GateResult resultOf(const Gate& gate) const;
+    void addInterval(Gate& gate, const Interval& interval);
+
+    std::vector<Gate> gates_;
+    std::string canaryVariant_;
+    double alpha_ = 0.05;
+    std::map<std::string, CounterTally> tallies_;
+    std::map<std::string, double> growth_;  // each counter's growth in the last look
+    std::map<std::string, std::vector<std::pair<double, double>>> history_;
+    std::size_t looks_ = 0;
+    double elapsed_ = 0;
+};
+
+}  // namespace fraudops::rollout

@@ -1,0 +1,210 @@
+// StepEvidence: the gates' evidence from raw counter snapshots, look after look. A canary with
+// twice the stable's declines fails; equal rates pass once the interval is narrow enough and
+// say "not enough data" before; a replica's restart neither loses nor doubles counts; the
+// evidence resumes from its JSON exactly where it was; flip gates judge shadow steps; slow
+// requests are the requests less those within the SLO.
+#include <QtTest>
+
+#include "rollout/StepEvidence.h"
+
+using namespace fraudops;
+using namespace fraudops::rollout;
+using gates::GateVerdict;
+
+namespace {
+
+GateSpec declines() {
+    GateSpec g;
+    g.name = "declines";
+    g.kind = GateSpec::Kind::EventRate;
+    g.event = GateSpec::Event::Decline;
+    g.unit = GateSpec::Unit::Cards;
+    g.sides = gates::Sides::Both;
+    g.tolerance = 0.25;
+    return g;
+}
+
+// Cumulative counters of two replicas after `look` looks: each look, `cards` new cards of which
+// `share` on the canary; declines at the given rates (cumulative, rounded down).
+CounterSnapshot traffic(int look, double share, double stableRate, double canaryRate,
+                        double cards = 2000, double restartAt = -1) {
+    CounterSnapshot s;
+    for (const char* replica : {"r0", "r1"}) {
+        const double n = look * cards / 2;
+        double canary = std::floor(n * share), stable = std::floor(n * (1 - share));
+        double canaryDeclines = std::floor(canary * canaryRate);
+        double stableDeclines = std::floor(stable * stableRate);
+        if (restartAt >= 0 && look >= restartAt && std::string(replica) == "r1") {
+            // r1 restarted just before look `restartAt`: it counts from zero since.
+            const double m = (look - restartAt + 1) * cards / 2;
+            canary = std::floor(m * share);
+            stable = std::floor(m * (1 - share));
+            canaryDeclines = std::floor(canary * canaryRate);
+            stableDeclines = std::floor(stable * stableRate);
+        }
+        s["cards/canary/scored"][replica] = canary;
+        s["cards/stable/scored"][replica] = stable;
+        s["cards/canary/decline"][replica] = canaryDeclines;
+        s["cards/stable/decline"][replica] = stableDeclines;
+    }
+    return s;
+}
+
+}  // namespace
+
+class StepEvidenceTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void doubledDeclinesFail() {
+        StepEvidence e({declines()}, "canary", 0.05 / 4);
+        GateVerdict verdict = GateVerdict::NotEnoughData;
+        int look = 0;
+        while (verdict == GateVerdict::NotEnoughData && look < 500) {
+            e.observe(traffic(look, 0.2, 0.01, 0.02), 10.0 * look);
+            verdict = e.results()[0].verdict;
+            ++look;
+        }
+        QCOMPARE(verdict, GateVerdict::Fail);
+        const auto r = e.results()[0];
+        QVERIFY(r.interval.lower > 1.25);
+        QVERIFY(std::abs(r.estimate - 2) < 0.3);
+        QVERIFY(std::abs(r.canaryRate - 0.02) < 0.002);
+        QVERIFY(std::abs(r.stableRate - 0.01) < 0.001);
+        QVERIFY2(r.summary.starts_with("declines: fail; canary 2."), r.summary.c_str());
+        qInfo("failed at look %d: %s", look, r.summary.c_str());
+    }
+
+    void equalRatesPassOnlyWithEnoughData() {
+        StepEvidence e({declines()}, "canary", 0.05 / 4);
+        e.observe(traffic(0, 0.2, 0.01, 0.01), 0);
+        e.observe(traffic(1, 0.2, 0.01, 0.01), 10);
+        auto r = e.results()[0];
+        QCOMPARE(r.verdict, GateVerdict::NotEnoughData);
+        QVERIFY(r.secondsToDecision.has_value());
+        QVERIFY(*r.secondsToDecision > 10);
+        int look = 2;
+        while (e.results()[0].verdict == GateVerdict::NotEnoughData && look < 2000) {
+            e.observe(traffic(look, 0.2, 0.01, 0.01), 10.0 * look);
+            ++look;
+        }
+        r = e.results()[0];
+        QCOMPARE(r.verdict, GateVerdict::Pass);
+        QVERIFY(r.interval.lower > 0.75 && r.interval.upper < 1.25);
+        qInfo("passed at look %d (%g cards): %s", look, r.canaryExposure + r.stableExposure,
+              r.summary.c_str());
+    }
+
+    void aRestartNeitherLosesNorDoublesCounts() {
+        StepEvidence steady({declines()}, "canary", 0.01);
+        StepEvidence restarted({declines()}, "canary", 0.01);
+        for (int look = 0; look <= 30; ++look) {
+            steady.observe(traffic(look, 0.5, 0.01, 0.01), look);
+            restarted.observe(traffic(look, 0.5, 0.01, 0.01, 2000, 12), look);
+        }
+        // What r1 counted between look 11 and its restart is lost (one look's worth, at
+        // most); nothing is counted twice.
+        const auto a = steady.results()[0], b = restarted.results()[0];
+        QVERIFY(b.canaryExposure <= a.canaryExposure);
+        QVERIFY(b.canaryExposure >= a.canaryExposure - 2000 * 0.5 / 2 - 1);
+        QVERIFY(b.stableEvents <= a.stableEvents);
+    }
+
+    void theEvidenceResumesFromItsJson() {
+        StepEvidence whole({declines()}, "canary", 0.01);
+        StepEvidence first({declines()}, "canary", 0.01);
+        for (int look = 0; look <= 20; ++look) {
+            whole.observe(traffic(look, 0.1, 0.01, 0.015), look * 5.0);
+            first.observe(traffic(look, 0.1, 0.01, 0.015), look * 5.0);
+        }
+        const auto text = first.toJson().dump();
+        auto resumed = StepEvidence::fromJson(nlohmann::json::parse(text), {declines()});
+        for (int look = 21; look <= 40; ++look) {
+            whole.observe(traffic(look, 0.1, 0.01, 0.015), look * 5.0);
+            resumed.observe(traffic(look, 0.1, 0.01, 0.015), look * 5.0);
+        }
+        const auto a = whole.results()[0], b = resumed.results()[0];
+        QCOMPARE(b.verdict, a.verdict);
+        QCOMPARE(b.pValue, a.pValue);
+        QCOMPARE(b.interval.lower, a.interval.lower);
+        QCOMPARE(b.interval.upper, a.interval.upper);
+        QCOMPARE(b.canaryEvents, a.canaryEvents);
+        QCOMPARE(resumed.looks(), whole.looks());
+        QCOMPARE(resumed.history().at("declines"), whole.history().at("declines"));
+        // Evidence that does not fit the plan is refused, not misread.
+        GateSpec other = declines();
+        other.name = "errors";
+        QVERIFY_THROWS_EXCEPTION(std::runtime_error,
+                                 StepEvidence::fromJson(nlohmann::json::parse(text), {other}));
+    }
+
+    void flipGatesJudgeShadowSteps() {
+        GateSpec rate;
+        rate.name = "flip_rate";
+        rate.kind = GateSpec::Kind::FlipRate;
+        rate.tolerance = 0.02;
+        GateSpec balance;
+        balance.name = "flip_balance";
+        balance.kind = GateSpec::Kind::FlipBalance;
+        balance.tolerance = 0.15;
+        const auto snapshot = [](double cards, double stricter, double lenient) {
+            CounterSnapshot s;
+            s["cards/shadow/scored"]["r0"] = cards;
+            s["cards/shadow/flip_stricter"]["r0"] = stricter;
+            s["cards/shadow/flip_lenient"]["r0"] = lenient;
+            return s;
+        };
+        StepEvidence calm({rate, balance}, "shadow", 0.01);
+        calm.observe(snapshot(0, 0, 0), 0);
+        calm.observe(snapshot(50'000, 100, 110), 60);  // 0.4 % of cards flip, evenly
+        auto r = calm.results();
+        QCOMPARE(r[0].verdict, GateVerdict::Pass);
+        QCOMPARE(r[1].verdict, GateVerdict::NotEnoughData);  // 210 flips: balance undecided
+        calm.observe(snapshot(500'000, 1000, 1050), 600);
+        QCOMPARE(calm.results()[1].verdict, GateVerdict::Pass);
+
+        StepEvidence harsh({rate, balance}, "shadow", 0.01);
+        harsh.observe(snapshot(0, 0, 0), 0);
+        harsh.observe(snapshot(20'000, 1800, 200), 60);  // 10 % flip, 90 % of them stricter
+        r = harsh.results();
+        QCOMPARE(r[0].verdict, GateVerdict::Fail);
+        QCOMPARE(r[1].verdict, GateVerdict::Fail);
+        QVERIFY2(r[1].summary.starts_with("flip_balance: fail; stricter among flips 90.00 %"),
+                 r[1].summary.c_str());
+
+        // In a split step, flips are not counted: never a pass.
+        StepEvidence split({rate}, "canary", 0.01);
+        split.observe({}, 0);
+        split.observe({}, 60);
+        QCOMPARE(split.results()[0].verdict, GateVerdict::NotEnoughData);
+    }
+
+    void slowRequestsAreThoseOutsideTheSlo() {
+        GateSpec slow;
+        slow.name = "slow_requests";
+        slow.kind = GateSpec::Kind::EventRate;
+        slow.event = GateSpec::Event::SlowRequest;
+        slow.unit = GateSpec::Unit::Requests;
+        slow.tolerance = 0.5;
+        const auto snapshot = [](double look) {
+            CounterSnapshot s;
+            s["requests/canary/"]["x"] = 0;  // an unrelated counter is ignored
+            s["requests/canary"]["r0"] = 1000 * look;
+            s["within/canary"]["r0"] = 1000 * look - 30 * look;  // 3 % slow
+            s["requests/stable"]["r0"] = 9000 * look;
+            s["within/stable"]["r0"] = 9000 * look - 90 * look;  // 1 % slow
+            return s;
+        };
+        StepEvidence e({slow}, "canary", 0.01);
+        for (int look = 0; look <= 10; ++look)
+            e.observe(snapshot(look), look);
+        const auto r = e.results()[0];
+        QCOMPARE(r.canaryEvents, 300.0);
+        QCOMPARE(r.stableEvents, 900.0);
+        QCOMPARE(r.canaryExposure, 10'000.0);
+        QCOMPARE(r.verdict, GateVerdict::Fail);  // 3× the stable's slow share
+    }
+};
+
+QTEST_GUILESS_MAIN(StepEvidenceTest)
+#include "tst_step_evidence.moc"
