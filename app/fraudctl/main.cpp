@@ -7,6 +7,7 @@
 #include "ConnectionFlags.h"
 #include "DecisionPrinter.h"
 #include "ReleaseCommands.h"
+#include "RolloutCommands.h"
 #include "common/CommandLine.h"
 #include "scoring/ScoringClient.h"
 #include "scoring/TransactionJson.h"
@@ -27,7 +28,11 @@ constexpr const char* kUsage =
     "  abort     remove the canary\n"
     "  watch     print live decisions as they are made, from one or more replicas\n"
     "  metrics   the cluster's headline figures from Prometheus\n"
-    "  whoami    the token's identity and role, and whether it may change the rollout\n\n"
+    "  whoami    the token's identity and role, and whether it may change the rollout\n"
+    "  rollout   a release that follows a plan: start, status, approve, pause, resume, abort,\n"
+    "            promote, and run (drive it headless until it ends)\n"
+    "  analyze   the current step's gates: exit 0 pass, 1 fail, 2 not enough data, 3 cannot\n"
+    "            evaluate\n\n"
     "Run fraudctl COMMAND --help for a command's flags.\n";
 
 int score(int argc, char** argv, bool explainOnly) {
@@ -140,6 +145,10 @@ int main(int argc, char** argv) {
             return score(argc, argv, false);
         if (command == "explain")
             return score(argc, argv, true);
+        if (command == "rollout")
+            return fraudops::rolloutCommand(argc, argv);
+        if (command == "analyze")
+            return fraudops::analyzeCommand(argc, argv);
         if (fraudops::isReleaseCommand(command.c_str()))
             return fraudops::releaseCommand(argc, argv);
         if (command == "--help" || command == "help") {

@@ -351,9 +351,14 @@ void LocalCluster::readLoadStatus() {
                            : LocalClusterState::LoadPhase::Live;
     const double progress = j.value("history_progress").toDouble();
     const double sent = j.value("sent_per_second").toDouble();
+    const auto completed = static_cast<qint64>(j.value("completed").toDouble());
+    const auto failed = static_cast<qint64>(j.value("failed").toDouble());
     if (phase == state_.loadPhase && progress == state_.warmupProgress &&
-        sent == state_.loadSentPerSecond)
+        sent == state_.loadSentPerSecond && completed == state_.loadCompleted &&
+        failed == state_.loadFailed)
         return;
+    state_.loadCompleted = completed;
+    state_.loadFailed = failed;
     state_.loadPhase = phase;
     state_.warmupProgress = progress;
     state_.loadSentPerSecond = sent;

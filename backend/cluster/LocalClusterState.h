@@ -42,7 +42,10 @@ struct LocalClusterState {
     double warmupProgress = 0;     // 0 to 1 while warming up
     double loadSentPerSecond = 0;  // what it sent in its last second
     int loadCards = 0;             // its population
-    double demoAmountScale = 1;    // the demo's drift knob: amounts multiplied by this
+    // Live requests answered since the load generator started, and those that failed.
+    qint64 loadCompleted = 0;
+    qint64 loadFailed = 0;
+    double demoAmountScale = 1;  // the demo's drift knob: amounts multiplied by this
     int upCount() const {
         int n = 0;
         for (const auto& r : replicas)

@@ -109,7 +109,7 @@ std::string nameOf(E value, const std::vector<std::pair<std::string, E>>& names)
 }
 
 GateSpec gateFrom(const std::string& name, const json& g, const std::string& where) {
-    onlyKeys(g, where, {"kind", "event", "unit", "sides", "tolerance"});
+    onlyKeys(g, where, {"kind", "event", "unit", "sides", "tolerance", "floor"});
     GateSpec spec;
     spec.name = name;
     if (!g.contains("kind"))
@@ -132,8 +132,11 @@ GateSpec gateFrom(const std::string& name, const json& g, const std::string& whe
             g, "sides", where,
             spec.event == GateSpec::Event::Decline ? gates::Sides::Both : gates::Sides::Worse,
             kSides);
+        spec.floor = number(g, "floor", where, 0);
+        if (!(spec.floor >= 0 && spec.floor < 1))
+            fail(where + ".floor", "must be at least 0 and below 1");
     } else {
-        for (const char* key : {"event", "unit", "sides"}) {
+        for (const char* key : {"event", "unit", "sides", "floor"}) {
             if (g.contains(key))
                 fail(where + "." + key, "only for kind event_rate");
         }
@@ -308,6 +311,8 @@ std::string rolloutPlanJson(const RolloutPlan& plan) {
             j["event"] = nameOf(g.event, kEvents);
             j["unit"] = nameOf(g.unit, kUnits);
             j["sides"] = nameOf(g.sides, kSides);
+            if (g.floor > 0)
+                j["floor"] = g.floor;
         }
         j["tolerance"] = g.tolerance;
         doc["gates"][name] = j;

@@ -30,6 +30,11 @@ struct GateSpec {
     // FlipRate: the largest flip share; FlipBalance: how far from even the stricter share may
     // be; ScoreDistribution: the PSI threshold.
     double tolerance = 0.2;
+    // EventRate: a canary whose own event rate is surely below this (the upper end of its
+    // anytime-valid interval) passes even while the ratio is undecided. Errors are rare: with
+    // none on either side a ratio never decides, yet thousands of error-free cards are a pass.
+    // 0: off.
+    double floor = 0;
 };
 
 // One step of a plan: the canary's weight and mode for at least `minimum`, then its gates

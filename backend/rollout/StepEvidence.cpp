@@ -203,6 +203,21 @@ GateResult StepEvidence::resultOf(const Gate& gate) const {
             r.stableRate = r.stableEvents / std::max(1.0, r.stableExposure);
             const auto& s = gate.sequence;
             r.verdict = s.verdict(alpha_, tolerance, gate.spec.sides);
+            std::string byFloor;
+            if (r.verdict == GateVerdict::NotEnoughData && gate.spec.floor > 0) {
+                // The canary's own rate, from its events and exposure so far.
+                gates::BernoulliSequence own;
+                const double events =
+                    slow ? std::max(0.0, total(c.canaryExposure) - total(c.canaryWithin))
+                         : total(c.canaryEvents);
+                own.add(whole(events), std::max(whole(total(c.canaryExposure)), whole(events)));
+                const double upper = own.interval(alpha_).upper;
+                if (upper < gate.spec.floor) {
+                    r.verdict = GateVerdict::Pass;
+                    byFloor = "; the canary's own rate is below " + fixed(100 * upper, 3) +
+                              " %, under the floor of " + fixed(100 * gate.spec.floor, 3) + " %";
+                }
+            }
             r.interval = s.interval(alpha_);
             r.estimate = s.estimate();
             r.threshold = 1 + tolerance;
@@ -230,7 +245,7 @@ GateResult StepEvidence::resultOf(const Gate& gate) const {
                         ", stable " + fixed(100 * r.stableRate, 2) + " % of " +
                         fixed(r.stableExposure, 0) + "; ratio " + fixed(r.estimate, 2) + " [" +
                         fixed(r.interval.lower, 2) + ", " + fixed(r.interval.upper, 2) +
-                        "], limit " + fixed(r.threshold, 2);
+                        "], limit " + fixed(r.threshold, 2) + byFloor;
             break;
         }
         case GateSpec::Kind::FlipRate:

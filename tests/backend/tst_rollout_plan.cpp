@@ -49,6 +49,9 @@ private slots:
         QCOMPARE(declines.sides, gates::Sides::Both);
         QCOMPARE(declines.unit, GateSpec::Unit::Cards);
         QCOMPARE(plan->gates.at("slow_requests").unit, GateSpec::Unit::Requests);
+        // Errors are rare: thousands of error-free cards pass them through the floor.
+        QCOMPARE(plan->gates.at("errors").floor, 0.001);
+        QCOMPARE(declines.floor, 0.0);
         // Written and read again: the same plan.
         const auto again = parseRolloutPlan(rolloutPlanJson(*plan), &error);
         QVERIFY2(again, error.c_str());
@@ -110,6 +113,13 @@ private slots:
             << R"(gates.g.kind: "vibes" is not one of)";
         QTest::newRow("alpha") << R"({"alpha": 0, "gates": {}, "steps": [{"promote": true}]})"
                                << "plan.alpha: must be above 0";
+        QTest::newRow("floor on a flip gate")
+            << R"({"gates": {"g": {"kind": "flip_rate", "floor": 0.01}}, "steps": [{"promote": true}]})"
+            << "gates.g.floor: only for kind event_rate";
+        QTest::newRow("floor above 1")
+            << R"({"gates": {"g": {"kind": "event_rate", "event": "error", "floor": 1.5}},
+                  "steps": [{"promote": true}]})"
+            << "gates.g.floor: must be at least 0 and below 1";
         QTest::newRow("event missing")
             << R"({"gates": {"g": {"kind": "event_rate"}}, "steps": [{"promote": true}]})"
             << "gates.g.event: missing";

@@ -179,6 +179,41 @@ private slots:
         QCOMPARE(split.results()[0].verdict, GateVerdict::NotEnoughData);
     }
 
+    void aFloorPassesRareEventsThatARatioCannotJudge() {
+        // No errors on either side: the ratio never decides, but 20,000 error-free canary
+        // cards put the canary's own rate surely under 0.1 %.
+        GateSpec errors;
+        errors.name = "errors";
+        errors.kind = GateSpec::Kind::EventRate;
+        errors.event = GateSpec::Event::Error;
+        errors.tolerance = 0.2;
+        const auto snapshot = [](double canaryCards, double canaryErrors) {
+            CounterSnapshot s;
+            s["cards/canary/scored"]["r0"] = canaryCards;
+            s["cards/stable/scored"]["r0"] = 4 * canaryCards;
+            s["cards/canary/error"]["r0"] = canaryErrors;
+            s["cards/stable/error"]["r0"] = 0;
+            return s;
+        };
+        StepEvidence without({errors}, "canary", 0.01);
+        errors.floor = 0.001;
+        StepEvidence with({errors}, "canary", 0.01);
+        for (auto* e : {&without, &with}) {
+            e->observe(snapshot(0, 0), 0);
+            e->observe(snapshot(20'000, 0), 60);
+        }
+        QCOMPARE(without.results()[0].verdict, GateVerdict::NotEnoughData);
+        const auto r = with.results()[0];
+        QCOMPARE(r.verdict, GateVerdict::Pass);
+        QVERIFY2(r.summary.find("under the floor of 0.100 %") != std::string::npos,
+                 r.summary.c_str());
+        // A canary with errors gets no pass from the floor: 30 of 20,000 is above 0.1 %.
+        StepEvidence failing({errors}, "canary", 0.01);
+        failing.observe(snapshot(0, 0), 0);
+        failing.observe(snapshot(20'000, 30), 60);
+        QVERIFY(failing.results()[0].verdict != GateVerdict::Pass);
+    }
+
     void slowRequestsAreThoseOutsideTheSlo() {
         GateSpec slow;
         slow.name = "slow_requests";

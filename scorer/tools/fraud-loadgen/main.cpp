@@ -313,7 +313,18 @@ int main(int argc, char** argv) {
             }
             const auto sent = runner.sent();
             if (!statusFile.empty()) {
+                // Live requests answered, and those that failed (any code but OK): a release
+                // test reads them to prove that stable never stopped serving.
+                std::uint64_t completed = 0, failed = 0;
+                for (auto* stats : {&runner.warmupStats(), &runner.measuredStats()}) {
+                    const auto snap = stats->snapshot();
+                    completed += snap.completed;
+                    for (std::size_t c = 1; c < snap.codes.size(); ++c)
+                        failed += snap.codes[c];
+                }
                 const nlohmann::json status{
+                    {"completed", completed},
+                    {"failed", failed},
                     {"phase", loadStarted ? "load" : "history"},
                     {"history_progress", loadStarted ? 1.0 : source->warmupProgress()},
                     {"sent", sent},
