@@ -1,5 +1,7 @@
 #include "rollout/ClusterCounters.h"
 
+#include <algorithm>
+#include <limits>
 #include <map>
 
 namespace fraudops::rollout {
@@ -69,9 +71,71 @@ QString ClusterCounters::queryFor(const std::string& counter) const {
     return {};
 }
 
+namespace {
+
+double leValue(const QString& text) {
+    return text == "+Inf" ? std::numeric_limits<double>::infinity() : text.toDouble();
+}
+
+}  // namespace
+
+// A version's score histogram on its own baseline bins, one query for all its bins: cumulative
+// buckets become counts per bin, each a counter of its own ("scorebins/canary/v3/4").
+bool ClusterCounters::readScoreBins(const std::string& prefix, std::size_t bins, Read& out) const {
+    const auto p = parts(prefix);  // scorebins, variant, version
+    const QString query =
+        QStringLiteral(
+            "fraud_scorer_feature_baseline_bins_bucket{job=\"%1\",variant=\"%2\","
+            "feature=\"score\",bins=\"%3\"}")
+            .arg(job_, QString::fromStdString(p[1]), QString::fromStdString(p[2]));
+    const auto result = prometheusQuery(prometheus_, query);
+    if (!result.ok()) {
+        out.error = "Prometheus: " + result.error->message.toStdString();
+        return false;
+    }
+    std::map<std::string, std::vector<std::pair<double, double>>> cumulative;
+    for (const auto& series : result.series) {
+        if (series.samples.empty())
+            continue;
+        auto labels = series.labels;
+        const auto le = labels.find("le");
+        if (le == labels.end())
+            continue;
+        const double edge = leValue(le->second);
+        labels.erase(le);
+        cumulative[seriesKey(labels)].emplace_back(edge, series.samples.back().value);
+    }
+    for (std::size_t i = 0; i < bins; ++i)
+        out.snapshot[prefix + "/" + std::to_string(i)];
+    for (auto& [key, buckets] : cumulative) {
+        std::sort(buckets.begin(), buckets.end());
+        double below = 0;
+        for (std::size_t i = 0; i < buckets.size() && i < bins; ++i) {
+            out.snapshot[prefix + "/" + std::to_string(i)][key] =
+                std::max(0.0, buckets[i].second - below);
+            below = buckets[i].second;
+        }
+    }
+    return true;
+}
+
 ClusterCounters::Read ClusterCounters::read(const std::vector<std::string>& counters) const {
     Read out;
+    std::map<std::string, std::size_t> scoreHistograms;  // prefix -> bins
     for (const auto& name : counters) {
+        if (name.starts_with("scorebins/")) {
+            const auto slash = name.rfind('/');
+            auto& bins = scoreHistograms[name.substr(0, slash)];
+            bins = std::max(bins, static_cast<std::size_t>(std::stoul(name.substr(slash + 1))) + 1);
+        }
+    }
+    for (const auto& [prefix, bins] : scoreHistograms) {
+        if (!readScoreBins(prefix, bins, out))
+            return out;
+    }
+    for (const auto& name : counters) {
+        if (name.starts_with("scorebins/"))
+            continue;
         const QString query = queryFor(name);
         if (query.isEmpty()) {
             out.error = "no query for counter " + name;

@@ -37,6 +37,8 @@ public:
     QString queryFor(const std::string& counter) const;
 
 private:
+    bool readScoreBins(const std::string& prefix, std::size_t bins, Read& out) const;
+
     PrometheusEndpoint prometheus_;
     QString job_;
 };

@@ -1,5 +1,6 @@
 #include "rollout/RolloutRunner.h"
 
+#include <algorithm>
 #include <thread>
 
 #include "common/Time.h"
@@ -94,6 +95,30 @@ Outcome<RolloutState> applyStep(ControlClient& client, const RolloutPlan& plan, 
     request.set_lease_id(leaseId);
     request.mutable_annotations()->insert(annotations.begin(), annotations.end());
     return client.setCanary(request);
+}
+
+// The score baselines a step's score-distribution gate compares with, from the manifests.
+ScoreBaselines baselinesFor(ControlClient& client, const std::vector<GateSpec>& gates,
+                            const std::string& candidate, const std::string& stable) {
+    const bool needed = std::any_of(gates.begin(), gates.end(), [](const GateSpec& g) {
+        return g.kind == GateSpec::Kind::ScoreDistribution;
+    });
+    ScoreBaselines out;
+    if (!needed)
+        return out;
+    const auto models = client.models();
+    if (!models.ok())
+        return out;  // the gate then says the baseline is missing: not enough data
+    for (const auto& m : models.value->models()) {
+        const auto manifest = nlohmann::json::parse(m.manifest_json(), nullptr, false);
+        if (manifest.is_discarded())
+            continue;
+        if (m.version() == candidate)
+            out.canary = scoreBaselineOf(candidate, manifest);
+        if (m.version() == stable)
+            out.stable = scoreBaselineOf(stable, manifest);
+    }
+    return out;
 }
 
 void beginStep(RolloutProgress& progress, std::size_t index, const RolloutState& applied) {
@@ -512,17 +537,20 @@ std::optional<RolloutRunner::Result> RolloutRunner::look(ControlClient& client,
         return written(progress.reason) ? std::nullopt
                                         : std::optional(Result{Outcome::LeaseLost, "lease lost"});
     }
+    const auto baselines =
+        baselinesFor(client, gates, progress.candidate, rollout.stable_version());
     StepEvidence evidence;
     try {
-        evidence = progress.evidence.is_null() ? StepEvidence(gates, variant, plan.alphaPerGate())
-                                               : StepEvidence::fromJson(progress.evidence, gates);
+        evidence = progress.evidence.is_null()
+                       ? StepEvidence(gates, variant, plan.alphaPerGate(), baselines)
+                       : StepEvidence::fromJson(progress.evidence, gates, baselines);
     } catch (const std::exception& e) {
-        evidence = StepEvidence(gates, variant, plan.alphaPerGate());
+        evidence = StepEvidence(gates, variant, plan.alphaPerGate(), baselines);
         progress.record(
             settings_.holder,
             std::string("the step's evidence was unreadable and starts again: ") + e.what());
     }
-    const auto read = counters.read(countersOf(gates, variant));
+    const auto read = counters.read(countersOf(gates, variant, baselines));
     if (read.error) {
         progress.reason = "cannot read the gates' counters: " + *read.error;
         return written(progress.reason) ? std::nullopt
@@ -619,16 +647,19 @@ RolloutRunner::Analysis RolloutRunner::analyze(const ReleaseTarget& target) {
     const auto gates = gatesOf(plan, step);
     const std::string variant = step.mode == RolloutStep::Mode::Shadow ? "shadow" : "canary";
     ClusterCounters counters(target.prometheus, target.job);
+    const auto baselines =
+        baselinesFor(client, gates, progress.candidate, view.record.rollout().stable_version());
     StepEvidence evidence;
     try {
-        evidence = progress.evidence.is_null() ? StepEvidence(gates, variant, plan.alphaPerGate())
-                                               : StepEvidence::fromJson(progress.evidence, gates);
+        evidence = progress.evidence.is_null()
+                       ? StepEvidence(gates, variant, plan.alphaPerGate(), baselines)
+                       : StepEvidence::fromJson(progress.evidence, gates, baselines);
     } catch (const std::exception& e) {
         out.error = std::string("the step's evidence: ") + e.what();
         return out;
     }
     if (evidence.looks() > 0) {
-        const auto read = counters.read(countersOf(gates, variant));
+        const auto read = counters.read(countersOf(gates, variant, baselines));
         if (read.error) {
             out.error = *read.error;
             return out;

@@ -5,6 +5,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "drift/PsiInterval.h"
+
 namespace fraudops::rollout {
 namespace {
 
@@ -77,10 +79,41 @@ GateCounters countersFor(const GateSpec& gate, const std::string& canaryVariant)
     return c;
 }
 
+ScoreBaseline scoreBaselineOf(const std::string& version, const nlohmann::json& manifest) {
+    ScoreBaseline b;
+    b.version = version;
+    const auto score = manifest.value("baseline", nlohmann::json::object())
+                           .value("score", nlohmann::json::object());
+    if (!score.contains("fractions") || !score["fractions"].is_array())
+        return b;
+    for (const auto& f : score["fractions"])
+        b.shares.push_back(f.get<double>());
+    b.count = score.value("count", std::uint64_t{0});
+    return b;
+}
+
+namespace {
+
+std::string scoreBin(const std::string& variant, const std::string& version, std::size_t bin) {
+    std::string name = "scorebins/";
+    name.append(variant).append("/").append(version).append("/").append(std::to_string(bin));
+    return name;
+}
+
+}  // namespace
+
 std::vector<std::string> countersOf(const std::vector<GateSpec>& gates,
-                                    const std::string& canaryVariant) {
+                                    const std::string& canaryVariant,
+                                    const ScoreBaselines& baselines) {
     std::set<std::string> names;
     for (const auto& g : gates) {
+        if (g.kind == GateSpec::Kind::ScoreDistribution) {
+            for (std::size_t i = 0; i < baselines.canary.shares.size(); ++i)
+                names.insert(scoreBin(canaryVariant, baselines.canary.version, i));
+            for (std::size_t i = 0; i < baselines.stable.shares.size(); ++i)
+                names.insert(scoreBin("stable", baselines.stable.version, i));
+            continue;
+        }
         const auto c = countersFor(g, canaryVariant);
         for (const auto* n : {&c.canaryEvents, &c.stableEvents, &c.canaryExposure,
                               &c.stableExposure, &c.canaryWithin, &c.stableWithin}) {
@@ -92,8 +125,10 @@ std::vector<std::string> countersOf(const std::vector<GateSpec>& gates,
 }
 
 StepEvidence::StepEvidence(std::vector<GateSpec> gates, std::string canaryVariant,
-                           double alphaPerGate)
-    : canaryVariant_(std::move(canaryVariant)), alpha_(alphaPerGate) {
+                           double alphaPerGate, ScoreBaselines baselines)
+    : canaryVariant_(std::move(canaryVariant)),
+      alpha_(alphaPerGate),
+      baselines_(std::move(baselines)) {
     for (auto& spec : gates) {
         Gate g;
         g.counters = countersFor(spec, canaryVariant_);
@@ -103,7 +138,7 @@ StepEvidence::StepEvidence(std::vector<GateSpec> gates, std::string canaryVarian
     std::vector<GateSpec> specs;
     for (const auto& g : gates_)
         specs.push_back(g.spec);
-    for (const auto& name : countersOf(specs, canaryVariant_))
+    for (const auto& name : countersOf(specs, canaryVariant_, baselines_))
         tallies_[name];
 }
 
@@ -164,7 +199,7 @@ void StepEvidence::observe(const CounterSnapshot& snapshot, double elapsedSecond
         const auto result = resultOf(gate);
         auto& points = history_[gate.spec.name];
         const double value = gate.spec.kind == GateSpec::Kind::EventRate
-                                 ? -std::log10(std::max(result.pValue, 1e-300))
+                                 ? std::max(0.0, -std::log10(std::max(result.pValue, 1e-300)))
                                  : result.estimate;
         points.emplace_back(elapsedSeconds, value);
         if (points.size() > kHistoryPoints) {
@@ -240,12 +275,15 @@ GateResult StepEvidence::resultOf(const Gate& gate) const {
                 const double needed = events * std::pow(halfWidth / distance, 2);
                 r.secondsToDecision = std::max(0.0, elapsed_ * (needed / events - 1));
             }
+            const std::string ratio =
+                events == 0
+                    ? std::string("no events on either side")
+                    : "ratio " + fixed(r.estimate, 2) + " [" + fixed(r.interval.lower, 2) + ", " +
+                          fixed(r.interval.upper, 2) + "], limit " + fixed(r.threshold, 2);
             r.summary = r.name + ": " + gates::verdictName(r.verdict) + "; canary " +
                         fixed(100 * r.canaryRate, 2) + " % of " + fixed(r.canaryExposure, 0) +
                         ", stable " + fixed(100 * r.stableRate, 2) + " % of " +
-                        fixed(r.stableExposure, 0) + "; ratio " + fixed(r.estimate, 2) + " [" +
-                        fixed(r.interval.lower, 2) + ", " + fixed(r.interval.upper, 2) +
-                        "], limit " + fixed(r.threshold, 2) + byFloor;
+                        fixed(r.stableExposure, 0) + "; " + ratio + byFloor;
             break;
         }
         case GateSpec::Kind::FlipRate:
@@ -281,11 +319,78 @@ GateResult StepEvidence::resultOf(const Gate& gate) const {
             break;
         }
         case GateSpec::Kind::ScoreDistribution:
-            r.summary = r.name +
-                        ": not enough data; the score-distribution gate is not evaluated "
-                        "by this runner yet";
-            break;
+            return scoreDistributionOf(gate);
     }
+    return r;
+}
+
+std::vector<std::uint64_t> StepEvidence::binTotals(const std::string& variant,
+                                                   const ScoreBaseline& baseline) const {
+    std::vector<std::uint64_t> out;
+    for (std::size_t i = 0; i < baseline.shares.size(); ++i)
+        out.push_back(whole(total(scoreBin(variant, baseline.version, i))));
+    return out;
+}
+
+GateResult StepEvidence::scoreDistributionOf(const Gate& gate) const {
+    // The canary's live scores against its own training baseline: a new model is expected to
+    // score differently from stable, not from its own training. But live traffic may differ
+    // from a whole day's training for reasons of its own (the hour of day, which the score
+    // depends on; a season; a test cluster whose demo traffic is not its training's), and then
+    // it moves both models' scores alike. So the gate judges the canary's excess: how much
+    // further its scores moved from its own training than the stable's did from its own, on
+    // the same window. It fails when the excess is surely above the tolerance plus a quarter of
+    // the stable's own movement (PSI's spread grows with its size, and traffic far from
+    // training moves every model a lot), passes when surely below, and otherwise waits. The
+    // excess's interval combines the two bootstrap intervals (at 1 − α for the gate) in
+    // quadrature. They are not anytime-valid like the count gates' (a PSI has no martingale
+    // here); the margin keeps repeated looks honest in practice (the A/A runs of
+    // tst_rollout_local_cluster).
+    GateResult r;
+    r.name = gate.spec.name;
+    r.spec = gate.spec;
+    const double tolerance = gate.spec.tolerance;
+    r.threshold = tolerance;
+    if (baselines_.canary.empty() || baselines_.stable.empty()) {
+        r.summary = r.name + ": not enough data; a version has no score baseline in its manifest";
+        return r;
+    }
+    PsiOptions options;
+    options.threshold = tolerance;
+    options.level = 1 - alpha_;
+    const auto canary = estimatePsi(binTotals(canaryVariant_, baselines_.canary),
+                                    baselines_.canary.shares, baselines_.canary.count, options);
+    const auto stable = estimatePsi(binTotals("stable", baselines_.stable),
+                                    baselines_.stable.shares, baselines_.stable.count, options);
+    r.canaryExposure = static_cast<double>(canary.windowCount);
+    r.stableExposure = static_cast<double>(stable.windowCount);
+    r.canaryRate = canary.psi;
+    r.stableRate = stable.psi;
+    r.estimate = canary.psi;
+    r.interval = {canary.lower, canary.upper};
+    constexpr std::uint64_t kMinimumScores = 200;
+    constexpr double kRelativeMargin = 0.25;
+    const double excess = canary.psi - stable.psi;
+    const double below = std::hypot(canary.psi - canary.lower, stable.upper - stable.psi);
+    const double above = std::hypot(canary.upper - canary.psi, stable.psi - stable.lower);
+    const double failAt = tolerance + kRelativeMargin * stable.upper;
+    const double passAt = tolerance + kRelativeMargin * stable.lower;
+    r.threshold = passAt;
+    if (canary.windowCount < kMinimumScores || stable.windowCount < kMinimumScores) {
+        r.verdict = GateVerdict::NotEnoughData;
+    } else if (excess - below > failAt) {
+        r.verdict = GateVerdict::Fail;
+    } else if (canary.upper < tolerance || excess + above < passAt) {
+        r.verdict = GateVerdict::Pass;
+    }
+    r.summary = r.name + ": " + gates::verdictName(r.verdict) +
+                "; the canary's scores against its own training PSI " + fixed(canary.psi, 3) +
+                " [" + fixed(canary.lower, 3) + ", " + fixed(canary.upper, 3) + "] over " +
+                fixed(r.canaryExposure, 0) + " scores, the stable's against its own " +
+                fixed(stable.psi, 3) + " [" + fixed(stable.lower, 3) + ", " +
+                fixed(stable.upper, 3) + "]; excess " + fixed(excess, 3) + " [" +
+                fixed(excess - below, 3) + ", " + fixed(excess + above, 3) + "], limit " +
+                fixed(passAt, 3);
     return r;
 }
 
@@ -305,9 +410,10 @@ nlohmann::json StepEvidence::toJson() const {
         {"tallies", tallies},        {"growth", growth_}, {"gates", gates},  {"history", history_}};
 }
 
-StepEvidence StepEvidence::fromJson(const nlohmann::json& j, std::vector<GateSpec> gates) {
+StepEvidence StepEvidence::fromJson(const nlohmann::json& j, std::vector<GateSpec> gates,
+                                    ScoreBaselines baselines) {
     StepEvidence e(std::move(gates), j.at("variant").get<std::string>(),
-                   j.at("alpha").get<double>());
+                   j.at("alpha").get<double>(), std::move(baselines));
     e.looks_ = j.at("looks").get<std::size_t>();
     e.elapsed_ = j.at("elapsed").get<double>();
     for (const auto& [name, tally] : j.at("tallies").items()) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -20,6 +21,21 @@ namespace fraudops::rollout {
 // once (GateQueries.h says from where).
 using CounterSnapshot = std::map<std::string, CounterTally::Values>;
 
+// A model's training baseline of its scores, from its manifest: bin shares over `count` scores
+// (the last bin above the last edge), the bins the scorer counts live scores in.
+struct ScoreBaseline {
+    std::string version;
+    std::vector<double> shares;
+    std::uint64_t count = 0;
+    bool empty() const { return shares.empty(); }
+};
+// The canary's and the stable version's, for a score-distribution gate.
+struct ScoreBaselines {
+    ScoreBaseline canary, stable;
+};
+// Reads manifest.json's baseline.score; an empty baseline if it has none.
+ScoreBaseline scoreBaselineOf(const std::string& version, const nlohmann::json& manifest);
+
 // Which counter a gate's events and exposure come from, on each side. `canaryVariant` is
 // "canary" in split mode and "shadow" in shadow mode (the scorer's variant label).
 struct GateCounters {
@@ -29,9 +45,11 @@ struct GateCounters {
     std::string canaryWithin, stableWithin;
 };
 GateCounters countersFor(const GateSpec& gate, const std::string& canaryVariant);
-// Every counter a step's gates read, for the queries.
+// Every counter a step's gates read, for the queries; a score-distribution gate reads each bin
+// of both versions' score histograms on their own baselines ("scorebins/canary/v3/4").
 std::vector<std::string> countersOf(const std::vector<GateSpec>& gates,
-                                    const std::string& canaryVariant);
+                                    const std::string& canaryVariant,
+                                    const ScoreBaselines& baselines = {});
 
 // A gate's verdict with what a person needs to trust it.
 struct GateResult {
@@ -59,7 +77,8 @@ class StepEvidence {
 public:
     StepEvidence() = default;
     // `alphaPerGate`: each gate's share of the plan's α.
-    StepEvidence(std::vector<GateSpec> gates, std::string canaryVariant, double alphaPerGate);
+    StepEvidence(std::vector<GateSpec> gates, std::string canaryVariant, double alphaPerGate,
+                 ScoreBaselines baselines = {});
 
     // One look at `elapsedSeconds` into the step. The first look only sets the starting point.
     void observe(const CounterSnapshot& snapshot, double elapsedSeconds);
@@ -74,7 +93,8 @@ public:
 
     nlohmann::json toJson() const;
     // Throws std::runtime_error when the evidence does not fit `gates`.
-    static StepEvidence fromJson(const nlohmann::json& j, std::vector<GateSpec> gates);
+    static StepEvidence fromJson(const nlohmann::json& j, std::vector<GateSpec> gates,
+                                 ScoreBaselines baselines = {});
 
 private:
     struct Interval {
@@ -91,11 +111,15 @@ private:
     double total(const std::string& counter) const;
     double lastGrowth(const std::string& counter) const;
     GateResult resultOf(const Gate& gate) const;
+    GateResult scoreDistributionOf(const Gate& gate) const;
+    std::vector<std::uint64_t> binTotals(const std::string& variant,
+                                         const ScoreBaseline& baseline) const;
     void addInterval(Gate& gate, const Interval& interval);
 
     std::vector<Gate> gates_;
     std::string canaryVariant_;
     double alpha_ = 0.05;
+    ScoreBaselines baselines_;
     std::map<std::string, CounterTally> tallies_;
     std::map<std::string, double> growth_;  // each counter's growth in the last look
     std::map<std::string, std::vector<std::pair<double, double>>> history_;

@@ -40,15 +40,16 @@ const char* kGoodPlan = R"({
   "gates": {
     "errors": {"kind": "event_rate", "event": "error", "tolerance": 0.5, "floor": 0.02},
     "declines": {"kind": "event_rate", "event": "decline", "sides": "worse", "tolerance": 2.0},
-    "flip_rate": {"kind": "flip_rate", "tolerance": 0.05}
+    "flip_rate": {"kind": "flip_rate", "tolerance": 0.05},
+    "score_distribution": {"kind": "score_distribution", "tolerance": 0.1}
   },
   "steps": [
     {"weight_percent": 20, "mode": "shadow", "min_duration": "8s", "max_duration": "3m",
      "gates": ["errors", "flip_rate"]},
     {"weight_percent": 20, "min_duration": "8s", "max_duration": "3m",
-     "gates": ["errors", "declines"]},
+     "gates": ["errors", "declines", "score_distribution"]},
     {"weight_percent": 50, "min_duration": "8s", "max_duration": "3m",
-     "gates": ["errors", "declines"]},
+     "gates": ["errors", "declines", "score_distribution"]},
     {"promote": true}
   ]
 })";
@@ -221,7 +222,10 @@ private slots:
         QProcess& runner = startRunner("runner-good", {"--exit-when-blocked"});
         QString out;
         const int code = finish(runner, 600'000, &out);
-        QVERIFY2(code == 0, qPrintable(out));
+        if (code != 0 && progress())
+            qWarning("the gates: %s (%s)", progress()->results.dump(2).c_str(),
+                     progress()->reason.c_str());
+        QVERIFY2(code == 0, qPrintable(out.right(800)));
         qInfo("promoted in %.0f s:\n%s", clock.elapsed() / 1000.0, qPrintable(out));
         // Every replica serves v3 as stable.
         for (const auto& r : cluster_->state().replicas) {
@@ -248,10 +252,13 @@ private slots:
         QCOMPARE(promote.annotations().at("passed"), "3 of 4: split 50 %");
         qInfo("promoted on: %s", promote.annotations().at("gates").c_str());
         const auto gates = nlohmann::json::parse(promote.annotations().at("gates"));
-        QCOMPARE(gates.size(), std::size_t(2));
+        QCOMPARE(gates.size(), std::size_t(3));
         QCOMPARE(gates[1]["name"], "declines");
         QCOMPARE(gates[1]["verdict"], "pass");
         QVERIFY(gates[1]["canary_exposure"].get<double>() > 0);
+        QCOMPARE(gates[2]["name"], "score_distribution");
+        QCOMPARE(gates[2]["verdict"], "pass");
+        QVERIFY(gates[2]["canary_exposure"].get<double>() >= 200);  // scores judged
         QCOMPARE(failed(), failedBefore);
         const auto p = progress();
         QVERIFY(p);

@@ -214,6 +214,60 @@ private slots:
         QVERIFY(failing.results()[0].verdict != GateVerdict::Pass);
     }
 
+    void theScoreGateComparesEachVersionWithItsOwnTraining() {
+        GateSpec score;
+        score.name = "score_distribution";
+        score.kind = GateSpec::Kind::ScoreDistribution;
+        score.tolerance = 0.1;
+        ScoreBaselines baselines;
+        baselines.canary = {"v3", std::vector<double>(10, 0.1), 45'000};
+        baselines.stable = {"v1", std::vector<double>(10, 0.1), 45'000};
+        // Live bin counts of each version, as shares of `n` scores.
+        const auto snapshot = [](const std::vector<double>& canary,
+                                 const std::vector<double>& stable, double n) {
+            CounterSnapshot s;
+            for (std::size_t i = 0; i < 10; ++i) {
+                s["scorebins/canary/v3/" + std::to_string(i)]["r0"] = std::round(canary[i] * n);
+                s["scorebins/stable/v1/" + std::to_string(i)]["r0"] = std::round(stable[i] * n);
+            }
+            return s;
+        };
+        const std::vector<double> even(10, 0.1);
+        // The hour of day moves both versions' scores alike: most scores low at night.
+        const std::vector<double> night{0.3, 0.2, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05};
+        // A canary that scores everything high.
+        const std::vector<double> shifted{0.01, 0.01, 0.01, 0.01, 0.01, 0.05, 0.1, 0.2, 0.3, 0.3};
+        const auto verdictOf = [&](const std::vector<double>& canary,
+                                   const std::vector<double>& stable, double n) {
+            StepEvidence e({score}, "canary", 0.01, baselines);
+            e.observe(snapshot(canary, stable, 0), 0);
+            e.observe(snapshot(canary, stable, n), 60);
+            return e.results()[0];
+        };
+        QCOMPARE(verdictOf(even, even, 100).verdict, GateVerdict::NotEnoughData);
+        QCOMPARE(verdictOf(even, even, 20'000).verdict, GateVerdict::Pass);
+        const auto hour = verdictOf(night, night, 20'000);
+        QVERIFY2(hour.estimate > 0.1, hour.summary.c_str());  // far from its training ...
+        QCOMPARE(hour.verdict, GateVerdict::Pass);            // ... as far as stable is
+        // Traffic far from training (a PSI over 1 for both): the same model still passes.
+        const auto far = verdictOf(shifted, shifted, 20'000);
+        QVERIFY2(far.estimate > 1, far.summary.c_str());
+        QCOMPARE(far.verdict, GateVerdict::Pass);
+        const auto bad = verdictOf(shifted, even, 20'000);
+        QCOMPARE(bad.verdict, GateVerdict::Fail);
+        QVERIFY2(bad.summary.starts_with("score_distribution: fail; the canary's scores against "
+                                         "its own training PSI"),
+                 bad.summary.c_str());
+        // The counters it reads: every bin of both versions.
+        const auto names = countersOf({score}, "canary", baselines);
+        QCOMPARE(names.size(), std::size_t(20));
+        // Without a baseline it never passes.
+        StepEvidence none({score}, "canary", 0.01);
+        none.observe({}, 0);
+        none.observe({}, 60);
+        QCOMPARE(none.results()[0].verdict, GateVerdict::NotEnoughData);
+    }
+
     void slowRequestsAreThoseOutsideTheSlo() {
         GateSpec slow;
         slow.name = "slow_requests";
