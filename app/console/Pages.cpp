@@ -4,6 +4,7 @@
 #include "decisions/DecisionsPage.h"
 #include "drift/DriftPage.h"
 #include "overview/OverviewPage.h"
+#include "release/ReleasePage.h"
 #include "shell/PageRegistry.h"
 
 namespace fraudops {
@@ -19,7 +20,7 @@ ConsolePage* make(ConsoleSession& session, QWidget* parent) {
 const std::vector<PageFactory>& consolePages() {
     static const std::vector<PageFactory> pages{
         make<OverviewPage>, make<ClusterPage>, make<DecisionsPage>,
-        make<DriftPage>,    make<AlertsPage>,
+        make<DriftPage>,    make<ReleasePage>, make<AlertsPage>,
     };
     return pages;
 }

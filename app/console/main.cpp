@@ -69,10 +69,15 @@ int main(int argc, char** argv) {
                                         "300");
     const QCommandLineOption rangeOpt(
         "range", "time range: the last MINUTES (default: the profile's saved range)", "MINUTES");
+    const QCommandLineOption tokensOpt(
+        "tokens-file",
+        "the local cluster's tokens file (its scorers accept changes only with one; the "
+        "console's own token comes from $FRAUDOPS_TOKEN or the keychain)",
+        "FILE");
     const QCommandLineOption settleOpt(
         "screenshot-settle", "once the page has data, seconds to let it accumulate", "S", "0");
     for (const auto& o : {profileOpt, localOpt, screenshotOpt, pageOpt, registryOpt, workOpt,
-                          replicasOpt, rateOpt, timeoutOpt, settleOpt, rangeOpt})
+                          replicasOpt, rateOpt, timeoutOpt, settleOpt, rangeOpt, tokensOpt})
         cli.addOption(o);
     cli.process(app);
 
@@ -97,6 +102,8 @@ int main(int argc, char** argv) {
         config.registry = QDir(cli.value(registryOpt)).absolutePath();
         config.workDir = QDir(cli.value(workOpt)).absolutePath();
         config.replicas = cli.value(replicasOpt).toInt();
+        if (cli.isSet(tokensOpt))
+            config.tokensFile = QFileInfo(cli.value(tokensOpt)).absoluteFilePath();
         config.loadRate = cli.value(rateOpt).toDouble();
         local = std::make_unique<fraudops::LocalCluster>(config);
         local->start();

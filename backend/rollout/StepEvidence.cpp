@@ -376,6 +376,9 @@ GateResult StepEvidence::scoreDistributionOf(const Gate& gate) const {
     const double failAt = tolerance + kRelativeMargin * stable.upper;
     const double passAt = tolerance + kRelativeMargin * stable.lower;
     r.threshold = passAt;
+    // The table's interval is the excess's, against its limit; the PSIs are the two values.
+    r.estimate = excess;
+    r.interval = {excess - below, excess + above};
     if (canary.windowCount < kMinimumScores || stable.windowCount < kMinimumScores) {
         r.verdict = GateVerdict::NotEnoughData;
     } else if (excess - below > failAt) {

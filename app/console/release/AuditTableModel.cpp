@@ -1,0 +1,77 @@
+#include "AuditTableModel.h"
+
+#include <QDateTime>
+
+namespace fraudops {
+
+QString AuditTableModel::describe(const fraud::v1::RolloutState& s) {
+    QString out = QString::fromStdString(s.stable_version()) + QStringLiteral(" stable");
+    if (!s.canary_version().empty()) {
+        out += QStringLiteral(", %1 at %2 % (%3)")
+                   .arg(QString::fromStdString(s.canary_version()))
+                   .arg(s.canary_weight_bp() / 100.0, 0, 'g', 4)
+                   .arg(s.mode() == fraud::v1::ROLLOUT_MODE_SHADOW ? "shadow" : "split");
+    }
+    return out + QStringLiteral(", generation %1").arg(s.generation());
+}
+
+void AuditTableModel::setEntries(std::vector<fraud::v1::AuditEntry> entries) {
+    beginResetModel();
+    entries_ = std::move(entries);
+    endResetModel();
+}
+
+int AuditTableModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : static_cast<int>(entries_.size());
+}
+
+int AuditTableModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : Columns;
+}
+
+QVariant AuditTableModel::data(const QModelIndex& index, int role) const {
+    if (!index.isValid() || index.row() >= rowCount())
+        return {};
+    const auto& e = entries_[static_cast<std::size_t>(index.row())];
+    const auto note = [&](const char* key) {
+        const auto it = e.annotations().find(key);
+        return it == e.annotations().end() ? QString() : QString::fromStdString(it->second);
+    };
+    if (role == Qt::ToolTipRole) {
+        QString tip = QStringLiteral("before: %1\nafter: %2")
+                          .arg(e.has_before() ? describe(e.before()) : QStringLiteral("none"),
+                               describe(e.after()));
+        for (const auto& [key, value] : e.annotations())
+            tip += QStringLiteral("\n%1: %2")
+                       .arg(QString::fromStdString(key), QString::fromStdString(value).left(400));
+        return tip;
+    }
+    if (role != Qt::DisplayRole)
+        return {};
+    switch (index.column()) {
+        case When:
+            return QDateTime::fromSecsSinceEpoch(e.when().seconds(), Qt::UTC)
+                .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss 'UTC'"));
+        case Who:
+            return QString::fromStdString(e.who());
+        case Action:
+            return QString::fromStdString(e.action());
+        case Change:
+            return (e.has_before() ? describe(e.before()) : QStringLiteral("(none)")) +
+                   QStringLiteral(" → ") + describe(e.after());
+        case Why:
+            return QString::fromStdString(e.why());
+        case Step:
+            return note("step");
+    }
+    return {};
+}
+
+QVariant AuditTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    static const char* kNames[] = {"When", "Who", "Action", "Before → after", "Why", "Plan step"};
+    return section >= 0 && section < Columns ? QString::fromLatin1(kNames[section]) : QVariant();
+}
+
+}  // namespace fraudops

@@ -1,0 +1,253 @@
+// The Release page on a real local cluster with live demo traffic and a tokens file, offscreen:
+// it lists the versions with their metrics and compares two; it starts a plan for a version
+// (the confirmation names exactly what changes, every action is disabled while one is in
+// flight); the console itself runs the plan and the gates appear with their explanations and
+// evidence; pause and resume go through; a viewer's console shows everything, changes nothing
+// and says why; abort ends it and the audit history holds each step. With
+// FRAUDOPS_PICTURES_DIR set it saves the page in mid-rollout (the README's picture).
+#include <QAbstractItemModelTester>
+#include <QLabel>
+#include <QPushButton>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "ConsoleProbe.h"
+#include "ScorerClient.h"
+#include "TestEnvironment.h"
+#include "cluster/LocalCluster.h"
+#include "common/FileIo.h"
+#include "registry/ModelRegistry.h"
+#include "release/EvidenceSparkline.h"
+#include "release/ReleasePage.h"
+#include "shell/ConsoleWindow.h"
+
+using namespace fraudops;
+using namespace fraudops::test;
+using Action = ReleasePage::Action;
+
+namespace {
+
+const std::string kAdmin = "console-admin-3c9d";
+const std::string kViewer = "console-viewer-81fe";
+
+// Steps of about half a minute: the page is looked at in mid-rollout.
+const char* kPlan = R"({
+  "name": "console-test",
+  "gates": {
+    "errors": {"kind": "event_rate", "event": "error", "tolerance": 0.5, "floor": 0.02},
+    "declines": {"kind": "event_rate", "event": "decline", "tolerance": 1.0},
+    "slow_requests": {"kind": "event_rate", "event": "slow_request", "tolerance": 1.0},
+    "score_distribution": {"kind": "score_distribution", "tolerance": 0.1}
+  },
+  "steps": [
+    {"weight_percent": 20, "min_duration": "10m", "max_duration": "30m",
+     "gates": ["errors", "declines", "slow_requests", "score_distribution"]},
+    {"weight_percent": 50, "min_duration": "10m", "max_duration": "30m",
+     "gates": ["errors", "declines", "slow_requests", "score_distribution"],
+     "on_pass": "wait_for_approval"},
+    {"promote": true}
+  ]
+})";
+
+}  // namespace
+
+class ConsoleReleaseTest : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    std::unique_ptr<LocalCluster> cluster_;
+    std::unique_ptr<ConsoleWindow> window_;
+    std::unique_ptr<QAbstractItemModelTester> gateTester_, auditTester_, versionTester_;
+
+    ReleasePage* page() const { return window_->page<ReleasePage>(); }
+    void picture(const QString& name) {
+        const QString dir = qEnvironmentVariable("FRAUDOPS_PICTURES_DIR");
+        if (!dir.isEmpty())
+            window_->grab().save(QDir(dir).filePath(name + ".png"));
+    }
+    bool perform(ReleasePage* p, Action action, const QString& reason, QString* message) {
+        QSignalSpy done(p, &ReleasePage::actionFinished);
+        p->perform(action, reason);
+        // Every action is disabled while one is in flight.
+        for (Action a : {Action::Approve, Action::Pause, Action::Resume, Action::PromoteNow,
+                         Action::Abort, Action::Rollback, Action::Start}) {
+            if (p->canAct(a))
+                return false;
+        }
+        if (!done.wait(30'000))
+            return false;
+        *message = done.front().at(1).toString();
+        return done.front().at(0).toBool();
+    }
+
+private slots:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        useOwnSettings(dir_.path(), "tst_console_release");
+        const QString registry = dir_.filePath("registry");
+        copyRegistry(transactionRegistry(), registry);
+        {
+            // v3: v1's model under a new name, the candidate.
+            fraud::ModelRegistry r(registry.toStdString());
+            auto manifest = r.readManifest("v1");
+            const auto model = fraud::readFile(r.versionDir("v1") / manifest.modelFile);
+            manifest.version = "v3";
+            r.addVersion(manifest, model);
+        }
+        const QString tokens = dir_.filePath("tokens.json");
+        writeTokensFile(tokens,
+                        {{kAdmin, "release-manager", "admin"}, {kViewer, "auditor", "viewer"}});
+        qputenv("FRAUDOPS_TOKEN", QByteArray::fromStdString(kAdmin));
+        LocalCluster::Config config;
+        config.binDir = QFileInfo(scorerBinary()).absolutePath();
+        config.registry = registry;
+        config.workDir = dir_.filePath("work");
+        config.tokensFile = tokens;
+        config.loadRate = 300;
+        config.scrapeInterval = std::chrono::seconds(1);
+        config.historyHours = 0.25;
+        cluster_ = std::make_unique<LocalCluster>(config);
+        cluster_->start();
+        window_ = std::make_unique<ConsoleWindow>(ProfileStore::local(), cluster_.get());
+        window_->setRefreshInterval(std::chrono::milliseconds(1000));
+        window_->resize(1400, 900);
+        window_->show();
+        QVERIFY(window_->showPage("release"));
+        QVERIFY(page());
+        gateTester_ = std::make_unique<QAbstractItemModelTester>(
+            &page()->gates(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        auditTester_ = std::make_unique<QAbstractItemModelTester>(
+            &page()->audit(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        versionTester_ = std::make_unique<QAbstractItemModelTester>(
+            &page()->versions(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    }
+
+    void theVersionsAreListedAndCompared() {
+        QTRY_VERIFY_WITH_TIMEOUT(page()->versions().rowCount() == 3, 180'000);
+        QTRY_VERIFY_WITH_TIMEOUT(cluster_->state().loadPhase == LocalClusterState::LoadPhase::Live,
+                                 180'000);
+        const auto& v = page()->versions();
+        QCOMPARE(v.data(v.index(0, VersionTableModel::Version), Qt::DisplayRole).toString(), "v1");
+        QCOMPARE(v.data(v.index(0, VersionTableModel::Role), Qt::DisplayRole).toString(), "stable");
+        QVERIFY(v.data(v.index(0, VersionTableModel::RocAuc), Qt::DisplayRole)
+                    .toString()
+                    .startsWith("0.9"));
+        auto* comparison = page()->findChild<QLabel*>("versionComparison");
+        QVERIFY(comparison->text().contains("ROC-AUC"));
+        QVERIFY(comparison->text().contains("v1") && comparison->text().contains("v3"));
+        QVERIFY(page()->statusText().contains("release-manager (admin)"));
+        QVERIFY(page()->readOnlyReason().isEmpty());
+    }
+
+    void aPlanStartsWithAConfirmationNamingTheChange() {
+        page()->setPlanText(kPlan);
+        page()->setCandidate("v3");
+        QTRY_VERIFY(page()->canAct(Action::Start));
+        QCOMPARE(page()->confirmationFor(Action::Start),
+                 "Start plan “console-test”: v3 from 0 % to 20 % of cards, split mode, "
+                 "generation 1 → 2");
+        QString message;
+        QVERIFY2(perform(page(), Action::Start, "release v3 (console test)", &message),
+                 qPrintable(message));
+        QVERIFY2(message.startsWith("started: v3 from 0 % to 20 %"), qPrintable(message));
+        QTRY_VERIFY_WITH_TIMEOUT(page()->statusText().contains("v3 is <b>running</b>"), 20'000);
+    }
+
+    void theConsoleRunsThePlanAndShowsItsGates() {
+        auto* drive = page()->findChild<QPushButton*>("releaseDrive");
+        QTRY_VERIFY(drive->isEnabled());
+        drive->click();
+        QTRY_VERIFY_WITH_TIMEOUT(page()->statusText().contains("<b>Runner:</b> console@"), 30'000);
+        // Every gate with a value, explained; the page says what it shows.
+        QTRY_VERIFY_WITH_TIMEOUT(page()->gates().rowCount() == 4, 60'000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                for (const auto& r : page()->gates().results()) {
+                    if (r.canaryExposure <= 0)
+                        return false;
+                }
+                return true;
+            }(),
+            120'000);
+        QTRY_VERIFY_WITH_TIMEOUT(page()->content().complete, 30'000);
+        const auto& g = page()->gates();
+        const QString summary = g.data(g.index(1, 0), Qt::ToolTipRole).toString();
+        QVERIFY2(summary.startsWith("declines: ") && summary.contains("% of"), qPrintable(summary));
+        QVERIFY(page()->findChild<QLabel*>("gateDetail")->text().contains("Counted from:"));
+        QVERIFY2(page()->content().summary.startsWith("v3 running at step 1; 4 gates"),
+                 qPrintable(page()->content().summary));
+        // The selected gate's evidence over the step, look by look.
+        page()->findChild<QTableView*>("gateTable")->selectRow(1);  // declines
+        QTRY_VERIFY_WITH_TIMEOUT(
+            page()->findChild<EvidenceSparkline*>("evidenceSparkline")->pointCount() >= 8, 60'000);
+        picture("release");
+    }
+
+    void pauseAndResume() {
+        QString message;
+        QTRY_VERIFY(page()->canAct(Action::Pause));
+        QVERIFY(page()->confirmationFor(Action::Pause).contains("v3 stays at 20 % of cards"));
+        QVERIFY2(perform(page(), Action::Pause, "a look at the declines", &message),
+                 qPrintable(message));
+        QTRY_VERIFY_WITH_TIMEOUT(page()->statusText().contains("v3 is <b>paused</b>"), 20'000);
+        QTRY_VERIFY(page()->canAct(Action::Resume));
+        QVERIFY2(perform(page(), Action::Resume, "looked", &message), qPrintable(message));
+        QTRY_VERIFY_WITH_TIMEOUT(page()->statusText().contains("v3 is <b>running</b>"), 20'000);
+    }
+
+    void aViewerSeesEverythingAndChangesNothing() {
+        qputenv("FRAUDOPS_TOKEN", QByteArray::fromStdString(kViewer));
+        ConsoleWindow viewer(ProfileStore::local(), cluster_.get());
+        viewer.setRefreshInterval(std::chrono::milliseconds(1000));
+        viewer.show();
+        QVERIFY(viewer.showPage("release"));
+        auto* p = viewer.page<ReleasePage>();
+        QTRY_VERIFY_WITH_TIMEOUT(p->snapshot() && p->snapshot()->identity, 60'000);
+        QVERIFY2(p->readOnlyReason().contains("auditor has the viewer role"),
+                 qPrintable(p->readOnlyReason()));
+        QVERIFY(p->findChild<QLabel*>("releaseReadOnly")->isVisible());
+        for (Action a : {Action::Approve, Action::Pause, Action::Resume, Action::PromoteNow,
+                         Action::Abort, Action::Rollback, Action::Start})
+            QVERIFY(!p->canAct(a));
+        QVERIFY(!p->findChild<QPushButton*>("release-abort")->isEnabled());
+        QCOMPARE(p->findChild<QPushButton*>("release-abort")->toolTip(), p->readOnlyReason());
+        // It sees the same rollout and gates.
+        QTRY_VERIFY_WITH_TIMEOUT(p->gates().rowCount() == 4, 30'000);
+        qputenv("FRAUDOPS_TOKEN", QByteArray::fromStdString(kAdmin));
+    }
+
+    void abortEndsItAndTheAuditHoldsTheSteps() {
+        QString message;
+        QTRY_VERIFY(page()->canAct(Action::Abort));
+        QVERIFY(page()
+                    ->confirmationFor(Action::Abort)
+                    .startsWith("Abort: v3 stops serving its 20 % of cards; v1 serves them all"));
+        QVERIFY2(perform(page(), Action::Abort, "enough for a test", &message),
+                 qPrintable(message));
+        QTRY_VERIFY_WITH_TIMEOUT(page()->statusText().contains("v3 is <b>aborted</b>"), 20'000);
+        QTRY_VERIFY_WITH_TIMEOUT(page()->audit().rowCount() >= 2, 20'000);
+        const auto& a = page()->audit();
+        QCOMPARE(a.data(a.index(0, AuditTableModel::Action), Qt::DisplayRole).toString(),
+                 "abort_canary");
+        QCOMPARE(a.data(a.index(0, AuditTableModel::Who), Qt::DisplayRole).toString(),
+                 "release-manager");
+        QCOMPARE(a.data(a.index(1, AuditTableModel::Step), Qt::DisplayRole).toString(),
+                 "1 of 3: split 20 %");
+        // The console's runner saw the end and let the lease go.
+        QTRY_VERIFY_WITH_TIMEOUT(!page()->findChild<QPushButton*>("releaseDrive")->isChecked(),
+                                 30'000);
+    }
+
+    void cleanupTestCase() {
+        window_.reset();
+        if (cluster_) {
+            QSignalSpy stopped(cluster_.get(), &LocalCluster::stopped);
+            cluster_->stop();
+            stopped.wait(30'000);
+        }
+    }
+};
+
+QTEST_MAIN(ConsoleReleaseTest)
+#include "tst_console_release.moc"
