@@ -15,8 +15,10 @@
 #include "ConsoleProbe.h"
 #include "ScorerClient.h"
 #include "TestEnvironment.h"
+#include "charts/TimeSeriesChart.h"
 #include "cluster/LocalCluster.h"
 #include "common/FileIo.h"
+#include "overview/OverviewPage.h"
 #include "registry/ModelRegistry.h"
 #include "release/EvidenceSparkline.h"
 #include "release/ReleasePage.h"
@@ -234,6 +236,19 @@ private slots:
                  "release-manager");
         QCOMPARE(a.data(a.index(1, AuditTableModel::Step), Qt::DisplayRole).toString(),
                  "1 of 3: split 20 %");
+        // The Overview's charts mark the rollout's events.
+        QVERIFY(window_->showPage("overview"));
+        auto* overview = window_->page<OverviewPage>();
+        QTRY_VERIFY_WITH_TIMEOUT(overview->rolloutAnnotations().size() >= 2, 30'000);
+        QStringList labels;
+        for (const auto& annotation : overview->rolloutAnnotations())
+            labels << annotation.label;
+        QVERIFY2(labels.contains("v3 20 % split") && labels.contains("abort v3"),
+                 qPrintable(labels.join(", ")));
+        auto* chart = overview->findChild<TimeSeriesChart*>();
+        QVERIFY(chart);
+        QTRY_VERIFY_WITH_TIMEOUT(chart->drawnAnnotationLabels().contains("abort v3"), 30'000);
+        QVERIFY(window_->showPage("release"));
         // The console's runner saw the end and let the lease go.
         QTRY_VERIFY_WITH_TIMEOUT(!page()->findChild<QPushButton*>("releaseDrive")->isChecked(),
                                  30'000);

@@ -184,6 +184,65 @@ void OverviewPage::refresh(const TimeWindow& window) {
     // While the demo warms up there is no live traffic: no figure would mean anything.
     if (!session().warmup())
         panels_.refresh(window);
+    readAudit();
+}
+
+void OverviewPage::readAudit() {
+    AsyncControlClient* control = session().control();
+    if (control != control_) {
+        if (control_)
+            disconnect(control_, nullptr, this, nullptr);
+        control_ = control;
+        auditInFlight_.reset();
+        if (control_)
+            connect(control_, &AsyncControlClient::auditRead, this, &OverviewPage::onAudit);
+    }
+    if (control_ && !auditInFlight_)
+        auditInFlight_ = control_->audit(200);
+}
+
+ChartAnnotation OverviewPage::annotationOf(const fraud::v1::AuditEntry& e) {
+    ChartAnnotation a;
+    a.timeMs = static_cast<double>(e.when().seconds()) * 1000.0 + e.when().nanos() / 1e6;
+    const auto& after = e.after();
+    const QString canary = QString::fromStdString(after.canary_version());
+    if (e.action() == "set_canary") {
+        a.label = QStringLiteral("%1 %2 % %3")
+                      .arg(canary)
+                      .arg(after.canary_weight_bp() / 100.0, 0, 'g', 4)
+                      .arg(after.mode() == fraud::v1::ROLLOUT_MODE_SHADOW ? "shadow" : "split");
+    } else if (e.action() == "promote") {
+        a.label = QStringLiteral("promote %1").arg(QString::fromStdString(after.stable_version()));
+        a.colour = QColor(46, 125, 50);
+    } else if (e.action() == "abort_canary") {
+        a.label =
+            QStringLiteral("abort %1").arg(QString::fromStdString(e.before().canary_version()));
+        a.colour = QColor(198, 40, 40);
+    } else if (e.action() == "rollback") {
+        a.label =
+            QStringLiteral("rollback to %1").arg(QString::fromStdString(after.stable_version()));
+        a.colour = QColor(198, 40, 40);
+    } else {
+        a.label = QString::fromStdString(e.action());
+    }
+    return a;
+}
+
+void OverviewPage::onAudit(AsyncControlClient::RequestId id,
+                           const Outcome<fraud::v1::AuditLog>& outcome) {
+    if (!auditInFlight_ || id != *auditInFlight_)
+        return;
+    auditInFlight_.reset();
+    if (!outcome.ok())
+        return;  // the charts keep the events they had; the Cluster page says why
+    std::vector<ChartAnnotation> annotations;
+    for (const auto& e : outcome.value->entries())
+        annotations.push_back(annotationOf(e));
+    if (annotations == annotations_)
+        return;
+    annotations_ = std::move(annotations);
+    for (auto* chart : findChildren<TimeSeriesChart*>())
+        chart->setAnnotations(annotations_);
 }
 
 PageContent OverviewPage::content() const {

@@ -1,7 +1,11 @@
 #pragma once
 
+#include <QPointer>
 #include <optional>
+#include <vector>
 
+#include "charts/ChartAnnotation.h"
+#include "control/AsyncControlClient.h"
 #include "shell/ConsolePage.h"
 #include "shell/PrometheusPanels.h"
 
@@ -22,6 +26,10 @@ public:
     void refresh(const TimeWindow& window) override;
     PageContent content() const override;
     PrometheusPanels& panels() { return panels_; }
+    // Rollout events from the audit log (steps, aborts, promotions), drawn on every chart.
+    const std::vector<ChartAnnotation>& rolloutAnnotations() const { return annotations_; }
+    // The annotation of one audit entry: "v3 20 % split (1 of 6: split 20 %)", "promote v3".
+    static ChartAnnotation annotationOf(const fraud::v1::AuditEntry& entry);
 
     // The capacity tile's target: replicas needed for this rate at 70 % CPU.
     static constexpr double kTargetRate = 10'000;
@@ -35,6 +43,8 @@ private:
     void showDrift();
     void showWarmup();
     void setLatencySlo(double milliseconds);
+    void readAudit();
+    void onAudit(AsyncControlClient::RequestId id, const Outcome<fraud::v1::AuditLog>& outcome);
 
     PrometheusPanels panels_;
     StatTile* scores_ = nullptr;
@@ -46,6 +56,9 @@ private:
     QString driftCyclic_;
     StatTile* latency_ = nullptr;
     TimeSeriesChart* latencyChart_ = nullptr;
+    QPointer<AsyncControlClient> control_;
+    std::optional<AsyncControlClient::RequestId> auditInFlight_;
+    std::vector<ChartAnnotation> annotations_;
 };
 
 }  // namespace fraudops
