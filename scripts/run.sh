@@ -114,8 +114,10 @@ step "reading the audit log"
 kill "$scorer" 2> /dev/null || true
 wait "$scorer" 2> /dev/null || true
 echo
+# The local cluster's scorers take the same tokens file, and the console the admin token
+# ($FRAUDOPS_TOKEN), so its Release page can act.
 console=("$build/app/fraudops-console" --local --registry "$work/local-registry"
-  --work-dir "$work/local-cluster")
+  --work-dir "$work/local-cluster" --tokens-file "$work/tokens.json")
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   echo "== opening the console on a local cluster (2 replicas, Prometheus, demo traffic)"
   step "running the console"
@@ -123,7 +125,7 @@ if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
 else
   echo "== no display: the console runs offscreen on a local cluster and pictures its pages"
   mkdir -p "$work/screenshots"
-  for page in Overview Cluster Decisions Drift Alerts; do
+  for page in Overview Cluster Decisions Drift Release Alerts; do
     step "picturing the console's $page page"
     QT_QPA_PLATFORM=offscreen "${console[@]}" --page "$page" \
       --screenshot-settle "${FRAUDOPS_SCREENSHOT_SETTLE:-30}" \

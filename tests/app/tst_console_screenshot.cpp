@@ -30,6 +30,7 @@ private slots:
         QTest::newRow("Cluster") << "Cluster";
         QTest::newRow("Decisions") << "Decisions";
         QTest::newRow("Drift") << "Drift";
+        QTest::newRow("Release") << "Release";
         QTest::newRow("Alerts") << "Alerts";
     }
 
@@ -89,6 +90,12 @@ private slots:
             QCOMPARE(m.captured(1).toInt(), 12);
             QCOMPARE(m.captured(2).toInt(), 3);
             QVERIFY2(m.captured(3).toInt() >= 12, qPrintable(content));
+        } else if (page == "Release") {
+            // No rollout yet: the registry's two versions and its history.
+            QVERIFY2(QRegularExpression("^no rollout; 0 gates .*; 2 versions; \\d+ audit entries$")
+                         .match(content)
+                         .hasMatch(),
+                     qPrintable(content));
         } else {
             QVERIFY2(content.startsWith("2 rows; 2 with a status"), qPrintable(content));
         }

@@ -58,7 +58,8 @@ private slots:
                 .match(out)
                 .hasMatch(),
             qPrintable(out));
-        for (const QString page : {"Overview", "Cluster", "Decisions", "Drift", "Alerts"}) {
+        for (const QString page :
+             {"Overview", "Cluster", "Decisions", "Drift", "Release", "Alerts"}) {
             const QString png = work.filePath("screenshots/" + page + ".png");
             QVERIFY2(out.contains(png), qPrintable(out));
             const QImage image(png);
