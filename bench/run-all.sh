@@ -19,6 +19,10 @@ cpu=$(sed -n 's/^model name\s*:\s*//p' /proc/cpuinfo | head -n 1)
   echo
   build/bench/bench_model_evaluation
   echo
+  echo "#### The release gates' per-card flags (bench_card_flags)"
+  echo
+  build/bench/bench_card_flags
+  echo
   echo "#### The scoring service under load (bench_scoring_service.sh)"
   echo
   bash bench/bench_scoring_service.sh

@@ -15,6 +15,7 @@
 #include "DecisionPrinter.h"
 #include "common/CommandLine.h"
 #include "control/ControlClient.h"
+#include "control/RolloutWords.h"
 #include "decisions/DecisionStream.h"
 #include "prometheus/ScorerQueries.h"
 
@@ -34,17 +35,6 @@ std::string json(const google::protobuf::Message& m) {
 
 std::string when(const google::protobuf::Timestamp& t) {
     return t.seconds() == 0 ? "-" : google::protobuf::util::TimeUtil::ToString(t);
-}
-
-std::string describe(const fraud::v1::RolloutState& s) {
-    std::string out =
-        "generation " + std::to_string(s.generation()) + ": stable " + s.stable_version();
-    if (!s.canary_version().empty()) {
-        out += ", canary " + s.canary_version() + " at " +
-               std::to_string(s.canary_weight_bp() / 100.0).substr(0, 5) + " % (" +
-               (s.mode() == fraud::v1::ROLLOUT_MODE_SHADOW ? "shadow" : "split") + ")";
-    }
-    return out;
 }
 
 template <typename T>
@@ -235,11 +225,11 @@ int releaseCommand(int argc, char** argv) {
     ControlClient client(endpointFrom(cli));
     const bool asJson = cli.enabled("json");
     const auto printState = [](const fraud::v1::RolloutState& s) {
-        std::cout << describe(s) << "\n";
+        std::cout << describeRollout(s) << "\n";
     };
     if (command == "status") {
         return report(client.status(), asJson, [](const fraud::v1::ReplicaStatus& s) {
-            std::cout << s.replica() << ": serves " << describe(s.rollout())
+            std::cout << s.replica() << ": serves " << describeRollout(s.rollout())
                       << (s.converged() ? " (converged)"
                                         : " (NOT converged: the registry is at "
                                           "generation " +
@@ -281,7 +271,8 @@ int releaseCommand(int argc, char** argv) {
                       asJson, [](const fraud::v1::AuditLog& log) {
                           for (const auto& e : log.entries()) {
                               std::cout << when(e.when()) << "  " << e.who() << "  " << e.action()
-                                        << ": " << describe(e.after()) << "  (" << e.why() << ")\n";
+                                        << ": " << describeRollout(e.after()) << "  (" << e.why()
+                                        << ")\n";
                               // The plan step and gate values a runner recorded, sorted.
                               const std::map<std::string, std::string> notes(
                                   e.annotations().begin(), e.annotations().end());

@@ -1,7 +1,5 @@
 #include "RolloutCommands.h"
 
-#include <unistd.h>
-
 #include <atomic>
 #include <csignal>
 #include <iomanip>
@@ -11,6 +9,7 @@
 #include "ConnectionFlags.h"
 #include "common/CommandLine.h"
 #include "common/FileIo.h"
+#include "control/RolloutWords.h"
 #include "rollout/RolloutRunner.h"
 
 namespace fraudops {
@@ -102,12 +101,6 @@ int printStatus(ControlClient& client, bool asJson) {
     return 0;
 }
 
-std::string defaultHolder() {
-    char host[256] = {};
-    ::gethostname(host, sizeof host - 1);
-    return std::string("fraudctl@") + host + ":" + std::to_string(::getpid());
-}
-
 }  // namespace
 
 int rolloutCommand(int argc, char** argv) {
@@ -143,7 +136,7 @@ int rolloutCommand(int argc, char** argv) {
         addPrometheusFlags(cli);
         cli.option("interval", "5", "seconds between looks at the gates")
             .option("lease-ttl", "15", "seconds the runner lease lasts without renewal")
-            .option("holder", defaultHolder(), "this runner's name in the lease")
+            .option("holder", runnerName("fraudctl"), "this runner's name in the lease")
             .flag("exit-when-blocked", "exit (2) when the rollout pauses or waits for approval");
     }
     if (!cli.parse(argc, argv, 3, std::cout, std::cerr))
@@ -241,7 +234,8 @@ int analyzeCommand(int argc, char** argv) {
                            "FRAUDCTL");
     addConnectionFlags(cli, "10000");
     addPrometheusFlags(cli);
-    cli.flag("json", "print the gates as JSON");
+    cli.flag("json", "print the gates as JSON")
+        .flag("queries", "print the PromQL each gate's counters are read with");
     if (!cli.parse(argc, argv, 2, std::cout, std::cerr))
         return cli.exitCode() == 0 ? 0 : 3;
     const auto analysis = RolloutRunner::analyze(targetFrom(cli));
@@ -257,23 +251,33 @@ int analyzeCommand(int argc, char** argv) {
     if (cli.enabled("json")) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto& r : analysis.results) {
-            out.push_back({{"name", r.name},
-                           {"verdict", verdictWord(r.verdict)},
-                           {"summary", r.summary},
-                           {"estimate", r.estimate},
-                           {"lower", r.interval.lower},
-                           {"upper", r.interval.upper},
-                           {"threshold", r.threshold},
-                           {"p_value", r.pValue},
-                           {"canary_events", r.canaryEvents},
-                           {"stable_events", r.stableEvents},
-                           {"canary_exposure", r.canaryExposure},
-                           {"stable_exposure", r.stableExposure}});
+            out.push_back(
+                {{"name", r.name},
+                 {"verdict", verdictWord(r.verdict)},
+                 {"summary", r.summary},
+                 {"estimate", r.estimate},
+                 {"lower", r.interval.lower},
+                 {"upper", r.interval.upper},
+                 {"threshold", r.threshold},
+                 {"p_value", r.pValue},
+                 {"canary_events", r.canaryEvents},
+                 {"stable_events", r.stableEvents},
+                 {"canary_exposure", r.canaryExposure},
+                 {"stable_exposure", r.stableExposure},
+                 {"queries", analysis.queries.contains(r.name) ? analysis.queries.at(r.name)
+                                                               : std::vector<std::string>{}}});
         }
         std::cout << nlohmann::json{{"step", analysis.step}, {"gates", out}}.dump(2) << "\n";
     } else {
         std::cout << "step " << analysis.step << "\n";
         printResults(analysis.results);
+        if (cli.enabled("queries")) {
+            for (const auto& [gate, queries] : analysis.queries) {
+                std::cout << gate << " reads (raw counters per replica):\n";
+                for (const auto& q : queries)
+                    std::cout << "    " << q << "\n";
+            }
+        }
     }
     return failed ? 1 : waiting ? 2 : 0;
 }

@@ -53,8 +53,9 @@ void ReleaseMonitor::refresh() {
             if (const auto models = client.models(); models.ok())
                 s.models.assign(models.value->models().begin(), models.value->models().end());
             if (s.run.progress && !s.run.progress->finished()) {
-                const auto analysis = RolloutRunner::analyze(target);
+                const auto analysis = RolloutRunner::analyze(target, s.run, s.models);
                 s.gates = analysis.results;
+                s.queries = analysis.queries;
                 s.step = analysis.step;
                 s.analysisError = analysis.error;
                 const auto& evidence = s.run.progress->evidence;

@@ -26,6 +26,7 @@ struct ReleaseSnapshot {
     std::vector<GateResult> gates;
     std::string step;           // "2 of 6: split 5 %"
     std::string analysisError;  // why the gates could not be evaluated now
+    std::map<std::string, std::vector<std::string>> queries;  // each gate's PromQL
     // Each gate's evidence over the step, from the progress (for sparklines).
     std::map<std::string, std::vector<std::pair<double, double>>> history;
 };

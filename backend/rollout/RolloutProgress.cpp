@@ -1,9 +1,9 @@
 #include "rollout/RolloutProgress.h"
 
 #include <array>
-#include <chrono>
-#include <ctime>
 #include <stdexcept>
+
+#include "common/Time.h"
 
 namespace fraudops::rollout {
 namespace {
@@ -16,16 +16,6 @@ constexpr std::array<std::pair<RolloutProgress::State, const char*>, 5> kStates{
     {RolloutProgress::State::Promoted, "promoted"},
 }};
 
-std::string nowRfc3339() {
-    const auto now = std::chrono::system_clock::now();
-    const std::time_t t = std::chrono::system_clock::to_time_t(now);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buffer;
-}
-
 }  // namespace
 
 const char* stateName(RolloutProgress::State state) {
@@ -37,7 +27,8 @@ const char* stateName(RolloutProgress::State state) {
 }
 
 void RolloutProgress::record(std::string who, std::string what) {
-    events.push_back({nowRfc3339(), std::move(who), std::move(what)});
+    events.push_back(
+        {fraud::formatRfc3339(fraud::wallClockMillis()), std::move(who), std::move(what)});
     if (events.size() > kMaxEvents)
         events.erase(events.begin(), events.begin() + (events.size() - kMaxEvents));
 }

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "common/Time.h"
+#include "control/RolloutWords.h"
 #include "rollout/ClusterCounters.h"
 #include "rollout/StepDecision.h"
 
@@ -12,13 +13,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using fraud::v1::RolloutState;
-
-std::string percent(std::uint32_t basisPoints) {
-    std::string s = std::to_string(basisPoints / 100);
-    if (basisPoints % 100 != 0)
-        s.append(".").append(std::to_string(basisPoints % 100 / 10));
-    return s.append(" %");
-}
 
 std::string modeName(RolloutStep::Mode mode) {
     return mode == RolloutStep::Mode::Shadow ? "shadow" : "split";
@@ -98,18 +92,18 @@ Outcome<RolloutState> applyStep(ControlClient& client, const RolloutPlan& plan, 
 }
 
 // The score baselines a step's score-distribution gate compares with, from the manifests.
-ScoreBaselines baselinesFor(ControlClient& client, const std::vector<GateSpec>& gates,
-                            const std::string& candidate, const std::string& stable) {
-    const bool needed = std::any_of(gates.begin(), gates.end(), [](const GateSpec& g) {
+bool needsBaselines(const std::vector<GateSpec>& gates) {
+    return std::any_of(gates.begin(), gates.end(), [](const GateSpec& g) {
         return g.kind == GateSpec::Kind::ScoreDistribution;
     });
+}
+
+// The score baselines of the candidate and the stable version, from their manifests; a version
+// missing from `models` leaves its baseline empty (its gate then says so: not enough data).
+ScoreBaselines baselinesFor(const std::vector<fraud::v1::ModelInfo>& models,
+                            const std::string& candidate, const std::string& stable) {
     ScoreBaselines out;
-    if (!needed)
-        return out;
-    const auto models = client.models();
-    if (!models.ok())
-        return out;  // the gate then says the baseline is missing: not enough data
-    for (const auto& m : models.value->models()) {
+    for (const auto& m : models) {
         const auto manifest = nlohmann::json::parse(m.manifest_json(), nullptr, false);
         if (manifest.is_discarded())
             continue;
@@ -119,6 +113,13 @@ ScoreBaselines baselinesFor(ControlClient& client, const std::vector<GateSpec>& 
             out.stable = scoreBaselineOf(stable, manifest);
     }
     return out;
+}
+
+std::vector<fraud::v1::ModelInfo> listModels(ControlClient& client) {
+    const auto models = client.models();
+    if (!models.ok())
+        return {};
+    return {models.value->models().begin(), models.value->models().end()};
 }
 
 void beginStep(RolloutProgress& progress, std::size_t index, const RolloutState& applied) {
@@ -185,7 +186,7 @@ std::string stepName(const RolloutPlan& plan, std::size_t index) {
         return out.append("promote");
     return out.append(modeName(step.mode))
         .append(" ")
-        .append(percent(static_cast<std::uint32_t>(step.weightBasisPoints)));
+        .append(weightText(static_cast<std::uint32_t>(step.weightBasisPoints)));
 }
 
 std::string describeStepChange(const RolloutPlan& plan, std::size_t index,
@@ -197,10 +198,10 @@ std::string describeStepChange(const RolloutPlan& plan, std::size_t index,
         return candidate + " becomes stable, replacing " + current.stable_version() + ", " +
                generations;
     const std::string from = current.canary_version() == candidate
-                                 ? percent(current.canary_weight_bp())
+                                 ? weightText(current.canary_weight_bp())
                                  : std::string("0 %");
     return candidate + " from " + from + " to " +
-           percent(static_cast<std::uint32_t>(step.weightBasisPoints)) + " of cards, " +
+           weightText(static_cast<std::uint32_t>(step.weightBasisPoints)) + " of cards, " +
            modeName(step.mode) + " mode, " + generations;
 }
 
@@ -313,25 +314,66 @@ ActionResult RolloutActions::approve(const std::string& reason) {
     return {true, "approved: " + change, std::nullopt};
 }
 
+namespace {
+
+// A change of the run's state alone (pause, resume): the rollout stays as it is; the progress
+// records it under the caller's identity.
+ActionResult changeRunState(ControlClient& client, const RunView& view, RolloutProgress progress,
+                            RolloutProgress::State state, const std::string& verb,
+                            const std::string& reason) {
+    const auto me = client.whoAmI();
+    const std::string who = me.ok() ? me.value->identity() : "unknown";
+    const std::string what = verb + " " + stepName(*view.plan, progress.step);
+    progress.state = state;
+    progress.reason = verb + " by " + who + ": " + reason;
+    progress.record(who, what + " (" + reason + ")");
+    const auto written = writeProgress(client, view.record.revision(), progress, reason);
+    if (!written.ok())
+        return callFailed("cannot record '" + what + "'", *written.error);
+    return {true, what, std::nullopt};
+}
+
+// Ends the run with a rollout change (abort, promote now) made at the generation read, the
+// step named in the audit annotation, then the progress written.
+ActionResult endRunWith(
+    ControlClient& client, const RunView& view, RolloutProgress progress,
+    const std::function<Outcome<RolloutState>(const fraud::v1::ChangeRequest&)>& change,
+    RolloutProgress::State state, const std::string& verb, const std::string& reason) {
+    if (progress.finished())
+        return refused(std::string("the rollout is ") + stateName(progress.state));
+    const std::string where = stepName(*view.plan, progress.step);
+    fraud::v1::ChangeRequest request;
+    request.set_reason(reason);
+    request.set_expected_generation(view.record.rollout().generation());
+    (*request.mutable_annotations())["step"] = verb + " by hand at " + where;
+    const auto changed = change(request);
+    if (!changed.ok())
+        return callFailed("cannot " + verb, *changed.error);
+    const std::string& who = changed.value->who();
+    progress.state = state;
+    progress.reason = verb + " by " + who + ": " + reason;
+    progress.record(who, verb + " " + progress.candidate + " at " + where + " (" + reason + ")");
+    const auto written = writeProgress(client, view.record.revision(), progress, reason);
+    if (!written.ok())
+        return callFailed(verb + ", but the run record was not written", *written.error);
+    return {true, verb + ": " + progress.candidate, std::nullopt};
+}
+
+}  // namespace
+
 ActionResult RolloutActions::pause(const std::string& reason) {
     const auto view = readRun(client_);
     if (auto bad = needRun(view))
         return *bad;
-    auto progress = *view.progress;
+    const auto& progress = *view.progress;
     if (progress.finished() || progress.state == RolloutProgress::State::Paused)
         return refused(std::string("the rollout is ") + stateName(progress.state));
-    const auto me = client_.whoAmI();
-    const std::string who = me.ok() ? me.value->identity() : "unknown";
-    progress.state = RolloutProgress::State::Paused;
-    progress.reason = "paused by " + who + ": " + reason;
-    progress.record(who, "paused at " + stepName(*view.plan, progress.step) + " (" + reason + ")");
-    const auto written = writeProgress(client_, view.record.revision(), progress, reason);
-    if (!written.ok())
-        return callFailed("cannot pause", *written.error);
-    return {true,
-            "paused at " + stepName(*view.plan, progress.step) + "; the canary stays at " +
-                percent(view.record.rollout().canary_weight_bp()),
-            std::nullopt};
+    auto done = changeRunState(client_, view, progress, RolloutProgress::State::Paused, "paused at",
+                               reason);
+    if (done.ok)
+        done.message +=
+            "; the canary stays at " + weightText(view.record.rollout().canary_weight_bp());
+    return done;
 }
 
 ActionResult RolloutActions::resume(const std::string& reason) {
@@ -341,66 +383,35 @@ ActionResult RolloutActions::resume(const std::string& reason) {
     auto progress = *view.progress;
     if (progress.state != RolloutProgress::State::Paused)
         return refused(std::string("the rollout is ") + stateName(progress.state) + ", not paused");
-    const auto me = client_.whoAmI();
-    const std::string who = me.ok() ? me.value->identity() : "unknown";
-    progress.state = RolloutProgress::State::Running;
     ++progress.maximumExtensions;  // another maximum duration to gather data in
-    progress.reason = "resumed by " + who + ": " + reason;
-    progress.record(who, "resumed " + stepName(*view.plan, progress.step) + " (" + reason + ")");
-    const auto written = writeProgress(client_, view.record.revision(), progress, reason);
-    if (!written.ok())
-        return callFailed("cannot resume", *written.error);
-    return {true, "resumed " + stepName(*view.plan, progress.step), std::nullopt};
+    return changeRunState(client_, view, progress, RolloutProgress::State::Running, "resumed",
+                          reason);
 }
 
 ActionResult RolloutActions::abort(const std::string& reason) {
     const auto view = readRun(client_);
     if (auto bad = needRun(view))
         return *bad;
-    auto progress = *view.progress;
-    if (progress.finished())
-        return refused(std::string("the rollout is ") + stateName(progress.state));
-    fraud::v1::ChangeRequest request;
-    request.set_reason(reason);
-    request.set_expected_generation(view.record.rollout().generation());
-    (*request.mutable_annotations())["step"] = stepName(*view.plan, progress.step);
-    const auto aborted = client_.abortCanary(request);
-    if (!aborted.ok())
-        return callFailed("cannot abort", *aborted.error);
-    progress.state = RolloutProgress::State::Aborted;
-    progress.reason = "aborted by " + aborted.value->who() + ": " + reason;
-    progress.record(aborted.value->who(),
-                    "aborted at " + stepName(*view.plan, progress.step) + " (" + reason + ")");
-    const auto written = writeProgress(client_, view.record.revision(), progress, reason);
-    if (!written.ok())
-        return callFailed("aborted, but the run record was not written", *written.error);
-    return {true, "aborted: " + progress.candidate + " no longer serves", std::nullopt};
+    auto done = endRunWith(
+        client_, view, *view.progress,
+        [this](const fraud::v1::ChangeRequest& r) { return client_.abortCanary(r); },
+        RolloutProgress::State::Aborted, "aborted", reason);
+    if (done.ok)
+        done.message += " no longer serves";
+    return done;
 }
 
 ActionResult RolloutActions::promoteNow(const std::string& reason) {
     const auto view = readRun(client_);
     if (auto bad = needRun(view))
         return *bad;
-    auto progress = *view.progress;
-    if (progress.finished())
-        return refused(std::string("the rollout is ") + stateName(progress.state));
-    fraud::v1::ChangeRequest request;
-    request.set_reason(reason);
-    request.set_expected_generation(view.record.rollout().generation());
-    (*request.mutable_annotations())["step"] =
-        "promoted by hand at " + stepName(*view.plan, progress.step);
-    const auto promoted = client_.promote(request);
-    if (!promoted.ok())
-        return callFailed("cannot promote", *promoted.error);
-    progress.state = RolloutProgress::State::Promoted;
-    progress.reason = "promoted by " + promoted.value->who() + ": " + reason;
-    progress.record(promoted.value->who(), "promoted " + progress.candidate + " at " +
-                                               stepName(*view.plan, progress.step) + " (" + reason +
-                                               ")");
-    const auto written = writeProgress(client_, view.record.revision(), progress, reason);
-    if (!written.ok())
-        return callFailed("promoted, but the run record was not written", *written.error);
-    return {true, "promoted: " + progress.candidate + " is stable", std::nullopt};
+    auto done = endRunWith(
+        client_, view, *view.progress,
+        [this](const fraud::v1::ChangeRequest& r) { return client_.promote(r); },
+        RolloutProgress::State::Promoted, "promoted", reason);
+    if (done.ok)
+        done.message += " is stable";
+    return done;
 }
 
 ActionResult RolloutActions::rollback(const std::string& reason) {
@@ -537,8 +548,14 @@ std::optional<RolloutRunner::Result> RolloutRunner::look(ControlClient& client,
         return written(progress.reason) ? std::nullopt
                                         : std::optional(Result{Outcome::LeaseLost, "lease lost"});
     }
-    const auto baselines =
-        baselinesFor(client, gates, progress.candidate, rollout.stable_version());
+    // A version's baselines never change (its manifest is immutable): read them once per pair.
+    const std::string pair = progress.candidate + "\n" + rollout.stable_version();
+    if (needsBaselines(gates) &&
+        (baselinesOf_ != pair || baselines_.canary.empty() || baselines_.stable.empty())) {
+        baselines_ = baselinesFor(listModels(client), progress.candidate, rollout.stable_version());
+        baselinesOf_ = pair;
+    }
+    const ScoreBaselines& baselines = baselines_;
     StepEvidence evidence;
     try {
         evidence = progress.evidence.is_null()
@@ -625,9 +642,19 @@ std::optional<RolloutRunner::Result> RolloutRunner::look(ControlClient& client,
 }
 
 RolloutRunner::Analysis RolloutRunner::analyze(const ReleaseTarget& target) {
-    Analysis out;
     ControlClient client(target.control);
     const auto view = readRun(client);
+    if (!view.ok()) {
+        Analysis out;
+        out.error = view.error;
+        return out;
+    }
+    return analyze(target, view, listModels(client));
+}
+
+RolloutRunner::Analysis RolloutRunner::analyze(const ReleaseTarget& target, const RunView& view,
+                                               const std::vector<fraud::v1::ModelInfo>& models) {
+    Analysis out;
     if (!view.ok()) {
         out.error = view.error;
         return out;
@@ -648,7 +675,9 @@ RolloutRunner::Analysis RolloutRunner::analyze(const ReleaseTarget& target) {
     const std::string variant = step.mode == RolloutStep::Mode::Shadow ? "shadow" : "canary";
     ClusterCounters counters(target.prometheus, target.job);
     const auto baselines =
-        baselinesFor(client, gates, progress.candidate, view.record.rollout().stable_version());
+        needsBaselines(gates)
+            ? baselinesFor(models, progress.candidate, view.record.rollout().stable_version())
+            : ScoreBaselines{};
     StepEvidence evidence;
     try {
         evidence = progress.evidence.is_null()
@@ -658,8 +687,15 @@ RolloutRunner::Analysis RolloutRunner::analyze(const ReleaseTarget& target) {
         out.error = std::string("the step's evidence: ") + e.what();
         return out;
     }
+    const auto names = countersOf(gates, variant, baselines);
+    for (const auto& g : gates) {
+        std::vector<std::string> queries;
+        for (const auto& name : countersOf({g}, variant, baselines))
+            queries.push_back(counters.queryFor(name).toStdString());
+        out.queries[g.name] = std::move(queries);
+    }
     if (evidence.looks() > 0) {
-        const auto read = counters.read(countersOf(gates, variant, baselines));
+        const auto read = counters.read(names);
         if (read.error) {
             out.error = *read.error;
             return out;

@@ -103,8 +103,14 @@ public:
         std::vector<GateResult> results;
         std::string error;  // could not evaluate
         std::string step;   // "2 of 6: split 20 %"
+        // Each gate's counters as the PromQL read (raw values per replica), for explanations.
+        std::map<std::string, std::vector<std::string>> queries;
     };
     static Analysis analyze(const ReleaseTarget& target);
+    // The same on a run record and the registry's versions already read (the Release page
+    // reads both for itself).
+    static Analysis analyze(const ReleaseTarget& target, const RunView& view,
+                            const std::vector<fraud::v1::ModelInfo>& models);
 
 private:
     // One look; returns an outcome when the run should end.
@@ -113,6 +119,9 @@ private:
     ReleaseTarget target_;
     Settings settings_;
     std::function<void(const RolloutProgress&)> onLook_;
+    // The score baselines of the candidate and stable pair `baselinesOf_` names.
+    ScoreBaselines baselines_;
+    std::string baselinesOf_;
 };
 
 const char* outcomeName(RolloutRunner::Outcome outcome);

@@ -176,7 +176,11 @@ private slots:
         const auto& g = page()->gates();
         const QString summary = g.data(g.index(1, 0), Qt::ToolTipRole).toString();
         QVERIFY2(summary.startsWith("declines: ") && summary.contains("% of"), qPrintable(summary));
-        QVERIFY(page()->findChild<QLabel*>("gateDetail")->text().contains("Counted from:"));
+        QVERIFY2(page()
+                     ->findChild<QLabel*>("gateDetail")
+                     ->text()
+                     .contains("fraud_scorer_cards_total{job="),
+                 qPrintable(page()->findChild<QLabel*>("gateDetail")->text()));
         QVERIFY2(page()->content().summary.startsWith("v3 running at step 1; 4 gates"),
                  qPrintable(page()->content().summary));
         // The selected gate's evidence over the step, look by look.

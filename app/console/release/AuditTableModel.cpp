@@ -2,18 +2,17 @@
 
 #include <QDateTime>
 
+#include "control/RolloutWords.h"
+
 namespace fraudops {
 
-QString AuditTableModel::describe(const fraud::v1::RolloutState& s) {
-    QString out = QString::fromStdString(s.stable_version()) + QStringLiteral(" stable");
-    if (!s.canary_version().empty()) {
-        out += QStringLiteral(", %1 at %2 % (%3)")
-                   .arg(QString::fromStdString(s.canary_version()))
-                   .arg(s.canary_weight_bp() / 100.0, 0, 'g', 4)
-                   .arg(s.mode() == fraud::v1::ROLLOUT_MODE_SHADOW ? "shadow" : "split");
-    }
-    return out + QStringLiteral(", generation %1").arg(s.generation());
+namespace {
+
+QString describe(const fraud::v1::RolloutState& s) {
+    return QString::fromStdString(describeRollout(s));
 }
+
+}  // namespace
 
 void AuditTableModel::setEntries(std::vector<fraud::v1::AuditEntry> entries) {
     beginResetModel();

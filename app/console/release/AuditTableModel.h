@@ -22,7 +22,6 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
     // "v1 stable, v3 at 20 % (split), generation 14".
-    static QString describe(const fraud::v1::RolloutState& s);
 
 private:
     std::vector<fraud::v1::AuditEntry> entries_;

@@ -1,7 +1,5 @@
 #include "release/ReleasePage.h"
 
-#include <unistd.h>
-
 #include <QComboBox>
 #include <QDialog>
 #include <QDialogButtonBox>
@@ -19,6 +17,7 @@
 #include <cmath>
 
 #include "charts/HistogramChart.h"
+#include "control/RolloutWords.h"
 #include "release/EvidenceSparkline.h"
 #include "shell/ConsoleSession.h"
 
@@ -32,7 +31,7 @@ QString html(const QString& s) {
 }
 
 QString percent(std::uint32_t basisPoints) {
-    return QString::number(basisPoints / 100.0, 'g', 4) + QStringLiteral(" %");
+    return QString::fromStdString(weightText(basisPoints));
 }
 
 QString defaultPlan() {
@@ -96,10 +95,8 @@ ReleasePage::ReleasePage(ConsoleSession& session, QWidget* parent)
            "open; if it closes, the canary stays where it is until another "
            "runner (fraudctl rollout run) takes over"));
     connect(drive_, &QPushButton::toggled, this, [this](bool on) {
-        char host[256] = {};
-        ::gethostname(host, sizeof host - 1);
         if (on)
-            monitor_.startDriving(QStringLiteral("console@%1:%2").arg(host).arg(::getpid()));
+            monitor_.startDriving(QString::fromStdString(runnerName("console")));
         else
             monitor_.stopDriving();
     });
@@ -253,7 +250,8 @@ void ReleasePage::onSnapshot(const rollout::ReleaseSnapshot& s) {
     }
     // Status.
     const auto& rollout = s.run.record.rollout();
-    QString text = tr("<b>Rollout:</b> %1").arg(html(AuditTableModel::describe(rollout)));
+    QString text =
+        tr("<b>Rollout:</b> %1").arg(html(QString::fromStdString(describeRollout(rollout))));
     if (s.run.progress && s.run.plan) {
         const auto& p = *s.run.progress;
         text += tr("<br><b>Plan %1:</b> %2 is <b>%3</b> at step %4")
@@ -361,18 +359,16 @@ void ReleasePage::showGate() {
                                       .arg(QString::fromStdString(r.name))
                                 : tr("%1: the estimate over the step, and the limit")
                                       .arg(QString::fromStdString(r.name)));
-    QString query;
-    for (const auto& name :
-         rollout::countersOf({r.spec}, snapshot_->run.progress &&
-                                               snapshot_->step.find("shadow") != std::string::npos
-                                           ? "shadow"
-                                           : "canary")) {
-        query += QString::fromStdString(name) + QStringLiteral(" ");
+    QStringList queries;
+    if (const auto q = snapshot_->queries.find(r.name); q != snapshot_->queries.end()) {
+        for (const auto& query : q->second)
+            queries << QString::fromStdString(query);
     }
-    gateDetail_->setText(QString::fromStdString(r.summary) +
-                         tr("\nCounted from: %1(raw counters per replica, deltas since the "
-                            "step began)")
-                             .arg(query));
+    gateDetail_->setText(
+        QString::fromStdString(r.summary) +
+        tr("\nRead from Prometheus as raw counters per replica (deltas since the step began, "
+           "restarts counted from zero):\n%1")
+            .arg(queries.join(QLatin1Char('\n'))));
 }
 
 void ReleasePage::compareVersions() {
