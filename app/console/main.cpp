@@ -105,6 +105,7 @@ int main(int argc, char** argv) {
         if (cli.isSet(tokensOpt))
             config.tokensFile = QFileInfo(cli.value(tokensOpt)).absoluteFilePath();
         config.loadRate = cli.value(rateOpt).toDouble();
+        fraudops::ProfileStore::rememberLocalClusterDir(config.workDir);
         local = std::make_unique<fraudops::LocalCluster>(config);
         local->start();
     }

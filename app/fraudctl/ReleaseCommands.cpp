@@ -64,14 +64,7 @@ std::uint64_t expectedGeneration(const fraud::CommandLine& cli, ControlClient& c
 // Every replica named by --endpoint (comma-separated), merged; reconnects when one goes away
 // and says what was missed. Exits 1 if every replica refuses the token.
 int watch(const fraud::CommandLine& cli) {
-    std::vector<ScorerEndpoint> endpoints;
-    const ScorerEndpoint common = endpointFrom(cli);
-    for (const QString& address :
-         QString::fromStdString(common.address).split(',', Qt::SkipEmptyParts)) {
-        ScorerEndpoint e = common;
-        e.address = address.trimmed().toStdString();
-        endpoints.push_back(e);
-    }
+    const std::vector<ScorerEndpoint> endpoints = endpointsFrom(cli);
     fraud::v1::WatchDecisionsRequest request;
     request.set_min_score(cli.number("min-score", 0, 1));
     request.set_max_per_second(cli.number("rate", 0, 10'000));
@@ -133,9 +126,9 @@ int watch(const fraud::CommandLine& cli) {
 
 int metrics(const fraud::CommandLine& cli) {
     PrometheusEndpoint prometheus;
-    prometheus.baseUrl = QString::fromStdString(cli.get("prometheus"));
+    prometheus.baseUrl = QString::fromStdString(prometheusFrom(cli));
     prometheus.timeout = std::chrono::milliseconds(cli.integer("deadline-ms", 1, 3'600'000));
-    const auto f = readScorerFigures(prometheus, QString::fromStdString(cli.get("job")),
+    const auto f = readScorerFigures(prometheus, QString::fromStdString(jobFrom(cli)),
                                      std::chrono::seconds(cli.integer("window", 1, 86'400)));
     if (!f.error.isEmpty()) {
         std::cerr << "fraudctl: " << f.error.toStdString() << "\n";
@@ -211,9 +204,8 @@ int releaseCommand(int argc, char** argv) {
             .flag("explain", "with each decision's explanation");
     }
     if (command == "metrics") {
-        cli.option("prometheus", "http://127.0.0.1:9090", "Prometheus's URL")
-            .option("job", "fraud-scorer", "the Prometheus job that scrapes the scorers")
-            .option("window", "60", "seconds of rate()");
+        addPrometheusFlags(cli);
+        cli.option("window", "60", "seconds of rate()");
     }
     if (!cli.parse(argc, argv, 2, std::cout, std::cerr))
         return cli.exitCode();

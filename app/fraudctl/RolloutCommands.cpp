@@ -23,17 +23,12 @@ void onSignal(int) {
     gStop = true;
 }
 
-void addPrometheusFlags(fraud::CommandLine& cli) {
-    cli.option("prometheus", "http://127.0.0.1:9090", "the Prometheus that scrapes the scorers")
-        .option("job", "fraud-scorer", "the Prometheus job of the scorers");
-}
-
 ReleaseTarget targetFrom(const fraud::CommandLine& cli) {
     ReleaseTarget t;
     t.control = endpointFrom(cli);
-    t.prometheus.baseUrl = QString::fromStdString(cli.get("prometheus"));
+    t.prometheus.baseUrl = QString::fromStdString(prometheusFrom(cli));
     t.prometheus.timeout = std::chrono::milliseconds(10'000);
-    t.job = QString::fromStdString(cli.get("job"));
+    t.job = QString::fromStdString(jobFrom(cli));
     return t;
 }
 
@@ -238,7 +233,14 @@ int analyzeCommand(int argc, char** argv) {
         .flag("queries", "print the PromQL each gate's counters are read with");
     if (!cli.parse(argc, argv, 2, std::cout, std::cerr))
         return cli.exitCode() == 0 ? 0 : 3;
-    const auto analysis = RolloutRunner::analyze(targetFrom(cli));
+    ReleaseTarget target;
+    try {
+        target = targetFrom(cli);
+    } catch (const std::exception& e) {  // a profile that cannot be used
+        std::cerr << "fraudctl: cannot evaluate: " << e.what() << "\n";
+        return 3;
+    }
+    const auto analysis = RolloutRunner::analyze(target);
     if (!analysis.error.empty()) {
         std::cerr << "fraudctl: cannot evaluate: " << analysis.error << "\n";
         return 3;

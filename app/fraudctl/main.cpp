@@ -1,4 +1,5 @@
 // fraudctl: the console's backend on the command line.
+#include <QCoreApplication>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -139,6 +140,12 @@ int score(int argc, char** argv, bool explainOnly) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // The console's names, so --profile reads the profiles the console saved; an application
+    // object for the keychain's D-Bus calls. Neither reads fraudctl's own arguments.
+    QCoreApplication::setOrganizationName("FraudOps");
+    QCoreApplication::setApplicationName("fraudops-console");
+    int qtArgc = 1;
+    QCoreApplication app(qtArgc, argv);
     const std::string command = argc > 1 ? argv[1] : "";
     try {
         if (command == "score")

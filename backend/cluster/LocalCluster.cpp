@@ -1,5 +1,6 @@
 #include "cluster/LocalCluster.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -9,6 +10,7 @@
 #include <cmath>
 
 #include "cluster/AtomicFile.h"
+#include "cluster/LocalClusterFile.h"
 #include "cluster/LocalPrometheus.h"
 #include "cluster/ProcessSupervisor.h"
 
@@ -424,7 +426,28 @@ void LocalCluster::publish() {
         state_.replicas.push_back(c->info);
     std::sort(state_.replicas.begin(), state_.replicas.end(),
               [](const auto& a, const auto& b) { return a.slot < b.slot; });
+    writeAddresses();
     emit changed(state_);
+}
+
+void LocalCluster::writeAddresses() {
+    const QString path = localClusterFilePath(config_.workDir);
+    if (stopping_ || state_.phase != LocalClusterState::Phase::Running) {
+        if (!addressesWritten_.isEmpty())
+            QFile::remove(path);
+        addressesWritten_.clear();
+        return;
+    }
+    LocalClusterAddresses a;
+    for (const auto& r : state_.replicas) {
+        if (r.health == ReplicaHealth::Up && !r.address.isEmpty())
+            a.scorers << r.address;
+    }
+    a.prometheusUrl = state_.prometheusUrl;
+    a.consolePid = QCoreApplication::applicationPid();
+    const QByteArray content = localClusterFileContent(a);
+    if (content != addressesWritten_ && writeFileAtomically(path, content))
+        addressesWritten_ = content;
 }
 
 }  // namespace fraudops

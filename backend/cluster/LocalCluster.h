@@ -97,6 +97,8 @@ private:
     // The flags that make the simulated population behave as in training (trainer and demo).
     QStringList populationArgs() const;
     void publish();
+    // cluster.json, for fraudctl --profile local: written while running, removed on stop.
+    void writeAddresses();
     void fail(const QString& why);
 
     Config config_;
@@ -109,6 +111,7 @@ private:
     bool stopping_ = false;
     int loadStarts_ = 0;
     QTimer loadStatusPoll_;
+    QByteArray addressesWritten_;
 };
 
 }  // namespace fraudops

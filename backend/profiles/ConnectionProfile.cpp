@@ -1,6 +1,7 @@
 #include "ConnectionProfile.h"
 
 #include <QSettings>
+#include <QStandardPaths>
 
 namespace fraudops {
 
@@ -21,7 +22,17 @@ ConnectionProfile ProfileStore::local() {
     p.tokenEnvironmentVariable = "FRAUDOPS_TOKEN";
     // The built-in profile's only setting: whether its token is in the keychain.
     p.tokenInKeychain = QSettings().value("profiles/local/token_in_keychain", false).toBool();
+    p.localClusterDir =
+        QSettings()
+            .value("profiles/local/work_dir",
+                   QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+                       "/local-cluster")
+            .toString();
     return p;
+}
+
+void ProfileStore::rememberLocalClusterDir(const QString& workDir) {
+    QSettings().setValue("profiles/local/work_dir", workDir);
 }
 
 std::vector<ConnectionProfile> ProfileStore::all() const {

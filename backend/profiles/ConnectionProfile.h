@@ -28,6 +28,9 @@ struct ConnectionProfile {
     bool tokenInKeychain = false;
     QString tokenEnvironmentVariable;  // e.g. FRAUDOPS_TOKEN
     QString tokenFile;
+    // `local` only: the work directory of the local cluster the console last started (its
+    // cluster.json says where the replicas answer).
+    QString localClusterDir;
 
     bool isLocal() const { return name == "local"; }
     // How to call the scorer at `address` with this profile's TLS settings and `token`.
@@ -42,6 +45,8 @@ public:
     void save(const ConnectionProfile& profile);
     void remove(const QString& name);
     static ConnectionProfile local();
+    // Where the console's local cluster runs, for `local`'s localClusterDir.
+    static void rememberLocalClusterDir(const QString& workDir);
 };
 
 }  // namespace fraudops

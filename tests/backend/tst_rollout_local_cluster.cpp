@@ -15,6 +15,7 @@
 #include <signal.h>
 
 #include <QProcess>
+#include <QSettings>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -163,6 +164,31 @@ class RolloutLocalClusterTest : public QObject {
                  endpoint.isEmpty() ? QString::fromStdString(t.control.address) : endpoint,
                  "--token", QString::fromStdString(token), "--prometheus", t.prometheus.baseUrl,
                  "--deadline-ms", "3000"});
+        p.waitForFinished(60'000);
+        *out = QString::fromUtf8(p.readAll());
+        return p.exitCode();
+    }
+    // fraudctl analyze with --profile and nothing else: the profiles live in settings of a
+    // home of the test's own, as the console saves them.
+    int analyzeWithProfile(const QString& profile, QString* out) {
+        const QString config = dir_.filePath("config");
+        {
+            QSettings settings(config + "/FraudOps/fraudops-console.conf", QSettings::IniFormat);
+            settings.setValue("profiles/local/work_dir", dir_.filePath("work"));
+            const auto t = target();
+            settings.setValue("profiles/staging/scorers",
+                              QStringList{QString::fromStdString(t.control.address)});
+            settings.setValue("profiles/staging/prometheus", t.prometheus.baseUrl);
+            settings.setValue("profiles/staging/token_env", "STAGING_TOKEN");
+        }
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("XDG_CONFIG_HOME", config);
+        env.insert("FRAUDOPS_TOKEN", QString::fromStdString(kViewer));
+        env.insert("STAGING_TOKEN", QString::fromStdString(kViewer));
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(fraudctlBinary(), {"analyze", "--profile", profile});
         p.waitForFinished(60'000);
         *out = QString::fromUtf8(p.readAll());
         return p.exitCode();
@@ -436,6 +462,14 @@ private slots:
                  progress()->reason.c_str());
         QCOMPARE(analyze(kViewer, &out), 1);
         QVERIFY2(out.contains("fail"), qPrintable(out));
+        // The same through connection profiles: `local` (the cluster this process runs, from
+        // its cluster.json) and a saved one, each with its token from where it says.
+        QCOMPARE(analyzeWithProfile("local", &out), 1);
+        QVERIFY2(out.contains("fail"), qPrintable(out));
+        QCOMPARE(analyzeWithProfile("staging", &out), 1);
+        QVERIFY2(out.contains("fail"), qPrintable(out));
+        QCOMPARE(analyzeWithProfile("nowhere", &out), 3);
+        QVERIFY2(out.contains("no connection profile named 'nowhere'"), qPrintable(out));
         QCOMPARE(fraudctl({"rollout", "status", "--token", QString::fromStdString(kViewer)}, &out),
                  0);
         QVERIFY2(out.contains("v8: paused"), qPrintable(out));
