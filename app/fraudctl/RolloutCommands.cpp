@@ -122,7 +122,11 @@ int rolloutCommand(int argc, char** argv) {
     cli.flag("json", "print the reply as JSON");
     if (sub == "start" || sub == "run") {
         cli.option("plan", "", "the plan file (JSON); run: only to start a new rollout")
-            .option("version", "", "the version to release");
+            .option("version", "", "the version to release")
+            .option("mode", "plan",
+                    "plan (its steps as written), split (skip its shadow steps: the canary "
+                    "decides from the first step) or shadow (every step shadow: the canary "
+                    "decides no card until a person approves promotion)");
     }
     if (sub != "status")
         cli.option("reason", sub == "run" ? "headless rollout" : "", "why (the audit log keeps it)",
@@ -155,7 +159,14 @@ int rolloutCommand(int argc, char** argv) {
             std::cerr << "fraudctl: " << e.what() << "\n";
             return sub == "run" ? 3 : 1;
         }
-        const auto plan = parseRolloutPlan(text, &error);
+        const auto mode = parseStartMode(cli.get("mode"));
+        if (!mode) {
+            std::cerr << "fraudctl: --mode takes plan, split or shadow\n";
+            return sub == "run" ? 3 : 2;
+        }
+        auto plan = parseRolloutPlan(text, &error);
+        if (plan)
+            plan = planInMode(*plan, *mode, &error);
         if (!plan) {
             std::cerr << "fraudctl: " << cli.get("plan") << ": " << error << "\n";
             return sub == "run" ? 3 : 1;

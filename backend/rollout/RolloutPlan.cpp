@@ -1,5 +1,6 @@
 #include "rollout/RolloutPlan.h"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -334,6 +335,58 @@ std::string rolloutPlanJson(const RolloutPlan& plan) {
         doc["steps"].push_back(j);
     }
     return doc.dump(2) + "\n";
+}
+
+std::optional<StartMode> parseStartMode(const std::string& text) {
+    if (text == "plan")
+        return StartMode::AsPlanned;
+    if (text == "split")
+        return StartMode::SplitOnly;
+    if (text == "shadow")
+        return StartMode::ShadowOnly;
+    return std::nullopt;
+}
+
+const char* startModeName(StartMode mode) {
+    switch (mode) {
+        case StartMode::SplitOnly:
+            return "split";
+        case StartMode::ShadowOnly:
+            return "shadow";
+        case StartMode::AsPlanned:
+            break;
+    }
+    return "plan";
+}
+
+std::optional<RolloutPlan> planInMode(const RolloutPlan& plan, StartMode mode, std::string* error) {
+    if (mode == StartMode::AsPlanned)
+        return plan;
+    RolloutPlan out = plan;
+    out.steps.clear();
+    for (RolloutStep step : plan.steps) {
+        if (mode == StartMode::SplitOnly && !step.promote && step.mode == RolloutStep::Mode::Shadow)
+            continue;
+        if (mode == StartMode::ShadowOnly && !step.promote)
+            step.mode = RolloutStep::Mode::Shadow;
+        out.steps.push_back(std::move(step));
+    }
+    const auto compared = std::count_if(out.steps.begin(), out.steps.end(),
+                                        [](const RolloutStep& s) { return !s.promote; });
+    if (compared == 0) {
+        *error = std::string("plan \"") + plan.name + "\" has no " + startModeName(mode) +
+                 " step to compare in";
+        return std::nullopt;
+    }
+    if (mode == StartMode::ShadowOnly) {
+        // The canary has decided no card: a person decides whether it decides them all.
+        auto last = std::find_if(out.steps.rbegin(), out.steps.rend(),
+                                 [](const RolloutStep& s) { return !s.promote; });
+        last->onPass = RolloutStep::OnPass::WaitForApproval;
+    }
+    out.name += mode == StartMode::SplitOnly ? " (split only)" : " (shadow only)";
+    // The result must be a plan its own reader accepts, like any plan a person wrote.
+    return parseRolloutPlan(rolloutPlanJson(out), error);
 }
 
 }  // namespace fraudops

@@ -73,6 +73,17 @@ struct RolloutPlan {
 std::optional<RolloutPlan> parseRolloutPlan(const std::string& json, std::string* error);
 std::string rolloutPlanJson(const RolloutPlan& plan);
 
+// How a release starts from a plan: as written; with its shadow steps skipped, so the canary
+// decides for its cards from the first step; or in shadow throughout, so the canary decides
+// no card until a person approves its promotion.
+enum class StartMode { AsPlanned, SplitOnly, ShadowOnly };
+// "plan", "split", "shadow".
+std::optional<StartMode> parseStartMode(const std::string& text);
+const char* startModeName(StartMode mode);
+// The plan to run in `mode`; nothing, with `error` set, when no step would be left to compare
+// in (a plan of shadow steps alone, split only).
+std::optional<RolloutPlan> planInMode(const RolloutPlan& plan, StartMode mode, std::string* error);
+
 // "90s", "2m", "1h30m", or plain seconds; nothing if malformed.
 std::optional<std::chrono::seconds> parseDuration(const std::string& text);
 std::string durationText(std::chrono::seconds duration);

@@ -6,6 +6,7 @@
 // and says why; abort ends it and the audit history holds each step. With
 // FRAUDOPS_PICTURES_DIR set it saves the page in mid-rollout (the README's picture).
 #include <QAbstractItemModelTester>
+#include <QComboBox>
 #include <QLabel>
 #include <QPushButton>
 #include <QTableView>
@@ -146,6 +147,21 @@ private slots:
         page()->setPlanText(kPlan);
         page()->setCandidate("v3");
         QTRY_VERIFY(page()->canAct(Action::Start));
+        // Nothing to roll back to yet: v1 has been stable since the registry began.
+        QVERIFY(!page()->canAct(Action::Rollback));
+        QCOMPARE(page()->confirmationFor(Action::Rollback),
+                 "Roll back: the audit log names no earlier stable version");
+        // The modes chosen at start: the plan's, or shadow throughout (its steps at their
+        // weights, promotion waiting for approval).
+        auto* mode = page()->findChild<QComboBox*>("startMode");
+        mode->setCurrentIndex(mode->findData(static_cast<int>(StartMode::ShadowOnly)));
+        QCOMPARE(page()->confirmationFor(Action::Start),
+                 "Start plan “console-test (shadow only)”: v3 from 0 % to 20 % of cards, shadow "
+                 "mode, generation 1 → 2");
+        auto* check = page()->findChild<QLabel*>("planCheck");
+        QVERIFY2(check->text().contains("shadow 20 % → shadow 50 % → promote"),
+                 qPrintable(check->text()));
+        mode->setCurrentIndex(mode->findData(static_cast<int>(StartMode::AsPlanned)));
         QCOMPARE(page()->confirmationFor(Action::Start),
                  "Start plan “console-test”: v3 from 0 % to 20 % of cards, split mode, "
                  "generation 1 → 2");

@@ -58,6 +58,53 @@ private slots:
         QCOMPARE(rolloutPlanJson(*again), rolloutPlanJson(*plan));
     }
 
+    void startModesReshapeThePlan() {
+        std::string error;
+        const auto plan = parseRolloutPlan(readDefaultPlan(), &error);
+        QVERIFY2(plan, error.c_str());
+
+        const auto asPlanned = planInMode(*plan, StartMode::AsPlanned, &error);
+        QVERIFY(asPlanned);
+        QCOMPARE(rolloutPlanJson(*asPlanned), rolloutPlanJson(*plan));
+
+        // Split only: the shadow step goes; the flip gates went with it, so α is split over
+        // the four gates left, not six.
+        const auto split = planInMode(*plan, StartMode::SplitOnly, &error);
+        QVERIFY2(split, error.c_str());
+        QCOMPARE(split->name, std::string("default (split only)"));
+        QCOMPARE(split->steps.size(), std::size_t(5));
+        for (const auto& s : split->steps)
+            QCOMPARE(s.mode, RolloutStep::Mode::Split);
+        QCOMPARE(split->steps[0].weightBasisPoints, 500);
+        QCOMPARE(split->alphaPerGate(), 0.05 / 4);
+
+        // Shadow only: every step shadow, at the plan's weights and gates; the last waits for
+        // a person, since the canary has decided no card yet.
+        const auto shadow = planInMode(*plan, StartMode::ShadowOnly, &error);
+        QVERIFY2(shadow, error.c_str());
+        QCOMPARE(shadow->name, std::string("default (shadow only)"));
+        QCOMPARE(shadow->steps.size(), std::size_t(6));
+        for (std::size_t i = 0; i + 1 < shadow->steps.size(); ++i) {
+            QCOMPARE(shadow->steps[i].mode, RolloutStep::Mode::Shadow);
+            QCOMPARE(shadow->steps[i].gates, plan->steps[i].gates);
+        }
+        QCOMPARE(shadow->steps[4].onPass, RolloutStep::OnPass::WaitForApproval);
+        QCOMPARE(shadow->steps[0].onPass, RolloutStep::OnPass::Advance);
+        QVERIFY(shadow->steps.back().promote);
+
+        // A plan of shadow steps alone has nothing to run split only.
+        const auto shadowOnly = parseRolloutPlan(
+            planWith(R"({"weight_percent": 10, "mode": "shadow", "gates": ["flips"]})"), &error);
+        QVERIFY2(shadowOnly, error.c_str());
+        QVERIFY(!planInMode(*shadowOnly, StartMode::SplitOnly, &error));
+        QVERIFY2(error.find("has no split step") != std::string::npos, error.c_str());
+
+        QCOMPARE(parseStartMode("split"), std::optional(StartMode::SplitOnly));
+        QCOMPARE(parseStartMode("shadow"), std::optional(StartMode::ShadowOnly));
+        QCOMPARE(parseStartMode("plan"), std::optional(StartMode::AsPlanned));
+        QVERIFY(!parseStartMode("canary"));
+    }
+
     void defaultsFollowWhatIsCounted() {
         std::string error;
         const auto plan = parseRolloutPlan(

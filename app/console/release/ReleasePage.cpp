@@ -34,6 +34,22 @@ QString percent(std::uint32_t basisPoints) {
     return QString::fromStdString(weightText(basisPoints));
 }
 
+// The version a rollback returns to, by the scorer's rule (ModelRegistry::previousStable):
+// the stable version before the change that made the current one stable. Only the audit entries
+// read (the newest 100) are searched.
+std::optional<std::string> previousStable(const std::vector<fraud::v1::AuditEntry>& newestFirst,
+                                          const fraud::v1::RolloutState& current) {
+    for (const auto& e : newestFirst) {
+        if (!e.has_before())
+            continue;
+        const std::string& was = e.before().stable_version();
+        if (e.after().stable_version() == current.stable_version() && !was.empty() &&
+            was != current.stable_version())
+            return was;
+    }
+    return std::nullopt;
+}
+
 QString defaultPlan() {
     QFile f(QStringLiteral(":/rollouts/default.json"));
     return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
@@ -53,6 +69,7 @@ ReleasePage::ReleasePage(ConsoleSession& session, QWidget* parent)
       plan_(new QPlainTextEdit(this)),
       planCheck_(new QLabel(this)),
       candidate_(new QComboBox(this)),
+      startMode_(new QComboBox(this)),
       start_(new QPushButton(tr("Start rollout…"), this)),
       versionTable_(new QTableView(this)),
       compareA_(new QComboBox(this)),
@@ -133,6 +150,17 @@ ReleasePage::ReleasePage(ConsoleSession& session, QWidget* parent)
     planCheck_->setObjectName("planCheck");
     planCheck_->setWordWrap(true);
     candidate_->setObjectName("candidateVersion");
+    startMode_->setObjectName("startMode");
+    startMode_->addItem(tr("as the plan says"), static_cast<int>(StartMode::AsPlanned));
+    startMode_->addItem(tr("split only (skip shadow steps)"),
+                        static_cast<int>(StartMode::SplitOnly));
+    startMode_->addItem(tr("shadow only (promotion waits for approval)"),
+                        static_cast<int>(StartMode::ShadowOnly));
+    startMode_->setToolTip(
+        tr("Split: the canary decides for its share of cards. Shadow: stable decides every "
+           "card and the canary scores the same transactions beside it, so its decisions are "
+           "compared without affecting anyone."));
+    connect(startMode_, &QComboBox::currentIndexChanged, this, &ReleasePage::validatePlan);
     start_->setObjectName("release-start");
     connect(start_, &QPushButton::clicked, this, [this] { askAndPerform(Action::Start); });
     auto* planTab = new QWidget(this);
@@ -140,6 +168,8 @@ ReleasePage::ReleasePage(ConsoleSession& session, QWidget* parent)
     auto* startRow = new QHBoxLayout;
     startRow->addWidget(new QLabel(tr("Release version:"), this));
     startRow->addWidget(candidate_);
+    startRow->addWidget(new QLabel(tr("Modes:"), this));
+    startRow->addWidget(startMode_);
     startRow->addWidget(start_);
     startRow->addStretch(1);
     planLayout->addWidget(plan_, 1);
@@ -431,9 +461,16 @@ void ReleasePage::compareVersions() {
     compareChart_->setData(labels, series);
 }
 
+std::optional<RolloutPlan> ReleasePage::planToStart(std::string* error) const {
+    const auto plan = parseRolloutPlan(plan_->toPlainText().toStdString(), error);
+    if (!plan)
+        return std::nullopt;
+    return planInMode(*plan, static_cast<StartMode>(startMode_->currentData().toInt()), error);
+}
+
 void ReleasePage::validatePlan() {
     std::string error;
-    const auto plan = parseRolloutPlan(plan_->toPlainText().toStdString(), &error);
+    const auto plan = planToStart(&error);
     if (!plan) {
         planCheck_->setText(tr("The plan is not valid: %1").arg(QString::fromStdString(error)));
         planCheck_->setStyleSheet("color: #c62828;");
@@ -468,8 +505,7 @@ bool ReleasePage::canAct(Action action) const {
     switch (action) {
         case Action::Start: {
             std::string error;
-            return !active && candidate_->count() > 0 &&
-                   parseRolloutPlan(plan_->toPlainText().toStdString(), &error).has_value();
+            return !active && candidate_->count() > 0 && planToStart(&error).has_value();
         }
         case Action::Approve:
             return active && (state == RolloutProgress::State::WaitingForApproval ||
@@ -482,7 +518,7 @@ bool ReleasePage::canAct(Action action) const {
         case Action::Abort:
             return active;
         case Action::Rollback:
-            return !active && !snapshot_->audit.empty();
+            return !active && previousStable(snapshot_->audit, run.record.rollout()).has_value();
     }
     return false;
 }
@@ -512,7 +548,7 @@ QString ReleasePage::confirmationFor(Action action) const {
     switch (action) {
         case Action::Start: {
             std::string error;
-            const auto plan = parseRolloutPlan(plan_->toPlainText().toStdString(), &error);
+            const auto plan = planToStart(&error);
             if (!plan || candidate_->currentText().isEmpty())
                 return {};
             return tr("Start plan “%1”: %2")
@@ -540,10 +576,15 @@ QString ReleasePage::confirmationFor(Action action) const {
             return tr("Abort: %1 stops serving its %2 of cards; %3 serves them all, %4")
                 .arg(candidate, percent(rollout.canary_weight_bp()),
                      QString::fromStdString(rollout.stable_version()), generations);
-        case Action::Rollback:
-            return tr("Roll back: %1 stops being stable; the previous stable version serves every "
-                      "card, %2")
-                .arg(QString::fromStdString(rollout.stable_version()), generations);
+        case Action::Rollback: {
+            const auto previous = previousStable(snapshot_->audit, rollout);
+            if (!previous)
+                return tr("Roll back: the audit log names no earlier stable version");
+            return tr("Roll back: %1 stops being stable; %2, stable before it, serves every "
+                      "card again, %3")
+                .arg(QString::fromStdString(rollout.stable_version()),
+                     QString::fromStdString(*previous), generations);
+        }
     }
     return {};
 }
@@ -574,7 +615,13 @@ void ReleasePage::askAndPerform(Action action) {
 
 void ReleasePage::perform(Action action, const QString& reason) {
     result_->setText(tr("%1: in flight…").arg(rollout::ReleaseMonitor::actionName(action)));
-    monitor_.act(action, reason, plan_->toPlainText(), candidate_->currentText());
+    QString plan;
+    if (action == Action::Start) {
+        std::string error;
+        if (const auto chosen = planToStart(&error))
+            plan = QString::fromStdString(rolloutPlanJson(*chosen));
+    }
+    monitor_.act(action, reason, plan, candidate_->currentText());
     updateButtons();  // every action is disabled while one is in flight
 }
 

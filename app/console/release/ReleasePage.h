@@ -71,6 +71,8 @@ private:
     void showGate();
     void compareVersions();
     void validatePlan();
+    // The editor's plan in the chosen start mode, or why there is none.
+    std::optional<RolloutPlan> planToStart(std::string* error) const;
     void askAndPerform(Action action);
 
     rollout::ReleaseMonitor monitor_;
@@ -90,6 +92,7 @@ private:
     QPlainTextEdit* plan_;
     QLabel* planCheck_;
     QComboBox* candidate_;
+    QComboBox* startMode_;
     QPushButton* start_;
     QTableView* versionTable_;
     QComboBox* compareA_;
