@@ -1,10 +1,12 @@
 #include "RolloutCommands.h"
 
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "ConnectionFlags.h"
 #include "common/CommandLine.h"
@@ -280,10 +282,41 @@ int analyzeCommand(int argc, char** argv) {
                  {"queries", analysis.queries.contains(r.name) ? analysis.queries.at(r.name)
                                                                : std::vector<std::string>{}}});
         }
-        std::cout << nlohmann::json{{"step", analysis.step}, {"gates", out}}.dump(2) << "\n";
+        nlohmann::json latency = nlohmann::json::array();
+        for (const auto& b : analysis.latency) {
+            latency.push_back(
+                {{"variant", b.variant},
+                 {"requests", b.requests},
+                 {"p99_seconds", b.p99 ? nlohmann::json(*b.p99) : nullptr},
+                 {"band_lower_seconds", b.band.lower},
+                 {"band_upper_seconds",
+                  std::isfinite(b.band.upper) ? nlohmann::json(b.band.upper) : nullptr}});
+        }
+        std::cout << nlohmann::json{{"step", analysis.step},
+                                    {"gates", out},
+                                    {"p99_latency_not_gated", latency}}
+                         .dump(2)
+                  << "\n";
     } else {
         std::cout << "step " << analysis.step << "\n";
         printResults(analysis.results);
+        for (const auto& b : analysis.latency) {
+            const auto ms = [](double seconds) {
+                std::ostringstream text;
+                if (std::isfinite(seconds))
+                    text << seconds * 1e3 << " ms";
+                else
+                    text << "inf";
+                return text.str();
+            };
+            std::cout << "  p99 " << std::left << std::setw(16) << b.variant << "(not gated) "
+                      << (b.requests > 0
+                              ? "under " + ms(b.p99.value_or(INFINITY)) + ", band [" +
+                                    ms(b.band.lower) + ", " + ms(b.band.upper) + "] from " +
+                                    std::to_string(static_cast<long>(b.requests)) + " requests"
+                              : std::string("no requests yet"))
+                      << "\n";
+        }
         if (cli.enabled("queries")) {
             for (const auto& [gate, queries] : analysis.queries) {
                 std::cout << gate << " reads (raw counters per replica):\n";

@@ -1,8 +1,12 @@
 #include "rollout/ClusterCounters.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
+#include <set>
+
+#include "common/LatencyBuckets.h"
 
 namespace fraudops::rollout {
 namespace {
@@ -51,6 +55,14 @@ QString ClusterCounters::queryFor(const std::string& counter) const {
     if (kind == "cards" && p.size() == 3) {
         return QStringLiteral("fraud_scorer_cards_total{%1%2,outcome=\"%3\"}")
             .arg(job, variant, QString::fromStdString(p[2]));
+    }
+    if (kind == "latency" && p.size() == 3) {
+        const std::size_t i = std::stoul(p[2]);
+        const auto& edges = fraud::kRequestLatencyEdges;
+        return QStringLiteral(
+                   "fraud_scorer_request_duration_seconds_bucket{%1,method=\"Score\"%2,le=\"%3\"}")
+            .arg(job, variant,
+                 i < edges.size() ? QString::number(edges[i]) : QStringLiteral("+Inf"));
     }
     if (kind == "requests")
         return QStringLiteral("fraud_scorer_request_duration_seconds_count{%1,method=\"Score\"%2}")
@@ -119,10 +131,48 @@ bool ClusterCounters::readScoreBins(const std::string& prefix, std::size_t bins,
     return true;
 }
 
+// A side's latency histogram, one query for every bucket: each cumulative bucket a counter of
+// its own ("latency/canary/7" is le="0.002"), by its index among the scorer's edges.
+bool ClusterCounters::readLatency(const std::string& variant, Read& out) const {
+    const auto result = prometheusQuery(
+        prometheus_,
+        QStringLiteral("fraud_scorer_request_duration_seconds_bucket{job=\"%1\",method=\"Score\","
+                       "variant=\"%2\"}")
+            .arg(job_, QString::fromStdString(variant)));
+    if (!result.ok()) {
+        out.error = "Prometheus: " + result.error->message.toStdString();
+        return false;
+    }
+    const auto names = latencyCounters(variant);
+    for (const auto& name : names)
+        out.snapshot[name];
+    for (const auto& series : result.series) {
+        auto labels = series.labels;
+        const auto le = labels.find("le");
+        if (series.samples.empty() || le == labels.end())
+            continue;
+        const double edge = leValue(le->second);
+        labels.erase(le);
+        const auto& edges = fraud::kRequestLatencyEdges;
+        const auto at = std::find_if(edges.begin(), edges.end(),
+                                     [&](double e) { return std::abs(e - edge) <= 1e-9 * e; });
+        const std::size_t index = std::isinf(edge) ? edges.size()
+                                  : at == edges.end()
+                                      ? names.size()  // an edge this build does not know
+                                      : static_cast<std::size_t>(at - edges.begin());
+        if (index < names.size())
+            out.snapshot[names[index]][seriesKey(labels)] += series.samples.back().value;
+    }
+    return true;
+}
+
 ClusterCounters::Read ClusterCounters::read(const std::vector<std::string>& counters) const {
     Read out;
+    std::set<std::string> latencySides;
     std::map<std::string, std::size_t> scoreHistograms;  // prefix -> bins
     for (const auto& name : counters) {
+        if (name.starts_with("latency/"))
+            latencySides.insert(parts(name)[1]);
         if (name.starts_with("scorebins/")) {
             const auto slash = name.rfind('/');
             auto& bins = scoreHistograms[name.substr(0, slash)];
@@ -133,8 +183,12 @@ ClusterCounters::Read ClusterCounters::read(const std::vector<std::string>& coun
         if (!readScoreBins(prefix, bins, out))
             return out;
     }
+    for (const auto& side : latencySides) {
+        if (!readLatency(side, out))
+            return out;
+    }
     for (const auto& name : counters) {
-        if (name.starts_with("scorebins/"))
+        if (name.starts_with("scorebins/") || name.starts_with("latency/"))
             continue;
         const QString query = queryFor(name);
         if (query.isEmpty()) {

@@ -38,6 +38,7 @@ public:
 
 private:
     bool readScoreBins(const std::string& prefix, std::size_t bins, Read& out) const;
+    bool readLatency(const std::string& variant, Read& out) const;
 
     PrometheusEndpoint prometheus_;
     QString job_;

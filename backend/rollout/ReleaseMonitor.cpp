@@ -56,6 +56,7 @@ void ReleaseMonitor::refresh() {
                 const auto analysis = RolloutRunner::analyze(target, s.run, s.models);
                 s.gates = analysis.results;
                 s.queries = analysis.queries;
+                s.latency = analysis.latency;
                 s.step = analysis.step;
                 s.analysisError = analysis.error;
                 const auto& evidence = s.run.progress->evidence;

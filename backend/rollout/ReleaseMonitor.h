@@ -27,6 +27,7 @@ struct ReleaseSnapshot {
     std::string step;           // "2 of 6: split 5 %"
     std::string analysisError;  // why the gates could not be evaluated now
     std::map<std::string, std::vector<std::string>> queries;  // each gate's PromQL
+    std::vector<LatencyBand> latency;                         // p99 bands, not gated
     // Each gate's evidence over the step, from the progress (for sparklines).
     std::map<std::string, std::vector<std::pair<double, double>>> history;
 };

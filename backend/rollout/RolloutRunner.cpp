@@ -281,6 +281,35 @@ std::optional<ActionResult> needRun(const RunView& view) {
     return std::nullopt;
 }
 
+// Writes a person's change to the run's progress. A runner writes after every look, so a stale
+// revision is most often its look, not a conflicting decision: the change is applied again to
+// the newest progress (three tries at most), unless `apply` says it no longer fits.
+struct ChangeWritten {
+    std::optional<CallError> error;
+    bool noLongerFits = false;  // `apply` refused the newest progress
+};
+ChangeWritten writeChange(ControlClient& client, RunView view,
+                          const std::function<bool(RolloutProgress&)>& apply,
+                          const std::string& reason) {
+    for (int attempt = 1;; ++attempt) {
+        RolloutProgress progress = *view.progress;
+        if (!apply(progress)) {
+            return {CallError{grpc::StatusCode::FAILED_PRECONDITION,
+                              std::string("the rollout is now ") + stateName(progress.state),
+                              {}},
+                    true};
+        }
+        const auto written = writeProgress(client, view.record.revision(), progress, reason);
+        if (written.ok())
+            return {};
+        if (attempt == 3 || written.error->code != grpc::StatusCode::FAILED_PRECONDITION)
+            return {written.error, false};
+        view = readRun(client);
+        if (!view.ok() || !view.progress || !view.plan)
+            return {written.error, false};
+    }
+}
+
 }  // namespace
 
 ActionResult RolloutActions::approve(const std::string& reason) {
@@ -302,13 +331,21 @@ ActionResult RolloutActions::approve(const std::string& reason) {
                   {{"plan", view.plan->name}, {"step", stepName(*view.plan, next)}});
     if (!applied.ok())
         return callFailed("cannot approve", *applied.error);
-    beginStep(progress, next, *applied.value);
-    progress.state = view.plan->steps[next].promote ? RolloutProgress::State::Promoted
-                                                    : RolloutProgress::State::Running;
-    progress.reason = "approved by " + applied.value->who();
-    progress.record(applied.value->who(), "approved: " + change + " (" + reason + ")");
-    const auto written = writeProgress(client_, view.record.revision(), progress, reason);
-    if (!written.ok())
+    const std::string& who = applied.value->who();
+    const auto written = writeChange(
+        client_, view,
+        [&](RolloutProgress& p) {
+            if (p.finished() || p.step != progress.step)
+                return false;  // someone else moved the run meanwhile
+            beginStep(p, next, *applied.value);
+            p.state = view.plan->steps[next].promote ? RolloutProgress::State::Promoted
+                                                     : RolloutProgress::State::Running;
+            p.reason = "approved by " + who;
+            p.record(who, "approved: " + change + " (" + reason + ")");
+            return true;
+        },
+        reason);
+    if (written.error)
         return callFailed("approved (" + change + "), but the run record was not written",
                           *written.error);
     return {true, "approved: " + change, std::nullopt};
@@ -317,31 +354,41 @@ ActionResult RolloutActions::approve(const std::string& reason) {
 namespace {
 
 // A change of the run's state alone (pause, resume): the rollout stays as it is; the progress
-// records it under the caller's identity.
-ActionResult changeRunState(ControlClient& client, const RunView& view, RolloutProgress progress,
+// records it under the caller's identity. `fits` says whether the progress still allows it.
+ActionResult changeRunState(ControlClient& client, const RunView& view,
+                            const std::function<bool(RolloutProgress&)>& fits,
                             RolloutProgress::State state, const std::string& verb,
                             const std::string& reason) {
     const auto me = client.whoAmI();
     const std::string who = me.ok() ? me.value->identity() : "unknown";
-    const std::string what = verb + " " + stepName(*view.plan, progress.step);
-    progress.state = state;
-    progress.reason = verb + " by " + who + ": " + reason;
-    progress.record(who, what + " (" + reason + ")");
-    const auto written = writeProgress(client, view.record.revision(), progress, reason);
-    if (!written.ok())
-        return callFailed("cannot record '" + what + "'", *written.error);
+    std::string what;
+    const auto written = writeChange(
+        client, view,
+        [&](RolloutProgress& progress) {
+            if (!fits(progress))
+                return false;
+            what = verb + " " + stepName(*view.plan, progress.step);
+            progress.state = state;
+            progress.reason = verb + " by " + who + ": " + reason;
+            progress.record(who, what + " (" + reason + ")");
+            return true;
+        },
+        reason);
+    if (written.error)
+        return callFailed("cannot record '" + verb + "'", *written.error);
     return {true, what, std::nullopt};
 }
 
 // Ends the run with a rollout change (abort, promote now) made at the generation read, the
 // step named in the audit annotation, then the progress written.
 ActionResult endRunWith(
-    ControlClient& client, const RunView& view, RolloutProgress progress,
+    ControlClient& client, const RunView& view,
     const std::function<Outcome<RolloutState>(const fraud::v1::ChangeRequest&)>& change,
     RolloutProgress::State state, const std::string& verb, const std::string& reason) {
-    if (progress.finished())
-        return refused(std::string("the rollout is ") + stateName(progress.state));
-    const std::string where = stepName(*view.plan, progress.step);
+    const RolloutProgress& read = *view.progress;
+    if (read.finished())
+        return refused(std::string("the rollout is ") + stateName(read.state));
+    const std::string where = stepName(*view.plan, read.step);
     fraud::v1::ChangeRequest request;
     request.set_reason(reason);
     request.set_expected_generation(view.record.rollout().generation());
@@ -350,13 +397,21 @@ ActionResult endRunWith(
     if (!changed.ok())
         return callFailed("cannot " + verb, *changed.error);
     const std::string& who = changed.value->who();
-    progress.state = state;
-    progress.reason = verb + " by " + who + ": " + reason;
-    progress.record(who, verb + " " + progress.candidate + " at " + where + " (" + reason + ")");
-    const auto written = writeProgress(client, view.record.revision(), progress, reason);
-    if (!written.ok())
+    const auto written = writeChange(
+        client, view,
+        [&](RolloutProgress& progress) {
+            if (progress.finished())
+                return false;  // a runner saw the change first and ended the run itself
+            progress.state = state;
+            progress.reason = verb + " by " + who + ": " + reason;
+            progress.record(who,
+                            verb + " " + progress.candidate + " at " + where + " (" + reason + ")");
+            return true;
+        },
+        reason);
+    if (written.error && !written.noLongerFits)
         return callFailed(verb + ", but the run record was not written", *written.error);
-    return {true, verb + ": " + progress.candidate, std::nullopt};
+    return {true, verb + ": " + read.candidate, std::nullopt};
 }
 
 }  // namespace
@@ -365,11 +420,14 @@ ActionResult RolloutActions::pause(const std::string& reason) {
     const auto view = readRun(client_);
     if (auto bad = needRun(view))
         return *bad;
-    const auto& progress = *view.progress;
-    if (progress.finished() || progress.state == RolloutProgress::State::Paused)
-        return refused(std::string("the rollout is ") + stateName(progress.state));
-    auto done = changeRunState(client_, view, progress, RolloutProgress::State::Paused, "paused at",
-                               reason);
+    if (view.progress->finished() || view.progress->state == RolloutProgress::State::Paused)
+        return refused(std::string("the rollout is ") + stateName(view.progress->state));
+    auto done = changeRunState(
+        client_, view,
+        [](const RolloutProgress& p) {
+            return !p.finished() && p.state != RolloutProgress::State::Paused;
+        },
+        RolloutProgress::State::Paused, "paused at", reason);
     if (done.ok)
         done.message +=
             "; the canary stays at " + weightText(view.record.rollout().canary_weight_bp());
@@ -380,12 +438,18 @@ ActionResult RolloutActions::resume(const std::string& reason) {
     const auto view = readRun(client_);
     if (auto bad = needRun(view))
         return *bad;
-    auto progress = *view.progress;
-    if (progress.state != RolloutProgress::State::Paused)
-        return refused(std::string("the rollout is ") + stateName(progress.state) + ", not paused");
-    ++progress.maximumExtensions;  // another maximum duration to gather data in
-    return changeRunState(client_, view, progress, RolloutProgress::State::Running, "resumed",
-                          reason);
+    if (view.progress->state != RolloutProgress::State::Paused)
+        return refused(std::string("the rollout is ") + stateName(view.progress->state) +
+                       ", not paused");
+    return changeRunState(
+        client_, view,
+        [](RolloutProgress& p) {
+            if (p.state != RolloutProgress::State::Paused)
+                return false;
+            ++p.maximumExtensions;  // another maximum duration to gather data in
+            return true;
+        },
+        RolloutProgress::State::Running, "resumed", reason);
 }
 
 ActionResult RolloutActions::abort(const std::string& reason) {
@@ -393,8 +457,7 @@ ActionResult RolloutActions::abort(const std::string& reason) {
     if (auto bad = needRun(view))
         return *bad;
     auto done = endRunWith(
-        client_, view, *view.progress,
-        [this](const fraud::v1::ChangeRequest& r) { return client_.abortCanary(r); },
+        client_, view, [this](const fraud::v1::ChangeRequest& r) { return client_.abortCanary(r); },
         RolloutProgress::State::Aborted, "aborted", reason);
     if (done.ok)
         done.message += " no longer serves";
@@ -406,8 +469,7 @@ ActionResult RolloutActions::promoteNow(const std::string& reason) {
     if (auto bad = needRun(view))
         return *bad;
     auto done = endRunWith(
-        client_, view, *view.progress,
-        [this](const fraud::v1::ChangeRequest& r) { return client_.promote(r); },
+        client_, view, [this](const fraud::v1::ChangeRequest& r) { return client_.promote(r); },
         RolloutProgress::State::Promoted, "promoted", reason);
     if (done.ok)
         done.message += " is stable";
@@ -705,6 +767,7 @@ RolloutRunner::Analysis RolloutRunner::analyze(const ReleaseTarget& target, cons
             static_cast<double>(fraud::wallClockMillis() - progress.stepStartedMs) / 1000.0);
     }
     out.results = evidence.results();
+    out.latency = evidence.latencyBands();
     return out;
 }
 

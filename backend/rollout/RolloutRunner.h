@@ -105,6 +105,8 @@ public:
         std::string step;   // "2 of 6: split 20 %"
         // Each gate's counters as the PromQL read (raw values per replica), for explanations.
         std::map<std::string, std::vector<std::string>> queries;
+        // p99 latency on each side over the step: shown, not gated.
+        std::vector<LatencyBand> latency;
     };
     static Analysis analyze(const ReleaseTarget& target);
     // The same on a run record and the registry's versions already read (the Release page

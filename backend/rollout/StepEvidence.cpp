@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 #include <stdexcept>
 
+#include "common/LatencyBuckets.h"
 #include "drift/PsiInterval.h"
+#include "gates/CdfBand.h"
 
 namespace fraudops::rollout {
 namespace {
@@ -102,10 +105,22 @@ std::string scoreBin(const std::string& variant, const std::string& version, std
 
 }  // namespace
 
+std::vector<std::string> latencyCounters(const std::string& variant) {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i <= fraud::kRequestLatencyEdges.size(); ++i)
+        out.push_back("latency/" + variant + "/" + std::to_string(i));
+    return out;
+}
+
 std::vector<std::string> countersOf(const std::vector<GateSpec>& gates,
                                     const std::string& canaryVariant,
                                     const ScoreBaselines& baselines) {
+    // Latency is shown for every step, whatever its gates.
     std::set<std::string> names;
+    for (const std::string& side : {canaryVariant, std::string("stable")}) {
+        for (auto& name : latencyCounters(side))
+            names.insert(std::move(name));
+    }
     for (const auto& g : gates) {
         if (g.kind == GateSpec::Kind::ScoreDistribution) {
             for (std::size_t i = 0; i < baselines.canary.shares.size(); ++i)
@@ -165,9 +180,11 @@ void StepEvidence::observe(const CounterSnapshot& snapshot, double elapsedSecond
     for (auto& [name, tally] : tallies_) {
         const auto it = snapshot.find(name);
         const auto& values = it == snapshot.end() ? kNone : it->second;
-        if (first)
+        // A tally that never started (evidence saved before it was kept) starts at this look.
+        const bool starting = first || !tally.started();
+        if (starting)
             tally.start(values);
-        growth_[name] = first ? 0 : tally.observe(values);
+        growth_[name] = starting ? 0 : tally.observe(values);
     }
     if (first)
         return;
@@ -216,6 +233,35 @@ std::vector<GateResult> StepEvidence::results() const {
     std::vector<GateResult> out;
     for (const auto& g : gates_)
         out.push_back(resultOf(g));
+    return out;
+}
+
+std::vector<LatencyBand> StepEvidence::latencyBands() const {
+    std::vector<LatencyBand> out;
+    std::vector<double> edges(fraud::kRequestLatencyEdges.begin(),
+                              fraud::kRequestLatencyEdges.end());
+    edges.push_back(std::numeric_limits<double>::infinity());
+    for (const std::string& side : {canaryVariant_, std::string("stable")}) {
+        LatencyBand b;
+        b.variant = side;
+        std::vector<double> cumulative;
+        for (const auto& name : latencyCounters(side))
+            cumulative.push_back(total(name));
+        // Tallies of separate counters can disagree by a request caught between two reads of
+        // one look; a CDF never goes down.
+        for (std::size_t i = 1; i < cumulative.size(); ++i)
+            cumulative[i] = std::max(cumulative[i], cumulative[i - 1]);
+        b.requests = cumulative.back();
+        for (std::size_t i = 0; i < edges.size(); ++i) {
+            if (b.requests > 0 && cumulative[i] >= 0.99 * b.requests) {
+                if (std::isfinite(edges[i]))
+                    b.p99 = edges[i];
+                break;
+            }
+        }
+        b.band = gates::quantileBand(edges, cumulative, 0.99, 0.05);
+        out.push_back(b);
+    }
     return out;
 }
 

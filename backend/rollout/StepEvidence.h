@@ -51,6 +51,18 @@ std::vector<std::string> countersOf(const std::vector<GateSpec>& gates,
                                     const std::string& canaryVariant,
                                     const ScoreBaselines& baselines = {});
 
+// The step's p99 latency on one side, shown and never gated: a time-uniform band needs about
+// 90,000 requests before its upper end is finite (gates::quantileBand).
+struct LatencyBand {
+    std::string variant;             // "canary", "shadow" or "stable"
+    double requests = 0;             // Score calls since the step began
+    std::optional<double> p99;       // the histogram edge the p99 falls under (seconds); none: +Inf
+    gates::ConfidenceInterval band;  // seconds; upper +Inf until there are enough requests
+};
+// The counters a side's latency histogram is read into: one per bucket edge, cumulative, the
+// last +Inf ("latency/canary/16").
+std::vector<std::string> latencyCounters(const std::string& variant);
+
 // A gate's verdict with what a person needs to trust it.
 struct GateResult {
     std::string name;
@@ -83,6 +95,8 @@ public:
     // One look at `elapsedSeconds` into the step. The first look only sets the starting point.
     void observe(const CounterSnapshot& snapshot, double elapsedSeconds);
     std::vector<GateResult> results() const;
+    // The canary side's p99 band, then the stable side's, over the step so far (α = 0.05).
+    std::vector<LatencyBand> latencyBands() const;
     std::size_t looks() const { return looks_; }
     const std::string& canaryVariant() const { return canaryVariant_; }
     // Each gate's evidence over the step, for sparklines: (seconds, −log10 p) or, for flip

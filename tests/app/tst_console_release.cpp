@@ -197,6 +197,14 @@ private slots:
                      ->text()
                      .contains("fraud_scorer_cards_total{job="),
                  qPrintable(page()->findChild<QLabel*>("gateDetail")->text()));
+        // p99 latency on each side, shown and not gated: a few thousand requests give a band
+        // whose upper end is still open.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            page()->findChild<QLabel*>("latencyBands")->text().contains("canary under"), 30'000);
+        const QString latency = page()->findChild<QLabel*>("latencyBands")->text();
+        QVERIFY2(latency.contains("(shown, not gated)") && latency.contains("stable under") &&
+                     latency.contains(", ∞] from"),
+                 qPrintable(latency));
         QVERIFY2(page()->content().summary.startsWith("v3 running at step 1; 4 gates"),
                  qPrintable(page()->content().summary));
         // The selected gate's evidence over the step, look by look.

@@ -399,7 +399,8 @@ private slots:
         const std::string other = holder == "runner-a" ? "runner-b" : "runner-a";
         QTRY_VERIFY_WITH_TIMEOUT(view().record.lease().holder() == other, 30'000);
         ControlClient client(target().control);
-        QVERIFY(RolloutActions(client).abort("test: done").ok);
+        const auto aborted = RolloutActions(client).abort("test: done");
+        QVERIFY2(aborted.ok, aborted.message.c_str());
         QProcess& waiting = holder == "runner-a" ? b : a;
         QString out;
         QCOMPARE(finish(waiting, 30'000, &out), 1);  // it sees the abort, and exits

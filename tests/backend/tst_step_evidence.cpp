@@ -2,8 +2,11 @@
 // twice the stable's declines fails; equal rates pass once the interval is narrow enough and
 // say "not enough data" before; a replica's restart neither loses nor doubles counts; the
 // evidence resumes from its JSON exactly where it was; flip gates judge shadow steps; slow
-// requests are the requests less those within the SLO.
+// requests are the requests less those within the SLO; p99 latency bands come from the
+// latency buckets, shown and never gated.
 #include <QtTest>
+#include <algorithm>
+#include <cmath>
 
 #include "rollout/StepEvidence.h"
 
@@ -258,9 +261,13 @@ private slots:
         QVERIFY2(bad.summary.starts_with("score_distribution: fail; the canary's scores against "
                                          "its own training PSI"),
                  bad.summary.c_str());
-        // The counters it reads: every bin of both versions.
+        // The counters it reads: every bin of both versions (and, as every step, the 17
+        // latency buckets of each side).
         const auto names = countersOf({score}, "canary", baselines);
-        QCOMPARE(names.size(), std::size_t(20));
+        QCOMPARE(std::count_if(names.begin(), names.end(),
+                               [](const std::string& n) { return n.starts_with("scorebins/"); }),
+                 20);
+        QCOMPARE(names.size(), std::size_t(20 + 2 * 17));
         // Without a baseline it never passes.
         StepEvidence none({score}, "canary", 0.01);
         none.observe({}, 0);
@@ -292,6 +299,58 @@ private slots:
         QCOMPARE(r.stableEvents, 900.0);
         QCOMPARE(r.canaryExposure, 10'000.0);
         QCOMPARE(r.verdict, GateVerdict::Fail);  // 3× the stable's slow share
+    }
+
+    void p99BandsAreShownFromTheLatencyBuckets() {
+        // Cumulative latency buckets after `look` looks of `perLook` requests a side: the
+        // canary's 1.5 % slowest between 2 and 5 ms, the stable's 0.5 % between 1 and 2 ms.
+        const auto snapshot = [](double look, double perLook) {
+            CounterSnapshot s;
+            const auto canary = latencyCounters("canary"), stable = latencyCounters("stable");
+            for (std::size_t i = 0; i < canary.size(); ++i) {
+                const double n = look * perLook;
+                // Edges: index 6 is 1 ms, 7 is 2 ms, 8 is 5 ms.
+                s[canary[i]]["r0"] = i < 6 ? 0 : i < 8 ? 0.985 * n : n;
+                s[stable[i]]["r0"] = i < 6 ? 0 : i < 7 ? 0.995 * n : n;
+            }
+            return s;
+        };
+        StepEvidence e({declines()}, "canary", 0.01);
+        // Every step reads both sides' latency, whatever its gates.
+        const auto counters = countersOf({declines()}, "canary");
+        QVERIFY(std::find(counters.begin(), counters.end(), "latency/canary/7") != counters.end());
+        QVERIFY(std::find(counters.begin(), counters.end(), "latency/stable/16") != counters.end());
+        for (int look = 0; look <= 10; ++look)
+            e.observe(snapshot(look, 1000), look);
+        auto bands = e.latencyBands();
+        QCOMPARE(bands.size(), std::size_t(2));
+        QCOMPARE(bands[0].variant, std::string("canary"));
+        QCOMPARE(bands[0].requests, 10'000.0);
+        QCOMPARE(bands[0].p99, std::optional(0.005));
+        QCOMPARE(bands[1].p99, std::optional(0.001));
+        // 10,000 requests: a band's lower end, but its upper end stays open.
+        QCOMPARE(bands[1].band.lower, 0.0005);
+        QVERIFY(std::isinf(bands[0].band.upper) && std::isinf(bands[1].band.upper));
+
+        // 200,000 requests a side: the band closes around each side's p99.
+        for (int look = 11; look <= 200; ++look)
+            e.observe(snapshot(look, 1000), look);
+        bands = e.latencyBands();
+        QCOMPARE(bands[1].requests, 200'000.0);
+        QCOMPARE(bands[1].band.upper, 0.002);
+        QCOMPARE(bands[0].band.upper, 0.005);
+        QVERIFY(bands[0].band.lower <= *bands[0].p99 && *bands[0].p99 <= bands[0].band.upper);
+
+        // Evidence saved before latency was kept resumes, its latency counted from that look.
+        auto saved = e.toJson();
+        for (const auto& name : latencyCounters("canary"))
+            saved["tallies"].erase(name);
+        auto resumed = StepEvidence::fromJson(saved, {declines()});
+        resumed.observe(snapshot(201, 1000), 201);
+        resumed.observe(snapshot(202, 1000), 202);
+        bands = resumed.latencyBands();
+        QCOMPARE(bands[0].requests, 1000.0);
+        QCOMPARE(bands[1].requests, 202'000.0);
     }
 };
 

@@ -50,6 +50,33 @@ std::optional<std::string> previousStable(const std::vector<fraud::v1::AuditEntr
     return std::nullopt;
 }
 
+QString duration(double seconds) {
+    if (!std::isfinite(seconds))
+        return QStringLiteral("∞");
+    return seconds < 1e-3 ? QStringLiteral("%1 µs").arg(seconds * 1e6, 0, 'g', 3)
+                          : QStringLiteral("%1 ms").arg(seconds * 1e3, 0, 'g', 3);
+}
+
+// "p99 latency (shown, not gated): canary under 2 ms, band [1 ms, ∞] from 2,493 requests; ..."
+QString latencyText(const std::vector<rollout::LatencyBand>& bands) {
+    QStringList sides;
+    for (const auto& b : bands) {
+        if (b.requests <= 0) {
+            sides << QObject::tr("%1 no requests yet").arg(QString::fromStdString(b.variant));
+            continue;
+        }
+        sides << QObject::tr("%1 under %2, band [%3, %4] from %L5 requests")
+                     .arg(QString::fromStdString(b.variant),
+                          b.p99 ? duration(*b.p99) : QStringLiteral("∞"), duration(b.band.lower),
+                          duration(b.band.upper))
+                     .arg(static_cast<qlonglong>(b.requests));
+    }
+    if (sides.isEmpty())
+        return {};
+    return QObject::tr("<b>p99 latency</b> over the step (shown, not gated): %1")
+        .arg(sides.join(QStringLiteral("; ")));
+}
+
 QString defaultPlan() {
     QFile f(QStringLiteral(":/rollouts/default.json"));
     return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
@@ -66,6 +93,7 @@ ReleasePage::ReleasePage(ConsoleSession& session, QWidget* parent)
       gateTable_(new QTableView(this)),
       sparkline_(new EvidenceSparkline(this)),
       gateDetail_(new QLabel(this)),
+      latency_(new QLabel(this)),
       plan_(new QPlainTextEdit(this)),
       planCheck_(new QLabel(this)),
       candidate_(new QComboBox(this)),
@@ -137,7 +165,15 @@ ReleasePage::ReleasePage(ConsoleSession& session, QWidget* parent)
     // The table as tall as a plan's gates; the selected gate's evidence gets the rest.
     gateTable_->setMaximumHeight(gateTable_->verticalHeader()->defaultSectionSize() * 7 + 8);
     sparkline_->setObjectName("evidenceSparkline");
+    latency_->setObjectName("latencyBands");
+    latency_->setWordWrap(true);
+    latency_->setToolTip(
+        tr("The 99th percentile of Score latency on each side since the step began, with a "
+           "time-uniform band (α 0.05) read from the latency histogram's buckets. Shown for "
+           "information, never gated: the band's upper end stays open until about 90,000 "
+           "requests."));
     gatesLayout->addWidget(gateTable_);
+    gatesLayout->addWidget(latency_);
     gatesLayout->addWidget(sparkline_, 1);
     gatesLayout->addWidget(gateDetail_);
     tabs_->addTab(gatesTab, tr("Gates"));
@@ -331,6 +367,7 @@ void ReleasePage::onSnapshot(const rollout::ReleaseSnapshot& s) {
                              ? gateTable_->selectionModel()->selectedRows().value(0).row()
                              : 0;
     gates_.setResults(s.gates);
+    latency_->setText(latencyText(s.latency));
     if (gates_.rowCount() > 0)
         gateTable_->selectRow(std::min(selected, gates_.rowCount() - 1));
     showGate();

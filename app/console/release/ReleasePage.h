@@ -89,6 +89,7 @@ private:
     QTableView* gateTable_;
     EvidenceSparkline* sparkline_;
     QLabel* gateDetail_;
+    QLabel* latency_;
     QPlainTextEdit* plan_;
     QLabel* planCheck_;
     QComboBox* candidate_;

@@ -1,5 +1,7 @@
 #include "observability/ScorerMetrics.h"
 
+#include "common/LatencyBuckets.h"
+
 namespace fraud {
 namespace {
 
@@ -12,9 +14,8 @@ constexpr std::array<std::string_view, 13> kFields{
     "amount",       "currency",       "timestamp", "channel",     "country",
     "card_country", "device_id",      "features"};
 
-// Request latency, 10 µs to 1 s on a 1-2-5 scale.
-const prometheus::Histogram::BucketBoundaries kLatencyBuckets{
-    1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0};
+const prometheus::Histogram::BucketBoundaries kLatencyBuckets{fraud::kRequestLatencyEdges.begin(),
+                                                              fraud::kRequestLatencyEdges.end()};
 // Fraud probability: dense near 0, where most traffic is, and near the decision thresholds.
 const prometheus::Histogram::BucketBoundaries kScoreBuckets{
     0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99};
