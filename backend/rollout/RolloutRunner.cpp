@@ -752,8 +752,10 @@ RolloutRunner::Analysis RolloutRunner::analyze(const ReleaseTarget& target, cons
     const auto names = countersOf(gates, variant, baselines);
     for (const auto& g : gates) {
         std::vector<std::string> queries;
-        for (const auto& name : countersOf({g}, variant, baselines))
-            queries.push_back(counters.queryFor(name).toStdString());
+        for (const auto& name : countersOf({g}, variant, baselines)) {
+            if (!name.starts_with("latency/"))  // every step's, not this gate's
+                queries.push_back(counters.queryFor(name).toStdString());
+        }
         out.queries[g.name] = std::move(queries);
     }
     if (evidence.looks() > 0) {
