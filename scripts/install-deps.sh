@@ -13,6 +13,8 @@ packages=(
   xgboost
   # backend, fraudctl and the tests (QtCore, QtNetwork, QtTest)
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev
+  # rollout plans may be YAML
+  libyaml-cpp-dev
   # the console keeps tokens in the system keychain (QtKeychain loads libsecret at run time);
   # the tests run a real Secret Service (gnome-keyring on a private D-Bus session)
   qtkeychain-qt6-dev libsecret-1-0 gnome-keyring dbus-daemon dbus-bin

@@ -123,7 +123,7 @@ int rolloutCommand(int argc, char** argv) {
     addConnectionFlags(cli, "10000");
     cli.flag("json", "print the reply as JSON");
     if (sub == "start" || sub == "run") {
-        cli.option("plan", "", "the plan file (JSON); run: only to start a new rollout")
+        cli.option("plan", "", "the plan file (JSON or YAML); run: only to start a new rollout")
             .option("version", "", "the version to release")
             .option("mode", "plan",
                     "plan (its steps as written), split (skip its shadow steps: the canary "

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "rollout/YamlDocument.h"
+
 namespace fraudops {
 namespace {
 
@@ -287,15 +289,29 @@ std::string durationText(std::chrono::seconds d) {
     return out;
 }
 
+namespace {
+
+// JSON is nearly YAML, but JSON's own reader gives JSON's messages for JSON's mistakes.
+bool looksLikeJson(const std::string& text) {
+    const auto first = text.find_first_not_of(" \t\r\n");
+    return first != std::string::npos && text[first] == '{';
+}
+
+}  // namespace
+
 std::optional<RolloutPlan> parseRolloutPlan(const std::string& text, std::string* error) {
+    const bool isJson = looksLikeJson(text);
     try {
-        return planFrom(json::parse(text));
+        return planFrom(isJson ? json::parse(text) : rollout::jsonFromYaml(text));
     } catch (const PlanError& e) {
         if (error)
             *error = e.message;
     } catch (const json::exception& e) {
         if (error)
             *error = std::string("not JSON: ") + e.what();
+    } catch (const std::runtime_error& e) {
+        if (error)
+            *error = std::string("not YAML: ") + e.what();
     }
     return std::nullopt;
 }

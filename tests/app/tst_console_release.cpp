@@ -144,6 +144,13 @@ private slots:
     }
 
     void aPlanStartsWithAConfirmationNamingTheChange() {
+        // A plan file reviewed in version control, YAML here, opens in the editor and checks.
+        QVERIFY(page()->openPlanFile(QStringLiteral(FRAUDOPS_CAUTIOUS_PLAN)));
+        auto* check = page()->findChild<QLabel*>("planCheck");
+        QVERIFY2(check->text().startsWith("Plan “cautious”: shadow 50 % → split 1 %"),
+                 qPrintable(check->text()));
+        QVERIFY(!page()->openPlanFile(dir_.filePath("no-such-plan.yaml")));
+        QVERIFY2(check->text().startsWith("Cannot read"), qPrintable(check->text()));
         page()->setPlanText(kPlan);
         page()->setCandidate("v3");
         QTRY_VERIFY(page()->canAct(Action::Start));
@@ -158,7 +165,6 @@ private slots:
         QCOMPARE(page()->confirmationFor(Action::Start),
                  "Start plan “console-test (shadow only)”: v3 from 0 % to 20 % of cards, shadow "
                  "mode, generation 1 → 2");
-        auto* check = page()->findChild<QLabel*>("planCheck");
         QVERIFY2(check->text().contains("shadow 20 % → shadow 50 % → promote"),
                  qPrintable(check->text()));
         mode->setCurrentIndex(mode->findData(static_cast<int>(StartMode::AsPlanned)));

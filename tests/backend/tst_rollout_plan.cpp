@@ -9,11 +9,15 @@ using namespace fraudops;
 
 namespace {
 
-std::string readDefaultPlan() {
-    QFile f(QStringLiteral(FRAUDOPS_DEFAULT_PLAN));
+std::string readFile(const char* path) {
+    QFile f(QString::fromUtf8(path));
     if (!f.open(QIODevice::ReadOnly))
         return {};
     return f.readAll().toStdString();
+}
+
+std::string readDefaultPlan() {
+    return readFile(FRAUDOPS_DEFAULT_PLAN);
 }
 
 // A minimal valid plan with `step` as its first step.
@@ -56,6 +60,68 @@ private slots:
         const auto again = parseRolloutPlan(rolloutPlanJson(*plan), &error);
         QVERIFY2(again, error.c_str());
         QCOMPARE(rolloutPlanJson(*again), rolloutPlanJson(*plan));
+    }
+
+    void yamlPlansReadAsTheirJson() {
+        // The default plan written as YAML by hand: the same plan.
+        const char* yaml = R"(
+name: default
+alpha: 0.05
+gates:
+  errors: {kind: event_rate, event: error, unit: cards, tolerance: 0.2, floor: 0.001}
+  declines: {kind: event_rate, event: decline, unit: cards, sides: both, tolerance: 0.25}
+  slow_requests: {kind: event_rate, event: slow_request, unit: requests, tolerance: 0.5}
+  flip_rate: {kind: flip_rate, tolerance: 0.02}
+  flip_balance: {kind: flip_balance, tolerance: 0.15}
+  score_distribution: {kind: score_distribution, tolerance: 0.1}
+steps:
+  - {weight_percent: 20, mode: shadow, min_duration: 5m, max_duration: 1h,
+     gates: [errors, slow_requests, flip_rate, flip_balance, score_distribution],
+     on_pass: advance, on_fail: abort}
+  - {weight_percent: 5, mode: split, min_duration: 5m, max_duration: 1h,
+     gates: [errors, declines, slow_requests, score_distribution]}
+  - weight_percent: 20
+    min_duration: 10m
+    max_duration: 2h
+    gates: [errors, declines, slow_requests, score_distribution]
+  - weight_percent: 50
+    min_duration: "10m"        # quoted or not, a duration is text
+    max_duration: 2h
+    gates: [errors, declines, slow_requests, score_distribution]
+    on_pass: wait_for_approval
+  - weight_percent: 80
+    min_duration: 10m
+    max_duration: 2h
+    gates: [errors, declines, slow_requests, score_distribution]
+  - promote: true
+)";
+        std::string error;
+        const auto fromYaml = parseRolloutPlan(yaml, &error);
+        QVERIFY2(fromYaml, error.c_str());
+        const auto fromJson = parseRolloutPlan(readDefaultPlan(), &error);
+        QVERIFY2(fromJson, error.c_str());
+        QCOMPARE(rolloutPlanJson(*fromYaml), rolloutPlanJson(*fromJson));
+
+        // The shipped cautious plan: pause, never abort; every step after the first waits.
+        const auto cautious = parseRolloutPlan(readFile(FRAUDOPS_CAUTIOUS_PLAN), &error);
+        QVERIFY2(cautious, error.c_str());
+        QCOMPARE(cautious->name, std::string("cautious"));
+        QCOMPARE(cautious->steps.size(), std::size_t(5));
+        QCOMPARE(cautious->steps[0].mode, RolloutStep::Mode::Shadow);
+        QCOMPARE(cautious->steps[1].weightBasisPoints, 100);
+        for (std::size_t i = 0; i + 1 < cautious->steps.size(); ++i) {
+            QCOMPARE(cautious->steps[i].onFail, RolloutStep::OnFail::Pause);
+            QCOMPARE(cautious->steps[i].onPass, RolloutStep::OnPass::WaitForApproval);
+        }
+
+        // YAML's mistakes are named by line, and the plan's own by where in the plan.
+        QVERIFY(!parseRolloutPlan("name: x\nsteps: [\n  {promote: true}\n", &error));
+        QVERIFY2(error.starts_with("not YAML: line "), error.c_str());
+        QVERIFY(
+            !parseRolloutPlan("name: x\ngates: {}\nsteps:\n  - weight_percent: '20'\n"
+                              "  - promote: true\n",
+                              &error));
+        QVERIFY2(error.find("steps[0].weight_percent") != std::string::npos, error.c_str());
     }
 
     void startModesReshapeThePlan() {

@@ -4,6 +4,7 @@
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QFile>
+#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -202,6 +203,17 @@ ReleasePage::ReleasePage(ConsoleSession& session, QWidget* parent)
     auto* planTab = new QWidget(this);
     auto* planLayout = new QVBoxLayout(planTab);
     auto* startRow = new QHBoxLayout;
+    auto* open = new QPushButton(tr("Open plan file…"), this);
+    open->setToolTip(
+        tr("A plan reviewed in version control, JSON or YAML "
+           "(resources/rollouts/ holds the shipped ones)"));
+    connect(open, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(
+            this, tr("Open a rollout plan"), {}, tr("Rollout plans (*.json *.yaml *.yml)"));
+        if (!path.isEmpty())
+            openPlanFile(path);
+    });
+    startRow->addWidget(open);
     startRow->addWidget(new QLabel(tr("Release version:"), this));
     startRow->addWidget(candidate_);
     startRow->addWidget(new QLabel(tr("Modes:"), this));
@@ -686,8 +698,19 @@ void ReleasePage::showTab(const QString& name) {
     }
 }
 
-void ReleasePage::setPlanText(const QString& json) {
-    plan_->setPlainText(json);
+void ReleasePage::setPlanText(const QString& text) {
+    plan_->setPlainText(text);
+}
+
+bool ReleasePage::openPlanFile(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        planCheck_->setText(tr("Cannot read %1: %2").arg(path, f.errorString()));
+        planCheck_->setStyleSheet("color: #c62828;");
+        return false;
+    }
+    plan_->setPlainText(QString::fromUtf8(f.readAll()));  // validated as it changes
+    return true;
 }
 
 void ReleasePage::setCandidate(const QString& version) {

@@ -55,7 +55,9 @@ public:
     VersionTableModel& versions() { return versions_; }
     std::optional<rollout::ReleaseSnapshot> snapshot() const { return snapshot_; }
     void showTab(const QString& name);
-    void setPlanText(const QString& json);
+    void setPlanText(const QString& text);  // JSON or YAML
+    // Reads a plan file into the editor; false, with the reason shown, if it cannot be read.
+    bool openPlanFile(const QString& path);
     void setCandidate(const QString& version);
     int snapshotsReceived() const { return snapshots_; }
 
