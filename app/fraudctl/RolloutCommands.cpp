@@ -279,6 +279,10 @@ int analyzeCommand(int argc, char** argv) {
                  {"stable_events", r.stableEvents},
                  {"canary_exposure", r.canaryExposure},
                  {"stable_exposure", r.stableExposure},
+                 {"canary_transactions",
+                  r.canaryTransactions ? nlohmann::json(*r.canaryTransactions) : nullptr},
+                 {"stable_transactions",
+                  r.stableTransactions ? nlohmann::json(*r.stableTransactions) : nullptr},
                  {"queries", analysis.queries.contains(r.name) ? analysis.queries.at(r.name)
                                                                : std::vector<std::string>{}}});
         }

@@ -44,6 +44,10 @@ nlohmann::json resultsJson(const std::vector<GateResult>& results) {
                             {"p_value", r.pValue}};
         if (r.secondsToDecision)
             j["seconds_to_decision"] = *r.secondsToDecision;
+        if (r.canaryTransactions)
+            j["canary_transactions"] = *r.canaryTransactions;
+        if (r.stableTransactions)
+            j["stable_transactions"] = *r.stableTransactions;
         out.push_back(j);
     }
     return out;

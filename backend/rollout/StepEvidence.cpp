@@ -79,6 +79,13 @@ GateCounters countersFor(const GateSpec& gate, const std::string& canaryVariant)
         case GateSpec::Kind::ScoreDistribution:
             break;
     }
+    if (gate.kind == GateSpec::Kind::FlipRate || gate.kind == GateSpec::Kind::FlipBalance) {
+        c.canaryTransactions = counter("calls", canaryVariant);
+    } else if (gate.kind == GateSpec::Kind::EventRate && gate.unit == GateSpec::Unit::Cards &&
+               gate.event != GateSpec::Event::SlowRequest) {
+        both([](const std::string& v) { return counter("calls", v); }, c.canaryTransactions,
+             c.stableTransactions);
+    }
     return c;
 }
 
@@ -130,8 +137,9 @@ std::vector<std::string> countersOf(const std::vector<GateSpec>& gates,
             continue;
         }
         const auto c = countersFor(g, canaryVariant);
-        for (const auto* n : {&c.canaryEvents, &c.stableEvents, &c.canaryExposure,
-                              &c.stableExposure, &c.canaryWithin, &c.stableWithin}) {
+        for (const auto* n :
+             {&c.canaryEvents, &c.stableEvents, &c.canaryExposure, &c.stableExposure,
+              &c.canaryWithin, &c.stableWithin, &c.canaryTransactions, &c.stableTransactions}) {
             if (!n->empty())
                 names.insert(*n);
         }
@@ -270,6 +278,10 @@ GateResult StepEvidence::resultOf(const Gate& gate) const {
     r.name = gate.spec.name;
     r.spec = gate.spec;
     const auto& c = gate.counters;
+    if (!c.canaryTransactions.empty())
+        r.canaryTransactions = total(c.canaryTransactions);
+    if (!c.stableTransactions.empty())
+        r.stableTransactions = total(c.stableTransactions);
     const double tolerance = gate.spec.tolerance;
     switch (gate.spec.kind) {
         case GateSpec::Kind::EventRate: {

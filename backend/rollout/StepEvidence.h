@@ -43,6 +43,8 @@ struct GateCounters {
     std::string canaryExposure, stableExposure;
     // Requests slower than the SLO are the requests less those within it: their counters.
     std::string canaryWithin, stableWithin;
+    // Gates that count cards also say how many transactions those cards made.
+    std::string canaryTransactions, stableTransactions;
 };
 GateCounters countersFor(const GateSpec& gate, const std::string& canaryVariant);
 // Every counter a step's gates read, for the queries; a score-distribution gate reads each bin
@@ -70,12 +72,14 @@ struct GateResult {
     gates::GateVerdict verdict = gates::GateVerdict::NotEnoughData;
     double canaryEvents = 0, stableEvents = 0;      // since the step began
     double canaryExposure = 0, stableExposure = 0;  // cards (or requests) on each side
-    double canaryRate = 0, stableRate = 0;          // events / exposure
-    double estimate = 0;                            // rate ratio, or the share (flip gates)
-    gates::ConfidenceInterval interval;             // anytime-valid, at the gate's α
-    double threshold = 0;                           // 1 + δ for a ratio, the limit for a share
-    double logEvidence = 0;                         // against "no difference" (ratios)
-    double pValue = 1;                              // anytime-valid p-value (ratios)
+    // The transactions behind the cards (card gates); none for request gates and scores.
+    std::optional<double> canaryTransactions, stableTransactions;
+    double canaryRate = 0, stableRate = 0;  // events / exposure
+    double estimate = 0;                    // rate ratio, or the share (flip gates)
+    gates::ConfidenceInterval interval;     // anytime-valid, at the gate's α
+    double threshold = 0;                   // 1 + δ for a ratio, the limit for a share
+    double logEvidence = 0;                 // against "no difference" (ratios)
+    double pValue = 1;                      // anytime-valid p-value (ratios)
     // At the current rates, roughly how long until the interval clears the threshold; none
     // when the estimate sits on the threshold (it may never decide).
     std::optional<double> secondsToDecision;

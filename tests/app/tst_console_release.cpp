@@ -198,6 +198,11 @@ private slots:
         const auto& g = page()->gates();
         const QString summary = g.data(g.index(1, 0), Qt::ToolTipRole).toString();
         QVERIFY2(summary.startsWith("declines: ") && summary.contains("% of"), qPrintable(summary));
+        // The sample in cards, and the transactions those cards made.
+        const QString sample =
+            g.data(g.index(1, GateTableModel::Sample), Qt::DisplayRole).toString();
+        QVERIFY2(sample.contains(" cards (") && sample.endsWith(" transactions)"),
+                 qPrintable(sample));
         QVERIFY2(page()
                      ->findChild<QLabel*>("gateDetail")
                      ->text()

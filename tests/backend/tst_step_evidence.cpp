@@ -301,6 +301,30 @@ private slots:
         QCOMPARE(r.verdict, GateVerdict::Fail);  // 3× the stable's slow share
     }
 
+    void cardGatesSayHowManyTransactionsTheirCardsMade() {
+        StepEvidence e({declines()}, "canary", 0.01);
+        for (int look = 0; look <= 10; ++look) {
+            auto s = traffic(look, 0.2, 0.01, 0.01);
+            // Bursty cards: each made about three transactions.
+            s["calls/canary"]["r0"] = 3 * look * 2000 * 0.2;
+            s["calls/stable"]["r0"] = 3 * look * 2000 * 0.8;
+            e.observe(s, look);
+        }
+        const auto r = e.results()[0];
+        QCOMPARE(r.canaryExposure, 4000.0);
+        QCOMPARE(r.canaryTransactions, std::optional(12'000.0));
+        QCOMPARE(r.stableTransactions, std::optional(48'000.0));
+        // A request gate counts requests already: no second figure.
+        GateSpec slow;
+        slow.name = "slow_requests";
+        slow.event = GateSpec::Event::SlowRequest;
+        slow.unit = GateSpec::Unit::Requests;
+        StepEvidence requests({slow}, "canary", 0.01);
+        requests.observe({}, 0);
+        requests.observe({}, 1);
+        QVERIFY(!requests.results()[0].canaryTransactions);
+    }
+
     void p99BandsAreShownFromTheLatencyBuckets() {
         // Cumulative latency buckets after `look` looks of `perLook` requests a side: the
         // canary's 1.5 % slowest between 2 and 5 ms, the stable's 0.5 % between 1 and 2 ms.

@@ -103,9 +103,18 @@ QVariant GateTableModel::data(const QModelIndex& index, int role) const {
             const QString unit = r.spec.kind == Kind::ScoreDistribution ? QStringLiteral("scores")
                                  : requests                             ? QStringLiteral("requests")
                                                                         : QStringLiteral("cards");
-            return QStringLiteral("%1 / %2 %3")
-                .arg(QString::number(r.canaryExposure, 'f', 0),
-                     QString::number(r.stableExposure, 'f', 0), unit);
+            QString text = QStringLiteral("%1 / %2 %3")
+                               .arg(QString::number(r.canaryExposure, 'f', 0),
+                                    QString::number(r.stableExposure, 'f', 0), unit);
+            if (r.canaryTransactions && r.stableTransactions) {
+                text += QStringLiteral(" (%1 / %2 transactions)")
+                            .arg(QString::number(*r.canaryTransactions, 'f', 0),
+                                 QString::number(*r.stableTransactions, 'f', 0));
+            } else if (r.canaryTransactions) {
+                text += QStringLiteral(" (%1 transactions)")
+                            .arg(QString::number(*r.canaryTransactions, 'f', 0));
+            }
+            return text;
         }
         case TimeLeft:
             if (r.verdict != gates::GateVerdict::NotEnoughData)
