@@ -34,14 +34,10 @@ ReleaseTarget targetFrom(const fraud::CommandLine& cli) {
     return t;
 }
 
-std::string verdictWord(gates::GateVerdict v) {
-    return gates::verdictName(v);
-}
-
 void printResults(const std::vector<GateResult>& results) {
     for (const auto& r : results) {
         std::cout << "  " << std::left << std::setw(20) << r.name << std::setw(16)
-                  << verdictWord(r.verdict) << r.summary.substr(r.summary.find(';') + 2);
+                  << gates::verdictName(r.verdict) << r.summary.substr(r.summary.find(';') + 2);
         if (r.verdict == gates::GateVerdict::NotEnoughData && r.secondsToDecision)
             std::cout << "; about " << static_cast<long>(*r.secondsToDecision)
                       << " s to a decision at this rate";
@@ -266,25 +262,10 @@ int analyzeCommand(int argc, char** argv) {
     if (cli.enabled("json")) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto& r : analysis.results) {
-            out.push_back(
-                {{"name", r.name},
-                 {"verdict", verdictWord(r.verdict)},
-                 {"summary", r.summary},
-                 {"estimate", r.estimate},
-                 {"lower", r.interval.lower},
-                 {"upper", r.interval.upper},
-                 {"threshold", r.threshold},
-                 {"p_value", r.pValue},
-                 {"canary_events", r.canaryEvents},
-                 {"stable_events", r.stableEvents},
-                 {"canary_exposure", r.canaryExposure},
-                 {"stable_exposure", r.stableExposure},
-                 {"canary_transactions",
-                  r.canaryTransactions ? nlohmann::json(*r.canaryTransactions) : nullptr},
-                 {"stable_transactions",
-                  r.stableTransactions ? nlohmann::json(*r.stableTransactions) : nullptr},
-                 {"queries", analysis.queries.contains(r.name) ? analysis.queries.at(r.name)
-                                                               : std::vector<std::string>{}}});
+            auto j = gateResultJson(r);
+            j["queries"] = analysis.queries.contains(r.name) ? analysis.queries.at(r.name)
+                                                             : std::vector<std::string>{};
+            out.push_back(std::move(j));
         }
         nlohmann::json latency = nlohmann::json::array();
         for (const auto& b : analysis.latency) {

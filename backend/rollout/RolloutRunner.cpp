@@ -29,27 +29,8 @@ ActionResult callFailed(const std::string& what, const CallError& error) {
 // The gate results as the audit annotation and the progress keep them.
 nlohmann::json resultsJson(const std::vector<GateResult>& results) {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& r : results) {
-        nlohmann::json j = {{"name", r.name},
-                            {"verdict", gates::verdictName(r.verdict)},
-                            {"summary", r.summary},
-                            {"canary_events", r.canaryEvents},
-                            {"stable_events", r.stableEvents},
-                            {"canary_exposure", r.canaryExposure},
-                            {"stable_exposure", r.stableExposure},
-                            {"estimate", r.estimate},
-                            {"lower", r.interval.lower},
-                            {"upper", r.interval.upper},
-                            {"threshold", r.threshold},
-                            {"p_value", r.pValue}};
-        if (r.secondsToDecision)
-            j["seconds_to_decision"] = *r.secondsToDecision;
-        if (r.canaryTransactions)
-            j["canary_transactions"] = *r.canaryTransactions;
-        if (r.stableTransactions)
-            j["stable_transactions"] = *r.stableTransactions;
-        out.push_back(j);
-    }
+    for (const auto& r : results)
+        out.push_back(gateResultJson(r));
     return out;
 }
 

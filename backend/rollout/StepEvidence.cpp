@@ -112,6 +112,28 @@ std::string scoreBin(const std::string& variant, const std::string& version, std
 
 }  // namespace
 
+nlohmann::json gateResultJson(const GateResult& r) {
+    nlohmann::json j = {{"name", r.name},
+                        {"verdict", gates::verdictName(r.verdict)},
+                        {"summary", r.summary},
+                        {"canary_events", r.canaryEvents},
+                        {"stable_events", r.stableEvents},
+                        {"canary_exposure", r.canaryExposure},
+                        {"stable_exposure", r.stableExposure},
+                        {"estimate", r.estimate},
+                        {"lower", r.interval.lower},
+                        {"upper", r.interval.upper},
+                        {"threshold", r.threshold},
+                        {"p_value", r.pValue}};
+    if (r.secondsToDecision)
+        j["seconds_to_decision"] = *r.secondsToDecision;
+    if (r.canaryTransactions)
+        j["canary_transactions"] = *r.canaryTransactions;
+    if (r.stableTransactions)
+        j["stable_transactions"] = *r.stableTransactions;
+    return j;
+}
+
 std::vector<std::string> latencyCounters(const std::string& variant) {
     std::vector<std::string> out;
     for (std::size_t i = 0; i <= fraud::kRequestLatencyEdges.size(); ++i)

@@ -85,6 +85,9 @@ struct GateResult {
     std::optional<double> secondsToDecision;
     std::string summary;  // one line, for the audit log and the console
 };
+// A result as the audit annotation, the run record and `fraudctl analyze --json` give it;
+// an open interval's end is null, and transactions are given only by card gates.
+nlohmann::json gateResultJson(const GateResult& result);
 
 // Everything a step has gathered: the counters' tallies since it began and each gate's
 // statistic, look after look. Kept in the rollout run record (toJson), so a runner that takes

@@ -128,6 +128,14 @@ class RolloutLocalClusterTest : public QObject {
         runners_.push_back(std::move(p));
         return *runners_.back();
     }
+    // What a runner printed, who holds the lease and why the run is where it is: for failures.
+    QString stateOf(QProcess& runner) {
+        const auto v = view();
+        return QStringLiteral("runner output: %1\nlease holder: %2\nprogress: %3\n")
+            .arg(QString::fromUtf8(runner.readAll()),
+                 QString::fromStdString(v.record.lease().holder()),
+                 QString::fromStdString(v.progress ? v.progress->reason : v.error));
+    }
     int finish(QProcess& p, int timeoutMs, QString* out) {
         if (!p.waitForFinished(timeoutMs)) {
             p.kill();
@@ -361,7 +369,8 @@ private slots:
         QProcess& second = startRunner("runner-second");
         // It takes over once the lease expired (4 s), and resumes the same step's evidence.
         QTRY_VERIFY_WITH_TIMEOUT(view().record.lease().holder() == "runner-second", 30'000);
-        QTRY_VERIFY_WITH_TIMEOUT(looks(*progress()) >= looksBefore + 3, 60'000);
+        QTRY_VERIFY2_WITH_TIMEOUT(looks(*progress()) >= looksBefore + 3,
+                                  qPrintable(stateOf(second)), 60'000);
         const auto after = *progress();
         QCOMPARE(after.step, before.step);
         QCOMPARE(after.stepGeneration, before.stepGeneration);
@@ -381,9 +390,9 @@ private slots:
     void twoRunnersOnlyOneDrives() {
         QProcess& a = startRunner("runner-a");
         QProcess& b = startRunner("runner-b");
-        QTRY_VERIFY_WITH_TIMEOUT(view().record.lease().holder() == "runner-a" ||
-                                     view().record.lease().holder() == "runner-b",
-                                 30'000);
+        QTRY_VERIFY2_WITH_TIMEOUT(view().record.lease().holder() == "runner-a" ||
+                                      view().record.lease().holder() == "runner-b",
+                                  qPrintable(stateOf(a) + stateOf(b)), 30'000);
         const std::size_t start = looks(*progress());
         QTRY_VERIFY_WITH_TIMEOUT(looks(*progress()) >= start + 5, 60'000);
         const std::string holder = view().record.lease().holder();

@@ -180,6 +180,9 @@ private slots:
         fraud::v1::RolloutRun current;
         QVERIFY(current.ParseFromString(stale.error_details()));
         QCOMPARE(current.revision(), std::uint64_t(1));
+        QCOMPARE(current.who(), "release-carol");
+        // Only the record's header: plan and progress can outgrow a client's metadata limit.
+        QVERIFY(current.progress_json().empty() && current.plan_json().empty());
 
         // An empty plan keeps the plan; the progress is replaced.
         QVERIFY(update(1, R"({"step":1})", &out).ok());

@@ -456,8 +456,13 @@ grpc::ServerUnaryReactor* ControlService::UpdateRolloutRun(
                                     progress, request->lease_id());
             runToProto(run, response);
         } catch (const StaleRevisionError& e) {
+            // The details name the record that won, without its plan and progress: those can
+            // be far larger than the metadata a client accepts (8 KiB by default), and a writer
+            // that lost reads the whole record again with GetRolloutRun anyway.
             v1::RolloutRun current;
             runToProto(e.current(), &current);
+            current.clear_plan_json();
+            current.clear_progress_json();
             return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                                 std::string(e.what()) + "; last written by " + e.current().who +
                                     " at " + e.current().when + ": " + e.current().why,
