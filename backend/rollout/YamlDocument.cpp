@@ -2,14 +2,39 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
-#include <regex>
+#include <optional>
 #include <stdexcept>
+#include <string_view>
 
 namespace fraudops::rollout {
 namespace {
 
 using nlohmann::json;
+
+// A decimal integer or float as YAML 1.2's core schema writes them ("20", "-3", "0.25", "1e-3");
+// nothing for anything else ("5m", "1h30m", "inf").
+std::optional<json> numberIn(std::string_view v) {
+    if (!v.empty() && v.front() == '+')
+        v.remove_prefix(1);
+    const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    if (v.empty() || std::none_of(v.begin(), v.end(), digit) ||
+        !(digit(v.front()) || v.front() == '-' || v.front() == '.'))
+        return std::nullopt;
+    const char* end = v.data() + v.size();
+    if (v.find_first_of(".eE") == std::string_view::npos) {
+        long long i = 0;
+        const auto [at, ec] = std::from_chars(v.data(), end, i);
+        if (ec == std::errc() && at == end)
+            return json(i);
+    }
+    double d = 0;
+    const auto [at, ec] = std::from_chars(v.data(), end, d);
+    if (ec == std::errc() && at == end)
+        return json(d);
+    return std::nullopt;
+}
 
 // YAML 1.2 core schema for an untagged plain scalar.
 json plainScalar(const std::string& s) {
@@ -19,17 +44,8 @@ json plainScalar(const std::string& s) {
         return true;
     if (s == "false" || s == "False" || s == "FALSE")
         return false;
-    static const std::regex kInteger("[-+]?[0-9]+");
-    static const std::regex kFloat(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
-    if (std::regex_match(s, kInteger)) {
-        long long v = 0;
-        const char* begin = s.data() + (s.front() == '+' ? 1 : 0);
-        const auto [end, ec] = std::from_chars(begin, s.data() + s.size(), v);
-        if (ec == std::errc() && end == s.data() + s.size())
-            return v;
-    }
-    if (std::regex_match(s, kFloat))
-        return std::stod(s);
+    if (auto number = numberIn(s))
+        return *number;
     return s;
 }
 
