@@ -538,8 +538,10 @@ std::optional<RolloutRunner::Result> RolloutRunner::look(ControlClient& client,
         const auto w = writeProgress(client, view.record.revision(), progress, reason, leaseId);
         if (w.ok() && onLook_)
             onLook_(progress);
+        // Only a refusal of the lease itself ends the run ("lease_id: ..."); a stale revision
+        // (a person wrote meanwhile, whatever their reason says) is read again at the next look.
         return w.ok() || w.error->code != grpc::StatusCode::FAILED_PRECONDITION ||
-               w.error->message.find("lease") == std::string::npos;
+               !w.error->message.starts_with("lease_id: ");
     };
     switch (progress.state) {
         case RolloutProgress::State::Promoted:

@@ -412,7 +412,9 @@ private slots:
         QVERIFY2(aborted.ok, aborted.message.c_str());
         QProcess& waiting = holder == "runner-a" ? b : a;
         QString out;
-        QCOMPARE(finish(waiting, 30'000, &out), 1);  // it sees the abort, and exits
+        // It sees the abort, and exits.
+        const int code = finish(waiting, 30'000, &out);
+        QVERIFY2(code == 1, qPrintable(QStringLiteral("exit %1: %2").arg(code).arg(out)));
     }
 
     void analyzeExitsByVerdict() {
