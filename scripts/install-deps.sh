@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # Installs every Debian package FraudOps needs to build, run and test.
 # Idempotent and fast when everything is present: apt-get runs only for missing packages.
+# With --scorer-only, only what the scorer side needs to build (-DFRAUDOPS_SCORER_ONLY=ON): the
+# container image's build stage uses that.
 set -euo pipefail
 
-packages=(
+scorer_packages=(
   # toolchain
-  build-essential cmake ninja-build ccache pkg-config clang-format curl libcurl4-openssl-dev
+  build-essential cmake ninja-build ccache pkg-config
   # scorer
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   prometheus-cpp-dev nlohmann-json3-dev libxgboost-dev libssl-dev
   # XGBoost's CMake config refers to /usr/bin/xgboost: without the CLI package it fails.
   xgboost
+)
+
+packages=(
+  "${scorer_packages[@]}"
+  clang-format curl libcurl4-openssl-dev
   # backend, fraudctl and the tests (QtCore, QtNetwork, QtTest)
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev
   # rollout plans may be YAML
@@ -23,7 +30,15 @@ packages=(
   prometheus python3-xgboost python3-numpy openssl
   # tests: run the tools at a chosen wall-clock time (the faketime smoke test)
   faketime
+  # tests: the scorer's image and compose cluster, built and run with podman from a base
+  # image made of Debian's packages (podman-compose resolves services by name with dnsname)
+  podman buildah runc mmdebstrap uidmap slirp4netns fuse-overlayfs containernetworking-plugins
+  golang-github-containernetworking-plugin-dnsname podman-compose
 )
+
+if [ "${1:-}" = "--scorer-only" ]; then
+  packages=("${scorer_packages[@]}")
+fi
 
 missing=()
 for p in "${packages[@]}"; do

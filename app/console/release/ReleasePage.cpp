@@ -20,6 +20,7 @@
 #include "charts/HistogramChart.h"
 #include "control/RolloutWords.h"
 #include "release/EvidenceSparkline.h"
+#include "rollout/RollbackTarget.h"
 #include "shell/ConsoleSession.h"
 
 namespace fraudops {
@@ -29,26 +30,6 @@ using rollout::RolloutProgress;
 
 QString html(const QString& s) {
     return s.toHtmlEscaped();
-}
-
-QString percent(std::uint32_t basisPoints) {
-    return QString::fromStdString(weightText(basisPoints));
-}
-
-// The version a rollback returns to, by the scorer's rule (ModelRegistry::previousStable):
-// the stable version before the change that made the current one stable. Only the audit entries
-// read (the newest 100) are searched.
-std::optional<std::string> previousStable(const std::vector<fraud::v1::AuditEntry>& newestFirst,
-                                          const fraud::v1::RolloutState& current) {
-    for (const auto& e : newestFirst) {
-        if (!e.has_before())
-            continue;
-        const std::string& was = e.before().stable_version();
-        if (e.after().stable_version() == current.stable_version() && !was.empty() &&
-            was != current.stable_version())
-            return was;
-    }
-    return std::nullopt;
 }
 
 QString duration(double seconds) {
@@ -567,7 +548,8 @@ bool ReleasePage::canAct(Action action) const {
         case Action::Abort:
             return active;
         case Action::Rollback:
-            return !active && previousStable(snapshot_->audit, run.record.rollout()).has_value();
+            return !active &&
+                   rollout::rollbackTarget(snapshot_->audit, run.record.rollout()).has_value();
     }
     return false;
 }
@@ -613,7 +595,7 @@ QString ReleasePage::confirmationFor(Action action) const {
                     *run.plan, run.progress->step + 1, run.progress->candidate, rollout)));
         case Action::Pause:
             return tr("Pause: %1 stays at %2 of cards; nothing advances until someone resumes")
-                .arg(candidate, percent(rollout.canary_weight_bp()));
+                .arg(candidate, QString::fromStdString(weightText(rollout.canary_weight_bp())));
         case Action::Resume:
             return tr(
                 "Resume: the step's gates are evaluated again, with another maximum duration "
@@ -623,10 +605,10 @@ QString ReleasePage::confirmationFor(Action action) const {
                 .arg(candidate, QString::fromStdString(rollout.stable_version()), generations);
         case Action::Abort:
             return tr("Abort: %1 stops serving its %2 of cards; %3 serves them all, %4")
-                .arg(candidate, percent(rollout.canary_weight_bp()),
+                .arg(candidate, QString::fromStdString(weightText(rollout.canary_weight_bp())),
                      QString::fromStdString(rollout.stable_version()), generations);
         case Action::Rollback: {
-            const auto previous = previousStable(snapshot_->audit, rollout);
+            const auto previous = rollout::rollbackTarget(snapshot_->audit, rollout);
             if (!previous)
                 return tr("Roll back: the audit log names no earlier stable version");
             return tr("Roll back: %1 stops being stable; %2, stable before it, serves every "

@@ -17,6 +17,7 @@
 #include "common/EventClock.h"
 #include "common/FileIo.h"
 #include "common/Time.h"
+#include "grpc/HealthProbe.h"
 #include "loadgen/LoadRunner.h"
 #include "loadgen/TrafficSource.h"
 
@@ -74,6 +75,38 @@ double cpuSeconds() {
     return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
+// Waits until every target answers SERVING, at most `timeout`, or a stop signal; true if all do.
+// Compose engines that ignore depends_on conditions start the generator with the cluster.
+bool waitForTargets(const std::vector<std::string>& targets, std::chrono::seconds timeout,
+                    const sigset_t& signals) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    std::size_t ready = 0;
+    bool announced = false;
+    while (ready < targets.size()) {
+        fraud::HealthProbeRequest request;
+        request.address = targets[ready];
+        request.timeout = std::chrono::milliseconds(1000);
+        if (fraud::probeHealth(request).status == fraud::HealthProbeAnswer::Status::Serving) {
+            ++ready;
+            continue;
+        }
+        if (std::chrono::steady_clock::now() >= until) {
+            std::cerr << "fraud-loadgen: " << targets[ready] << " not serving after "
+                      << timeout.count() << " s\n";
+            return false;
+        }
+        if (!announced) {
+            std::cerr << "fraud-loadgen: waiting up to " << timeout.count() << " s for "
+                      << targets[ready] << " to serve\n";
+            announced = true;
+        }
+        const timespec pause{0, 200'000'000};
+        if (sigtimedwait(&signals, nullptr, &pause) > 0)
+            return false;
+    }
+    return true;
+}
+
 void printPhase(std::ostream& out, const char* name, const nlohmann::json& j) {
     const auto& l = j["latency_ms"];
     char line[320];
@@ -129,6 +162,9 @@ int main(int argc, char** argv) {
         .option("duration", "10", "seconds measured")
         .option("requests", "0", "if > 0, measure this many requests instead of --duration")
         .option("deadline-ms", "5000", "deadline of each call")
+        .option("wait-for-targets", "0",
+                "seconds to wait at start until every target's health is SERVING (a cluster "
+                "starting beside the generator); exit 3 if one does not")
         .option("cards", "100000", "distinct cards in the simulated population")
         .option("fraud-rate", "0.01", "share of fraudulent transactions")
         .option("txns-per-card-per-day", "2", "per-card rate of the simulated population")
@@ -204,6 +240,9 @@ int main(int argc, char** argv) {
         }
         if (targets.empty())
             throw std::invalid_argument("no target: give --target or --targets-file");
+        const auto targetsWait = std::chrono::seconds(cli.integer("wait-for-targets", 0, 86'400));
+        if (targetsWait.count() > 0 && !waitForTargets(targets, targetsWait, signals))
+            return 3;
 
         const auto clock = fraud::EventClock::fromFlag(cli.get("now"));
         std::unique_ptr<fraud::TrafficSource> source;

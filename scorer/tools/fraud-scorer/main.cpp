@@ -5,12 +5,15 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "common/CommandLine.h"
 #include "common/FileIo.h"
 #include "common/Time.h"
+#include "grpc/HealthProbe.h"
 #include "grpc/ScorerServer.h"
 
 namespace {
@@ -41,9 +44,73 @@ bool waitForStopSignal(const sigset_t& signals, std::chrono::milliseconds timeou
     }
 }
 
+// `fraud-scorer probe`: asks a replica's health service, for a container HEALTHCHECK or a
+// watchdog. The flags share the server's environment (FRAUD_SCORER_LISTEN), so in an image
+// configured by environment the bare command asks the replica of that image.
+int runProbe(int argc, char** argv) {
+    fraud::CommandLine cli("fraud-scorer probe",
+                           "Asks a replica's grpc.health.v1 service whether it serves. Exit 0:\n"
+                           "SERVING; 1: NOT_SERVING (starting or draining) or unreachable.",
+                           "FRAUD_SCORER");
+    cli.option("listen", "127.0.0.1:50051",
+               "the replica's gRPC address (a wildcard host means this host)")
+        .option("probe-timeout-ms", "2000", "how long to wait for the answer")
+        .option("probe-tls-ca", "", "PEM CA bundle: the replica serves TLS, verified with it")
+        .option("probe-tls-server-name", "", "the name the replica's certificate must carry");
+    if (!cli.parse(argc, argv, 2, std::cout, std::cerr))
+        return cli.exitCode();
+    fraud::HealthProbeRequest request;
+    try {
+        request.address = cli.get("listen");
+        request.timeout = std::chrono::milliseconds(cli.integer("probe-timeout-ms", 1, 600'000));
+        if (!cli.get("probe-tls-ca").empty())
+            request.tlsRootsPem = fraud::readFile(cli.get("probe-tls-ca"));
+        request.tlsServerName = cli.get("probe-tls-server-name");
+    } catch (const std::exception& e) {
+        std::cerr << "fraud-scorer probe: " << e.what() << "\n";
+        return 2;
+    }
+    const auto answer = fraud::probeHealth(request);
+    switch (answer.status) {
+        case fraud::HealthProbeAnswer::Status::Serving:
+            std::cout << "SERVING\n";
+            return 0;
+        case fraud::HealthProbeAnswer::Status::NotServing:
+            std::cout << "NOT_SERVING\n";
+            return 1;
+        case fraud::HealthProbeAnswer::Status::Unreachable:
+            break;
+    }
+    std::cout << "unreachable: " << answer.detail << "\n";
+    return 1;
+}
+
+// Waits until the registry has a rollout (rollout.json, written once a version is stable), so a
+// replica started beside the job that seeds its registry does not fail first: compose engines
+// that ignore depends_on conditions start both at once.
+bool waitForRegistry(const std::filesystem::path& rollout, std::chrono::seconds timeout,
+                     const sigset_t& stopSignals) {
+    if (timeout.count() <= 0 || std::filesystem::exists(rollout))
+        return true;
+    log("waiting up to " + std::to_string(timeout.count()) + " s for " + rollout.string());
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (!std::filesystem::exists(rollout)) {
+        if (std::chrono::steady_clock::now() >= until) {
+            log("no " + rollout.string() + " after " + std::to_string(timeout.count()) + " s");
+            return false;
+        }
+        if (waitForStopSignal(stopSignals, std::chrono::milliseconds(200)))
+            return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc > 1 && std::strcmp(argv[1], "probe") == 0)
+        return runProbe(argc, argv);
+
     // Block the stop signals before any thread starts, so every thread inherits the mask and
     // only the main thread receives them, through sigwait.
     sigset_t stopSignals;
@@ -62,7 +129,8 @@ int main(int argc, char** argv) {
         "Scores card transactions over gRPC with the registry's stable model and its canary,\n"
         "explains each score, follows the registry's rollout, serves the Control API, and\n"
         "exports Prometheus metrics. Port 0 picks a free port; the ports in use are printed\n"
-        "as a JSON line on standard output (and written to --ready-file) once serving.",
+        "as a JSON line on standard output (and written to --ready-file) once serving.\n"
+        "`fraud-scorer probe` asks a running replica's health instead (see probe --help).",
         "FRAUD_SCORER");
     cli.option("registry", "", "model registry directory", true)
         .option("listen", "127.0.0.1:50051", "gRPC address to listen on (host:port)")
@@ -96,12 +164,15 @@ int main(int argc, char** argv) {
         .option("drain-seconds", "5",
                 "on SIGTERM, seconds to keep serving with health NOT_SERVING before stopping")
         .option("shutdown-grace-seconds", "10",
-                "then, seconds in-flight calls get to finish before they are cancelled");
+                "then, seconds in-flight calls get to finish before they are cancelled")
+        .option("wait-for-registry", "0",
+                "seconds to wait at start for the registry's rollout.json (a job seeding it)");
     if (!cli.parse(argc, argv, 1, std::cout, std::cerr))
         return cli.exitCode();
 
     fraud::ScorerConfig config;
     std::chrono::milliseconds drain{}, grace{};
+    std::chrono::seconds registryWait{};
     try {
         config.registry = cli.get("registry");
         config.listen = cli.get("listen");
@@ -140,10 +211,15 @@ int main(int argc, char** argv) {
             static_cast<long>(cli.number("drain-seconds", 0, 3600) * 1000));
         grace = std::chrono::milliseconds(
             static_cast<long>(cli.number("shutdown-grace-seconds", 0, 3600) * 1000));
+        registryWait = std::chrono::seconds(cli.integer("wait-for-registry", 0, 86'400));
     } catch (const std::exception& e) {
         std::cerr << "fraud-scorer: " << e.what() << "\n";
         return 2;
     }
+
+    if (!waitForRegistry(std::filesystem::path(config.registry) / "rollout.json", registryWait,
+                         stopSignals))
+        return 1;
 
     std::unique_ptr<fraud::ScorerServer> owned;
     try {

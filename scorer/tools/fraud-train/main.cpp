@@ -41,7 +41,22 @@ void addTrainingFlags(fraud::CommandLine& cli) {
         .option("threads", "0", "training threads (0: all cores)")
         .option("set-stable", "auto",
                 "make the new version stable: yes, no, or auto (only if nothing is stable yet)")
-        .option("who", "fraud-train", "identity recorded in the audit log");
+        .option("who", "fraud-train", "identity recorded in the audit log")
+        .flag("unless-seeded",
+              "do nothing if the registry already has a stable version (a job that seeds the "
+              "registry at every start of a cluster)");
+}
+
+// --unless-seeded: true (after saying so) when the registry already serves a stable version.
+bool alreadySeeded(const fraud::CommandLine& cli, const fraud::ModelRegistry& registry) {
+    if (!cli.enabled("unless-seeded"))
+        return false;
+    const auto rollout = registry.readRollout();
+    if (!rollout || rollout->stable.empty())
+        return false;
+    std::cerr << "fraud-train: the registry already serves " << rollout->stable
+              << " as stable: nothing to do (--unless-seeded)\n";
+    return true;
 }
 
 fraud::XGBoostBooster::TrainingParams trainingParams(const fraud::CommandLine& cli) {
@@ -155,6 +170,8 @@ int synthetic(int argc, char** argv) {
     if (!cli.parse(argc, argv, 2, std::cout, std::cerr))
         return cli.exitCode();
     fraud::ModelRegistry registry(cli.get("registry"));
+    if (alreadySeeded(cli, registry))
+        return 0;
     // From a midnight (UTC): the same seed then trains the same model whatever the hour,
     // since only the hour of day (not the date) enters the features.
     constexpr fraud::EpochMillis kDay = 86'400'000;
@@ -203,6 +220,8 @@ int csv(int argc, char** argv) {
     if (!cli.parse(argc, argv, 2, std::cout, std::cerr))
         return cli.exitCode();
     fraud::ModelRegistry registry(cli.get("registry"));
+    if (alreadySeeded(cli, registry))
+        return 0;
     const std::filesystem::path path = cli.get("csv");
     const auto table = fraud::CsvTable::read(path);
     const std::size_t label = table.column(cli.get("label"));
