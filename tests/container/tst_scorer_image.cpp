@@ -22,6 +22,7 @@
 
 #include "ChildProcess.h"
 #include "HttpGet.h"
+#include "Podman.h"
 #include "ScorerProcess.h"
 #include "TestEnvironment.h"
 
@@ -32,13 +33,6 @@ namespace {
 
 const QString kScorerImage = QStringLiteral("localhost/fraudops/scorer:0.1.0");
 const QString kPrometheusImage = QStringLiteral("localhost/fraudops/prometheus:0.1.0");
-const QString kBaseImage = QStringLiteral("docker.io/library/debian:bookworm-slim");
-
-struct Finished {
-    int exitCode = -1;  // -1: did not finish in time, or did not start
-    QByteArray out, err;
-    QString text() const { return QString::fromUtf8(out + err); }
-};
 
 int freePort() {
     QTcpServer probe;
@@ -56,34 +50,17 @@ class ScorerImageTest : public QObject {
     Q_OBJECT
 
     QTemporaryDir work_;
-    QProcessEnvironment env_ = QProcessEnvironment::systemEnvironment();
+    Podman podman_{work_.path()};
     QString project_ = QStringLiteral("fraudops-test-%1").arg(::getpid());
     int scorer1Port_ = 0, scorer2Port_ = 0, prometheusPort_ = 0;
     bool composeUp_ = false;
 
     Finished run(const QString& program, const QStringList& args,
                  std::chrono::seconds timeout = 120s) {
-        QProcess p;
-        p.setProcessEnvironment(env_);
-        p.setWorkingDirectory(FRAUDOPS_SOURCE_DIR);
-        p.start(program, args);
-        Finished f;
-        if (!p.waitForStarted(10'000))
-            return f;
-        if (!p.waitForFinished(static_cast<int>(timeout.count() * 1000))) {
-            p.kill();
-            p.waitForFinished(5000);
-            f.out = p.readAllStandardOutput();
-            f.err = p.readAllStandardError();
-            return f;
-        }
-        f.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        f.out = p.readAllStandardOutput();
-        f.err = p.readAllStandardError();
-        return f;
+        return runCommand(program, args, podman_.environment(), FRAUDOPS_SOURCE_DIR, timeout);
     }
     Finished podman(const QStringList& args, std::chrono::seconds timeout = 120s) {
-        return run("podman", args, timeout);
+        return podman_.run(args, timeout);
     }
     Finished compose(const QStringList& args, std::chrono::seconds timeout = 300s) {
         return run(
@@ -128,62 +105,23 @@ private slots:
         if (::geteuid() != 0)
             QSKIP("rootful podman needs root (the README's test command runs as root)");
         QVERIFY(work_.isValid());
-        // runc and explicit ulimits (FACTS.md): crun refuses this host's hybrid cgroups, and the
-        // default ulimits are above what root may set here.
-        const QString conf = work_.filePath("containers.conf");
-        QFile f(conf);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(
-            "[containers]\ndefault_ulimits = [\"nofile=20000:20000\", "
-            "\"nproc=32768:32768\"]\n[engine]\nruntime = \"runc\"\n");
-        f.close();
-        env_.insert("CONTAINERS_CONF", conf);
-        const auto version = podman({"--version"});
-        QVERIFY2(version.exitCode == 0, qPrintable("podman: " + version.text()));
+        QString error;
+        QVERIFY2(podman_.prepare(&error), qPrintable(error));
 
-        // No registry is reachable: FROM debian:bookworm(-slim) resolves to a base made here
-        // from Debian's packages, once per machine.
-        if (podman({"image", "exists", kBaseImage}).exitCode != 0) {
-            QElapsedTimer t;
-            t.start();
-            const QString mirror =
-                env_.value("FRAUDOPS_DEBIAN_MIRROR", "http://deb.debian.org/debian");
-            const QString tar = work_.filePath("rootfs.tar");
-            const auto made =
-                run("mmdebstrap", {"--variant=minbase", "bookworm", tar, mirror}, 600s);
-            QVERIFY2(made.exitCode == 0, qPrintable("mmdebstrap: " + made.text()));
-            const auto imported =
-                podman({"import", "--change", "CMD [\"/bin/bash\"]", tar, kBaseImage});
-            QVERIFY2(imported.exitCode == 0, qPrintable(imported.text()));
-            QFile::remove(tar);
-            qInfo("base image made with mmdebstrap in %.0f s", t.elapsed() / 1000.0);
-        }
-        QCOMPARE(podman({"tag", kBaseImage, "docker.io/library/debian:bookworm"}).exitCode, 0);
-
-        // The build stage gets the host's compiler cache and apt's archive, so a rebuild takes
-        // about as long as an incremental build (the build tree's paths are hashed relative to
-        // the source tree: CCACHE_BASEDIR).
-        QStringList mounts;
-        const QString ccache = env_.value("CCACHE_DIR");
-        if (!ccache.isEmpty() && QDir().mkpath(ccache))
-            mounts << "-v" << ccache + ":/ccache";
-        if (QDir("/var/cache/apt/archives").exists())
-            mounts << "-v"
-                   << "/var/cache/apt/archives:/var/cache/apt/archives";
-        const QStringList build{"build",       "--pull=never", "--format", "docker",
-                                "--isolation", "chroot",       "-f",       "docker/Dockerfile"};
         QElapsedTimer t;
         t.start();
-        const auto scorer = podman(
-            build + mounts + QStringList{"--target", "scorer", "-t", kScorerImage, "."}, 900s);
+        const auto scorer =
+            podman_.build({"-f", FRAUDOPS_SOURCE_DIR "/docker/Dockerfile", "--target", "scorer",
+                           "-t", kScorerImage, FRAUDOPS_SOURCE_DIR},
+                          900s);
         QVERIFY2(scorer.exitCode == 0, qPrintable(scorer.text().right(4000)));
         const double scorerSeconds = t.restart() / 1000.0;
-        const auto prom = podman(
-            build + mounts + QStringList{"--target", "prometheus", "-t", kPrometheusImage, "."},
-            600s);
+        const auto prom = podman_.build({"-f", FRAUDOPS_SOURCE_DIR "/docker/Dockerfile", "--target",
+                                         "prometheus", "-t", kPrometheusImage, FRAUDOPS_SOURCE_DIR},
+                                        600s);
         QVERIFY2(prom.exitCode == 0, qPrintable(prom.text().right(4000)));
         const auto size = podman({"image", "inspect", "--format", "{{.Size}}", kScorerImage});
-        const auto base = podman({"image", "inspect", "--format", "{{.Size}}", kBaseImage});
+        const auto base = podman({"image", "inspect", "--format", "{{.Size}}", Podman::kBaseImage});
         qInfo(
             "scorer image: %.0f MB (base %.0f MB), built in %.0f s; Prometheus image built in "
             "%.0f s",
@@ -194,18 +132,19 @@ private slots:
     void theImageRunsAsItsUserWithAHealthCheck() {
         const auto f = podman({"image", "inspect", kScorerImage});
         QCOMPARE(f.exitCode, 0);
-        const auto config =
-            QJsonDocument::fromJson(f.out).array().at(0).toObject()["Config"].toObject();
+        const auto image = QJsonDocument::fromJson(f.out).array().at(0).toObject();
+        const auto config = image["Config"].toObject();
         QCOMPARE(config["User"].toString(), QStringLiteral("10001:10001"));
         const auto ports = config["ExposedPorts"].toObject();
         QVERIFY(ports.contains("50051/tcp"));
         QVERIFY(ports.contains("9464/tcp"));
         QVERIFY(config["Volumes"].toObject().contains("/var/lib/fraudops/registry"));
         // Docker's format keeps HEALTHCHECK (the OCI format drops it).
-        const auto test = config["Healthcheck"].toObject()["Test"].toArray();
+        const auto health = image["Healthcheck"].toObject();
+        const auto test = health["Test"].toArray();
         QVERIFY2(test.contains(QJsonValue("/usr/local/bin/fraud-scorer")) &&
                      test.contains(QJsonValue("probe")),
-                 qPrintable(QJsonDocument(config["Healthcheck"].toObject()).toJson()));
+                 qPrintable(QJsonDocument(health).toJson()));
         QStringList env;
         for (const auto& e : config["Env"].toArray())
             env << e.toString();
@@ -223,9 +162,9 @@ private slots:
              "if grep 'not found' /tmp/ldd; then exit 1; fi; "
              "n=0; for p in $(sed -n 's/.*=> \\(\\/[^ ]*\\).*/\\1/p' /tmp/ldd | sort -u); do "
              "n=$((n+1)); dpkg -S \"$p\" >/dev/null 2>&1 || dpkg -S \"$(readlink -f $p)\" "
-             ">/dev/null 2>&1 || { echo \"UNOWNED $p\"; exit 1; }; done; echo \"libraries $n\""});
+             ">/dev/null 2>&1 || { echo \"UNOWNED $p\"; exit 1; }; done; echo \"$n\""});
         QVERIFY2(f.exitCode == 0, qPrintable(f.text()));
-        QVERIFY2(f.out.contains("libraries "), qPrintable(f.text()));
+        QVERIFY2(f.out.trimmed().toInt() > 10, qPrintable(f.text()));
         qInfo().noquote() << "runtime image:" << f.out.trimmed()
                           << "shared libraries, each from a package";
     }
@@ -234,17 +173,17 @@ private slots:
         scorer1Port_ = freePort();
         scorer2Port_ = freePort();
         prometheusPort_ = freePort();
-        env_.insert("FRAUDOPS_SCORER1_GRPC_PORT", QString::number(scorer1Port_));
-        env_.insert("FRAUDOPS_SCORER1_METRICS_PORT", QString::number(freePort()));
-        env_.insert("FRAUDOPS_SCORER2_GRPC_PORT", QString::number(scorer2Port_));
-        env_.insert("FRAUDOPS_SCORER2_METRICS_PORT", QString::number(freePort()));
-        env_.insert("FRAUDOPS_PROMETHEUS_PORT", QString::number(prometheusPort_));
+        podman_.environment().insert("FRAUDOPS_SCORER1_GRPC_PORT", QString::number(scorer1Port_));
+        podman_.environment().insert("FRAUDOPS_SCORER1_METRICS_PORT", QString::number(freePort()));
+        podman_.environment().insert("FRAUDOPS_SCORER2_GRPC_PORT", QString::number(scorer2Port_));
+        podman_.environment().insert("FRAUDOPS_SCORER2_METRICS_PORT", QString::number(freePort()));
+        podman_.environment().insert("FRAUDOPS_PROMETHEUS_PORT", QString::number(prometheusPort_));
         // A small model and live traffic at once: this test is about the containers.
-        env_.insert("FRAUDOPS_TRAIN_TRANSACTIONS", "40000");
-        env_.insert("FRAUDOPS_TRAIN_ROUNDS", "60");
-        env_.insert("FRAUDOPS_LOAD_RATE", "40");
-        env_.insert("FRAUDOPS_LOAD_CARDS", "35000");
-        env_.insert("FRAUDOPS_LOAD_HISTORY_HOURS", "0");
+        podman_.environment().insert("FRAUDOPS_TRAIN_TRANSACTIONS", "40000");
+        podman_.environment().insert("FRAUDOPS_TRAIN_ROUNDS", "60");
+        podman_.environment().insert("FRAUDOPS_LOAD_RATE", "40");
+        podman_.environment().insert("FRAUDOPS_LOAD_CARDS", "35000");
+        podman_.environment().insert("FRAUDOPS_LOAD_HISTORY_HOURS", "0");
         const auto up = compose({"up", "-d"});
         composeUp_ = true;
         QVERIFY2(up.exitCode == 0, qPrintable(up.text().right(4000)));
