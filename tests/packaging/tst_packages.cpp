@@ -129,7 +129,10 @@ private slots:
         // the packages just installed).
         QDir().mkpath(work_.filePath("out"));
         QStringList args{
-            "run", "--rm", "-v", debs_ + ":/debs:ro", "-v", work_.filePath("out") + ":/out"};
+            "run", "--rm",
+            "-v",  debs_ + ":/debs:ro",
+            "-v",  work_.filePath("out") + ":/out",
+            "-v",  FRAUDOPS_SOURCE_DIR "/tests/packaging/install-check.sh:/install-check.sh:ro"};
         if (QDir("/var/cache/apt/archives").exists())
             args << "-v"
                  << "/var/cache/apt/archives:/var/cache/apt/archives";
@@ -137,8 +140,7 @@ private slots:
             podman_.run(args + QStringList{Podman::kBaseImage, "bash", "/install-check.sh"}, 900s);
         QVERIFY2(f.exitCode == 0, qPrintable(f.text().right(4000)));
         QVERIFY2(f.out.contains("Usage: fraud-scorer"), qPrintable(f.text()));
-        QVERIFY2(f.out.contains("Usage: fraudctl") || f.out.contains("fraudctl"),
-                 qPrintable(f.text()));
+        QVERIFY2(f.out.contains("fraudctl"), qPrintable(f.text()));
         QVERIFY2(f.out.contains("fraudops:"), qPrintable(f.text()));
         QVERIFY2(f.out.contains("registry: fraudops 750"), qPrintable(f.text()));
         // systemd-analyze verify exits 0 on unknown keys and bad values: its output is the test.
