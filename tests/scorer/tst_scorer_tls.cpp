@@ -107,6 +107,30 @@ private slots:
         QCOMPARE(plain, 1);
     }
 
+    // The container's health check (`fraud-scorer probe`) against a TLS replica: with the CA it
+    // is answered; in plaintext it is not, and says so.
+    void theProbeSpeaksTlsWhenGivenItsCa() {
+        QString error;
+        auto scorer = ScorerProcess::start(transactionRegistry(),
+                                           {"--tls-cert", dir_.filePath("server.crt"), "--tls-key",
+                                            dir_.filePath("server.key"), "--drain-seconds", "0"},
+                                           &error);
+        QVERIFY2(scorer, qPrintable(error));
+        const auto probe = [&](const QStringList& flags) {
+            QProcess p;
+            p.start(scorerBinary(),
+                    QStringList{"probe", "--listen", scorer->grpcAddress()} + flags);
+            p.waitForFinished(30'000);
+            return std::pair{p.exitCode(), p.readAllStandardOutput()};
+        };
+        const auto [ok, serving] = probe({"--probe-tls-ca", dir_.filePath("ca.crt")});
+        QCOMPARE(ok, 0);
+        QCOMPARE(serving.trimmed(), QByteArray("SERVING"));
+        const auto [plain, unreachable] = probe({});
+        QCOMPARE(plain, 1);
+        QVERIFY2(unreachable.startsWith("unreachable: 14 "), unreachable.constData());
+    }
+
     void refusesHalfAConfiguration() {
         QString error;
         QVERIFY(!ScorerProcess::start(transactionRegistry(),

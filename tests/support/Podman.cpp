@@ -55,7 +55,15 @@ bool Podman::prepare(QString* error) {
         t.start();
         const QString mirror = env_.value("FRAUDOPS_DEBIAN_MIRROR", "http://deb.debian.org/debian");
         const QString tar = QDir(workDir_).filePath("rootfs.tar");
-        const auto made = runCommand("mmdebstrap", {"--variant=minbase", "bookworm", tar, mirror},
+        // Slim as Debian's own debian:bookworm-slim: no documentation, manual pages or
+        // translations, then or in any later apt install (the options stay in the image).
+        QStringList args{"--variant=minbase"};
+        for (const char* pattern :
+             {"path-exclude=/usr/share/doc/*", "path-include=/usr/share/doc/*/copyright",
+              "path-exclude=/usr/share/man/*", "path-exclude=/usr/share/info/*",
+              "path-exclude=/usr/share/locale/*", "path-exclude=/usr/share/lintian/*"})
+            args << QStringLiteral("--dpkgopt=%1").arg(pattern);
+        const auto made = runCommand("mmdebstrap", args + QStringList{"bookworm", tar, mirror},
                                      env_, workDir_, std::chrono::seconds(600));
         if (made.exitCode != 0) {
             *error = "mmdebstrap: " + made.text().right(3000);
