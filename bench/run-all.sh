@@ -35,6 +35,15 @@ cpu=$(sed -n 's/^model name\s*:\s*//p' /proc/cpuinfo | head -n 1)
   echo
   bash bench/bench_rollout_convergence.sh
   echo
+  echo "#### The scorer in its container (bench_container_overhead.sh)"
+  echo
+  if [ "$(id -u)" -eq 0 ] && command -v podman > /dev/null &&
+     podman image exists localhost/fraudops/scorer:0.1.0 2> /dev/null; then
+    bash bench/bench_container_overhead.sh
+  else
+    echo "Not run: needs root, podman and the image (ctest -R tst_scorer_image builds it)."
+  fi
+  echo
 } > "$out"
 cat "$out"
 
