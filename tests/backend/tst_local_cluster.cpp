@@ -82,6 +82,7 @@ private slots:
         config.historyHours = 0.5;  // a short warm-up: its progress is seen all the same
         config.trainTransactions = 20'000;
         config.scrapeInterval = std::chrono::seconds(1);
+        config.rulesFile = rulesFile();
         cluster_ = std::make_unique<LocalCluster>(config);
     }
 
@@ -110,6 +111,14 @@ private slots:
         // Prometheus scrapes both (file_sd), and both get traffic.
         QTRY_COMPARE_WITH_TIMEOUT(targetsUp(state().prometheusUrl), 2, 60'000);
         QTRY_VERIFY_WITH_TIMEOUT(scoredBy(*replica(0)) > 0 && scoredBy(*replica(1)) > 0, 60'000);
+        // The configuration it wrote for its Prometheus passes promtool, rules included (the
+        // project's other Prometheus configs are checked by k8s_manifests).
+        QProcess promtool;
+        promtool.start("promtool", {"check", "config", dir_.filePath("work/prometheus.yml")});
+        QVERIFY(promtool.waitForFinished(60'000));
+        const QByteArray said = promtool.readAllStandardOutput() + promtool.readAllStandardError();
+        QVERIFY2(promtool.exitCode() == 0, said.constData());
+        QVERIFY2(said.contains("SUCCESS: 1 rule files found"), said.constData());
     }
 
     void aKilledReplicaIsRestartedAndCounted() {

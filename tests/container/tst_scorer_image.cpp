@@ -205,6 +205,16 @@ private slots:
         const auto trainer =
             podman({"inspect", "--format", "{{.State.ExitCode}}", container("trainer")});
         QCOMPARE(trainer.out.trimmed(), QByteArray("0"));
+        // The registry volume belongs to the image's fixed UID, and the replicas write nowhere
+        // else: their root filesystems are read-only.
+        const auto owner = podman({"run", "--rm", "-v", project_ + "_registry:/r", "--entrypoint",
+                                   "/usr/bin/stat", kScorerImage, "-c", "%u %g", "/r"});
+        QCOMPARE(owner.out.trimmed(), QByteArray("10001 10001"));
+        for (const QString service : {"scorer-1", "scorer-2"}) {
+            const auto readOnly = podman(
+                {"inspect", "--format", "{{.HostConfig.ReadonlyRootfs}}", container(service)});
+            QCOMPARE(readOnly.out.trimmed(), QByteArray("true"));
+        }
     }
 
     void prometheusScrapesBothReplicasWithTheRules() {
