@@ -2,7 +2,7 @@
 # Installs every Debian package FraudOps needs to build, run and test.
 # Idempotent and fast when everything is present: apt-get runs only for missing packages.
 # With --scorer-only, only what the scorer side needs to build (-DFRAUDOPS_SCORER_ONLY=ON): the
-# container image's build stage uses that.
+# container image's build stage uses that. With --tests, also what only the tests use.
 set -euo pipefail
 
 scorer_packages=(
@@ -30,15 +30,28 @@ packages=(
   prometheus python3-xgboost python3-numpy openssl
   # tests: run the tools at a chosen wall-clock time (the faketime smoke test)
   faketime
-  # tests: the scorer's image and compose cluster, built and run with podman from a base
-  # image made of Debian's packages (podman-compose resolves services by name with dnsname)
-  podman buildah runc mmdebstrap uidmap slirp4netns fuse-overlayfs containernetworking-plugins
-  golang-github-containernetworking-plugin-dnsname podman-compose
 )
 
-if [ "${1:-}" = "--scorer-only" ]; then
-  packages=("${scorer_packages[@]}")
-fi
+# Only the tests build and run containers and validate packages (--tests, as scripts/test.sh
+# asks): the scorer's image and compose cluster with podman, from a base image made of Debian's
+# packages (podman-compose resolves services by name with dnsname); the desktop entry, metainfo
+# and systemd unit validators.
+test_packages=(
+  podman buildah runc mmdebstrap uidmap slirp4netns fuse-overlayfs containernetworking-plugins
+  golang-github-containernetworking-plugin-dnsname podman-compose
+  desktop-file-utils appstream systemd dpkg-dev
+)
+
+# The manifests test renders with kubectl's kustomize (no Debian package has kustomize v4+:
+# the machines provide kubectl) and checks schemas with Node; Debian's Node if there is none.
+command -v node > /dev/null || test_packages+=(nodejs npm)
+
+case "${1:-}" in
+  --scorer-only) packages=("${scorer_packages[@]}") ;;
+  --tests) packages+=("${test_packages[@]}") ;;
+  "") ;;
+  *) echo "usage: install-deps.sh [--scorer-only | --tests]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
