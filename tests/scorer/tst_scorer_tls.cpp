@@ -37,6 +37,18 @@ class ScorerTlsTest : public QObject {
         return fraud::v1::Control::NewStub(channel)->GetStatus(context.get(), {}, &out);
     }
 
+    // A scorer that serves TLS only, to any client.
+    std::unique_ptr<ScorerProcess> servingTls() {
+        QString error;
+        auto scorer = ScorerProcess::start(transactionRegistry(),
+                                           {"--tls-cert", dir_.filePath("server.crt"), "--tls-key",
+                                            dir_.filePath("server.key"), "--drain-seconds", "0"},
+                                           &error);
+        if (!scorer)
+            qWarning("%s", qPrintable(error));
+        return scorer;
+    }
+
     // A scorer that takes only clients with a certificate the test CA signed.
     std::unique_ptr<ScorerProcess> requiringClientCertificates() {
         QString error;
@@ -58,12 +70,8 @@ private slots:
     }
 
     void servesTlsOnly() {
-        QString error;
-        auto scorer = ScorerProcess::start(transactionRegistry(),
-                                           {"--tls-cert", dir_.filePath("server.crt"), "--tls-key",
-                                            dir_.filePath("server.key"), "--drain-seconds", "0"},
-                                           &error);
-        QVERIFY2(scorer, qPrintable(error));
+        auto scorer = servingTls();
+        QVERIFY(scorer);
         QVERIFY(scorer->ready().value("tls").toBool());
         const auto ok = status(tlsChannel(*scorer, false));
         QVERIFY2(ok.ok(), ok.error_message().c_str());
@@ -110,12 +118,8 @@ private slots:
     // The container's health check (`fraud-scorer probe`) against a TLS replica: with the CA it
     // is answered; in plaintext it is not, and says so.
     void theProbeSpeaksTlsWhenGivenItsCa() {
-        QString error;
-        auto scorer = ScorerProcess::start(transactionRegistry(),
-                                           {"--tls-cert", dir_.filePath("server.crt"), "--tls-key",
-                                            dir_.filePath("server.key"), "--drain-seconds", "0"},
-                                           &error);
-        QVERIFY2(scorer, qPrintable(error));
+        auto scorer = servingTls();
+        QVERIFY(scorer);
         const auto probe = [&](const QStringList& flags) {
             QProcess p;
             p.start(scorerBinary(),
