@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <cerrno>
 #include <mutex>
 
 namespace fraudops {
@@ -77,7 +78,15 @@ HttpAnswer curlHttpGet(const QString& url, const HttpRequestOptions& options) {
     if (rc != CURLE_OK) {
         answer.failureText = QString::fromUtf8(error[0] ? error : curl_easy_strerror(rc));
         switch (rc) {
-            case CURLE_COULDNT_CONNECT:
+            case CURLE_COULDNT_CONNECT: {
+                // A connect that timed out (SYNs unanswered) is reported by curl as a failure
+                // to connect too; the socket's errno tells it from a refusal.
+                long osErrno = 0;
+                curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &osErrno);
+                answer.failure = osErrno == ETIMEDOUT ? HttpAnswer::Failure::Timeout
+                                                      : HttpAnswer::Failure::Refused;
+                break;
+            }
             case CURLE_COULDNT_RESOLVE_HOST:
                 answer.failure = HttpAnswer::Failure::Refused;
                 break;
