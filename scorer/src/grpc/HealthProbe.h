@@ -1,6 +1,6 @@
 #pragma once
-// One question to a replica's grpc.health.v1 service, as a container HEALTHCHECK or a systemd
-// watchdog asks it: no downloaded grpc_health_probe, the image's own binary answers.
+// One question to a replica's grpc.health.v1 service, as a container HEALTHCHECK or a client
+// waiting for the replica asks it: no downloaded grpc_health_probe, our own binaries ask.
 #include <chrono>
 #include <string>
 
