@@ -16,7 +16,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -33,16 +32,6 @@ namespace {
 
 const QString kScorerImage = QStringLiteral("localhost/fraudops/scorer:0.1.0");
 const QString kPrometheusImage = QStringLiteral("localhost/fraudops/prometheus:0.1.0");
-
-int freePort() {
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
-
-QString loadgenBinary() {
-    return QFileInfo(scorerBinary()).dir().filePath("fraud-loadgen");
-}
 
 }  // namespace
 
@@ -170,13 +159,15 @@ private slots:
     }
 
     void composeStartsTheCluster() {
-        scorer1Port_ = freePort();
-        scorer2Port_ = freePort();
-        prometheusPort_ = freePort();
+        scorer1Port_ = freeLoopbackPort();
+        scorer2Port_ = freeLoopbackPort();
+        prometheusPort_ = freeLoopbackPort();
         podman_.environment().insert("FRAUDOPS_SCORER1_GRPC_PORT", QString::number(scorer1Port_));
-        podman_.environment().insert("FRAUDOPS_SCORER1_METRICS_PORT", QString::number(freePort()));
+        podman_.environment().insert("FRAUDOPS_SCORER1_METRICS_PORT",
+                                     QString::number(freeLoopbackPort()));
         podman_.environment().insert("FRAUDOPS_SCORER2_GRPC_PORT", QString::number(scorer2Port_));
-        podman_.environment().insert("FRAUDOPS_SCORER2_METRICS_PORT", QString::number(freePort()));
+        podman_.environment().insert("FRAUDOPS_SCORER2_METRICS_PORT",
+                                     QString::number(freeLoopbackPort()));
         podman_.environment().insert("FRAUDOPS_PROMETHEUS_PORT", QString::number(prometheusPort_));
         // A small model and live traffic at once: this test is about the containers.
         podman_.environment().insert("FRAUDOPS_TRAIN_TRANSACTIONS", "40000");

@@ -15,10 +15,6 @@ using namespace fraudops::test;
 
 namespace {
 
-QString loadgenBinary() {
-    return QFileInfo(scorerBinary()).dir().filePath("fraud-loadgen");
-}
-
 void hours() {
     QTest::addColumn<QString>("now");
     QTest::newRow("just before midnight") << "2026-11-29T23:59:30Z";

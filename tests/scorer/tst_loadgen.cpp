@@ -15,10 +15,6 @@ using namespace fraudops::test;
 
 namespace {
 
-QString loadgenBinary() {
-    return QFileInfo(scorerBinary()).dir().filePath("fraud-loadgen");
-}
-
 // Sums fraud_scorer_requests_total{method=..., code=...} lines of a /metrics body by code.
 std::map<QString, double> requestsByCode(const QByteArray& metrics, const QString& method) {
     std::map<QString, double> out;

@@ -5,12 +5,11 @@
 #include <signal.h>
 
 #include <QDir>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include "ChildProcess.h"
-#include "Podman.h"
+#include "RunCommand.h"
 #include "ScorerProcess.h"
 #include "TestEnvironment.h"
 
@@ -24,14 +23,6 @@ Finished tool(const QString& program, const QStringList& args) {
 }
 Finished probe(const QString& address) {
     return tool(scorerBinary(), {"probe", "--listen", address, "--probe-timeout-ms", "1000"});
-}
-QString loadgenBinary() {
-    return QFileInfo(scorerBinary()).dir().filePath("fraud-loadgen");
-}
-int closedPort() {
-    QTcpServer s;
-    s.listen(QHostAddress::LocalHost, 0);
-    return s.serverPort();  // closed again when `s` goes
 }
 bool copyTree(const QString& from, const QString& to) {
     return tool("cp", {"-a", from, to}).exitCode == 0;
@@ -48,7 +39,7 @@ private slots:
     void initTestCase() { QVERIFY(dir_.isValid()); }
 
     void theProbeFollowsAReplicasLife() {
-        const QString closed = QStringLiteral("127.0.0.1:%1").arg(closedPort());
+        const QString closed = QStringLiteral("127.0.0.1:%1").arg(freeLoopbackPort());
         const auto nobody = probe(closed);
         QCOMPARE(nobody.exitCode, 1);
         QVERIFY2(nobody.out.startsWith("unreachable: "), nobody.out.constData());
@@ -128,7 +119,7 @@ private slots:
     }
 
     void theLoadGeneratorWaitsForItsTargets() {
-        const QString closed = QStringLiteral("127.0.0.1:%1").arg(closedPort());
+        const QString closed = QStringLiteral("127.0.0.1:%1").arg(freeLoopbackPort());
         const auto gaveUp = tool(loadgenBinary(), {"--target", closed, "--wait-for-targets", "1",
                                                    "--duration", "1", "--quiet"});
         QCOMPARE(gaveUp.exitCode, 3);

@@ -1,22 +1,14 @@
 #pragma once
-// Commands run to completion for tests (podman, podman-compose, cpack, the project's tools), and
-// a rootful podman set up the way this host needs it (FACTS.md): runc and explicit ulimits, and a
+// A rootful podman set up the way this host needs it (FACTS.md): runc and explicit ulimits, and a
 // debian:bookworm(-slim) base image made from Debian's packages, since no registry is reachable.
 #include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
 #include <chrono>
 
+#include "RunCommand.h"
+
 namespace fraudops::test {
-
-struct Finished {
-    int exitCode = -1;  // -1: did not start, crashed, or ran past its timeout (then killed)
-    QByteArray out, err;
-    QString text() const { return QString::fromUtf8(out + err); }
-};
-
-Finished runCommand(const QString& program, const QStringList& args, const QProcessEnvironment& env,
-                    const QString& workingDir, std::chrono::seconds timeout);
 
 class Podman {
 public:

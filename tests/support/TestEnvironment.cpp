@@ -2,7 +2,9 @@
 
 #include <QDir>
 #include <QEventLoop>
+#include <QFileInfo>
 #include <QProcessEnvironment>
+#include <QTcpServer>
 #include <QTimer>
 #include <stdexcept>
 
@@ -27,6 +29,14 @@ QString trainerBinary() {
 }
 QString fraudctlBinary() {
     return required("FRAUDOPS_FRAUDCTL");
+}
+QString loadgenBinary() {
+    return QFileInfo(scorerBinary()).dir().filePath("fraud-loadgen");
+}
+int freeLoopbackPort() {
+    QTcpServer probe;
+    probe.listen(QHostAddress::LocalHost, 0);
+    return probe.serverPort();
 }
 QString transactionRegistry() {
     return required("FRAUDOPS_TEST_REGISTRIES") + "/transaction";

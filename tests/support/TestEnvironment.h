@@ -9,6 +9,10 @@ namespace fraudops::test {
 QString scorerBinary();
 QString trainerBinary();
 QString fraudctlBinary();
+QString loadgenBinary();  // fraud-loadgen, beside fraud-scorer
+// A loopback port nothing listens on (the kernel's choice, released again): to listen on, or to
+// be refused by.
+int freeLoopbackPort();
 // Registries trained once per test run by the `registries` CTest fixture.
 QString transactionRegistry();  // built-in transaction schema: v1 stable, v2 (drifted) archived
 QString vectorRegistry();       // the ULB card-fraud CSV: vector schema, v1 stable
