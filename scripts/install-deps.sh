@@ -11,6 +11,8 @@ scorer_packages=(
   # scorer
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   prometheus-cpp-dev nlohmann-json3-dev libxgboost-dev libssl-dev
+  # card history shared by replicas: the Redis C client
+  libhiredis-dev
   # XGBoost's CMake config refers to /usr/bin/xgboost: without the CLI package it fails.
   xgboost
 )
@@ -28,6 +30,8 @@ packages=(
   # tests: a real Prometheus server and promtool; XGBoost's Python package (a model trained
   # the way data scientists do, imported with fraud-train import); openssl for TLS certificates
   prometheus python3-xgboost python3-numpy openssl
+  # the local cluster's shared card history, and the tests': a real Redis server
+  redis-server
   # tests: run the tools at a chosen wall-clock time (the faketime smoke test)
   faketime
 )

@@ -1,28 +1,10 @@
 #include "features/CardHistoryStore.h"
 
 #include <algorithm>
-#include <limits>
 
 #include "common/Hash.h"
 
 namespace fraud {
-namespace {
-
-std::int64_t floorSeconds(EpochMillis ms) {
-    return ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-}
-
-std::int32_t clampToInt32(std::int64_t v) {
-    return static_cast<std::int32_t>(std::clamp<std::int64_t>(
-        v, std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max()));
-}
-
-// CardEvent::id in 16 bits, never 0 ("no id") for an event with one.
-std::uint16_t tagOf(std::uint32_t id) {
-    return id == 0 ? 0 : static_cast<std::uint16_t>(std::max<std::uint32_t>(1, id & 0xffffu));
-}
-
-}  // namespace
 
 CardHistoryStore::CardHistoryStore() : CardHistoryStore(Options{}) {}
 
@@ -41,7 +23,7 @@ CardHistoryStore::~CardHistoryStore() = default;
 
 std::size_t CardHistoryStore::bytesPerCard() {
     // The node of an unordered_map: key, value, next pointer, cached hash; plus a bucket slot.
-    return sizeof(Card) + sizeof(std::uint64_t) + 2 * sizeof(void*) + sizeof(std::size_t);
+    return sizeof(CardRecord) + sizeof(std::uint64_t) + 2 * sizeof(void*) + sizeof(std::size_t);
 }
 
 std::uint32_t CardHistoryStore::processingSeconds() const {
@@ -50,73 +32,23 @@ std::uint32_t CardHistoryStore::processingSeconds() const {
                                           .count());
 }
 
-CardHistoryView CardHistoryStore::view(const Card* card, const CardEvent& event) {
-    CardHistoryView view;
-    if (card == nullptr) {
-        view.newDevice = event.hasDevice;
-        return view;
-    }
-    const std::int32_t t = clampToInt32(floorSeconds(event.time) - card->baseSeconds);
-    const int self = indexOf(*card, event, t);  // a re-score or a retry: not its own history
-    double sumAll = 0;
-    std::int32_t latest = std::numeric_limits<std::int32_t>::min();
-    for (int i = 0; i < card->events; ++i) {
-        const std::int32_t time = card->time[static_cast<std::size_t>(i)];
-        if (time > t || i == self)
-            continue;  // later in event time: not history yet
-        const double amount = card->amount[static_cast<std::size_t>(i)];
-        ++view.remembered;
-        sumAll += amount;
-        latest = std::max(latest, time);
-        // Windows are half-open: (t - window, t].
-        if (time > t - 3600)
-            ++view.count1h;
-        if (time > t - 86400) {
-            ++view.count24h;
-            view.amountSum24h += amount;
-        }
-    }
-    if (view.remembered > 0) {
-        view.meanAmount = sumAll / view.remembered;
-        view.secondsSinceLast = static_cast<double>(t - latest);
-    }
-    view.newMerchant = !card->merchants.seenBy(event.merchant, t, self >= 0);
-    view.newDevice = event.hasDevice && !card->devices.seenBy(event.device, t, self >= 0);
-    return view;
-}
-
-int CardHistoryStore::indexOf(const Card& card, const CardEvent& event, std::int32_t t) {
-    const std::uint16_t tag = tagOf(event.id);
-    if (tag == 0)
-        return -1;
-    for (int i = 0; i < card.events; ++i) {
-        const auto at = static_cast<std::size_t>(i);
-        if (card.tag[at] == tag && card.time[at] == t)
-            return i;
-    }
-    return -1;
-}
-
 CardHistoryView CardHistoryStore::observe(std::string_view cardId, const CardEvent& event,
                                           bool record) {
     const std::uint64_t key = hash64(cardId);
-    Shard& shard = *shards_[key % shards_.size()];
+    Shard& shard = shardOf(key);
 
     std::lock_guard lock(shard.mutex);
     auto it = shard.cards.find(key);
-    const CardHistoryView seen = view(it == shard.cards.end() ? nullptr : &it->second, event);
+    const CardHistoryView seen =
+        CardRecord::view(it == shard.cards.end() ? nullptr : &it->second, event);
     if (record) {
         if (it == shard.cards.end()) {
             if (shard.cards.size() >= perShardCapacity_)
                 makeRoom(shard);
-            it = shard.cards.try_emplace(key).first;
-            it->second.baseSeconds = floorSeconds(event.time);
+            it = shard.cards.emplace(key, CardRecord::startingAt(event.time)).first;
         }
-        Card& card = it->second;
-        card.lastTouch = processingSeconds();
-        const std::int32_t t = clampToInt32(floorSeconds(event.time) - card.baseSeconds);
-        if (indexOf(card, event, t) < 0)
-            remember(card, event, t);
+        it->second.lastTouch = processingSeconds();
+        it->second.record(event);
     }
     return seen;
 }
@@ -124,17 +56,16 @@ CardHistoryView CardHistoryStore::observe(std::string_view cardId, const CardEve
 std::uint8_t CardHistoryStore::flagCard(std::string_view cardId, std::uint64_t generation,
                                         std::uint8_t bits, EpochMillis now) {
     const std::uint64_t key = hash64(cardId);
-    Shard& shard = *shards_[key % shards_.size()];
+    Shard& shard = shardOf(key);
     std::lock_guard lock(shard.mutex);
     auto it = shard.cards.find(key);
     if (it == shard.cards.end()) {
         if (shard.cards.size() >= perShardCapacity_)
             makeRoom(shard);
-        it = shard.cards.try_emplace(key).first;
-        it->second.baseSeconds = floorSeconds(now);
+        it = shard.cards.emplace(key, CardRecord::startingAt(now)).first;
         it->second.lastTouch = processingSeconds();
     }
-    Card& card = it->second;
+    CardRecord& card = it->second;
     const auto g = static_cast<std::uint16_t>(generation);
     if (card.flagGeneration != g) {
         card.flagGeneration = g;
@@ -147,10 +78,10 @@ std::uint8_t CardHistoryStore::flagCard(std::string_view cardId, std::uint64_t g
 
 CardHistoryView CardHistoryStore::observeWithPriors(std::string_view cardId,
                                                     std::span<const CardEvent> prior,
-                                                    const CardEvent& event) const {
+                                                    const CardEvent& event) {
     const std::uint64_t key = hash64(cardId);
-    const Shard& shard = *shards_[key % shards_.size()];
-    Card scratch;
+    const Shard& shard = shardOf(key);
+    CardRecord scratch = CardRecord::startingAt(event.time);
     bool known = false;
     {
         std::lock_guard lock(shard.mutex);
@@ -160,76 +91,10 @@ CardHistoryView CardHistoryStore::observeWithPriors(std::string_view cardId,
         }
     }
     if (!known && prior.empty())
-        return view(nullptr, event);
-    if (!known)
-        scratch.baseSeconds = floorSeconds(event.time);
-    for (const CardEvent& p : prior) {
-        const std::int32_t t = clampToInt32(floorSeconds(p.time) - scratch.baseSeconds);
-        if (indexOf(scratch, p, t) < 0)
-            remember(scratch, p, t);
-    }
-    return view(&scratch, event);
-}
-
-void CardHistoryStore::remember(Card& card, const CardEvent& event, std::int32_t t) {
-    std::size_t slot = card.events;
-    if (card.events < kCardEventCapacity) {
-        ++card.events;
-    } else {
-        // Full: the oldest event in event time makes way, unless the new one is older still.
-        slot = static_cast<std::size_t>(std::min_element(card.time.begin(), card.time.end()) -
-                                        card.time.begin());
-        if (card.time[slot] >= t)
-            slot = kCardEventCapacity;
-    }
-    if (slot < kCardEventCapacity) {
-        card.time[slot] = t;
-        card.amount[slot] = static_cast<float>(event.amount);
-        card.tag[slot] = tagOf(event.id);
-    }
-    card.merchants.remember(event.merchant, t);
-    if (event.hasDevice) {
-        card.devices.remember(event.device, t);
-    }
-}
-
-template <std::size_t N>
-bool CardHistoryStore::SeenSet<N>::seenBy(std::uint32_t h, std::int32_t t, bool self) const {
-    for (std::size_t i = 0; i < count; ++i) {
-        if (hash[i] == h && (firstSeen[i] < t || (firstSeen[i] == t && !self)))
-            return true;
-    }
-    return false;
-}
-
-template <std::size_t N>
-void CardHistoryStore::SeenSet<N>::remember(std::uint32_t h, std::int32_t t) {
-    std::size_t slot = count;
-    for (std::size_t i = 0; i < count; ++i) {
-        if (hash[i] == h) {
-            slot = i;
-            break;
-        }
-    }
-    if (slot < count) {
-        firstSeen[slot] = std::min(firstSeen[slot], t);
-    } else if (count < N) {
-        slot = count++;
-        hash[slot] = h;
-        firstSeen[slot] = t;
-        age[slot] = static_cast<std::uint8_t>(N);  // older than all: every other entry ages below
-    } else {
-        slot = static_cast<std::size_t>(std::max_element(age.begin(), age.end()) - age.begin());
-        hash[slot] = h;
-        firstSeen[slot] = t;
-    }
-    // Everything used more recently than this entry ages by one; it becomes the newest.
-    const std::uint8_t was = age[slot];
-    for (std::size_t i = 0; i < count; ++i) {
-        if (age[i] < was)
-            ++age[i];
-    }
-    age[slot] = 0;
+        return CardRecord::view(nullptr, event);
+    for (const CardEvent& p : prior)
+        scratch.record(p);
+    return CardRecord::view(&scratch, event);
 }
 
 void CardHistoryStore::makeRoom(Shard& shard) {
@@ -278,6 +143,29 @@ std::size_t CardHistoryStore::evictIdle() {
             shard->cards, [cutoff](const auto& entry) { return entry.second.lastTouch < cutoff; });
     }
     return evicted;
+}
+
+void CardHistoryStore::forEachCard(
+    const std::function<void(std::uint64_t, const CardRecord&, std::uint32_t)>& visit) const {
+    const std::uint32_t now = processingSeconds();
+    for (const auto& shard : shards_) {
+        std::lock_guard lock(shard->mutex);
+        for (const auto& [key, card] : shard->cards)
+            visit(key, card, now >= card.lastTouch ? now - card.lastTouch : 0);
+    }
+}
+
+void CardHistoryStore::restore(std::uint64_t key, const CardRecord& card,
+                               std::uint32_t idleSeconds) {
+    Shard& shard = shardOf(key);
+    std::lock_guard lock(shard.mutex);
+    if (shard.cards.size() >= perShardCapacity_ && !shard.cards.contains(key))
+        makeRoom(shard);
+    CardRecord& kept = shard.cards[key] = card;
+    // Processing time starts at 0 with the store, so a card idle longer than the store has run
+    // is as idle as the clock can say; the TTL check at load dropped the ones past the TTL.
+    const std::uint32_t now = processingSeconds();
+    kept.lastTouch = now >= idleSeconds ? now - idleSeconds : 0;
 }
 
 }  // namespace fraud

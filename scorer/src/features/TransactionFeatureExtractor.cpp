@@ -38,12 +38,32 @@ CardEvent cardEvent(const v1::Transaction& tx) {
 
 }  // namespace
 
-TransactionFeatureExtractor::TransactionFeatureExtractor(CardHistoryStore& store)
-    : store_(store), schema_(FeatureSchema::builtinTransaction()) {}
+TransactionFeatureExtractor::TransactionFeatureExtractor(CardHistory& history)
+    : store_(history), schema_(FeatureSchema::builtinTransaction()) {}
 
-void TransactionFeatureExtractor::extract(const v1::Transaction& tx, std::span<float> out,
+bool TransactionFeatureExtractor::extract(const v1::Transaction& tx, std::span<float> out,
                                           bool record) {
-    fill(tx, tx.amount(), store_.observe(tx.card_id(), cardEvent(tx), record), out);
+    const CardHistoryView h = store_.observe(tx.card_id(), cardEvent(tx), record);
+    fill(tx, tx.amount(), h, out);
+    return h.available;
+}
+
+void TransactionFeatureExtractor::extractBatch(std::span<const v1::Transaction* const> txs,
+                                               std::span<float> out, bool record,
+                                               std::vector<bool>& available) {
+    available.resize(txs.size());
+    thread_local std::vector<CardLookup> lookups;
+    thread_local std::vector<CardHistoryView> views;
+    lookups.clear();
+    for (const v1::Transaction* tx : txs)
+        lookups.push_back({tx->card_id(), cardEvent(*tx), record});
+    views.resize(txs.size());
+    store_.observeBatch(lookups, views);
+    for (std::size_t i = 0; i < txs.size(); ++i) {
+        fill(*txs[i], txs[i]->amount(), views[i],
+             out.subspan(i * kTransactionFeatureCount, kTransactionFeatureCount));
+        available[i] = views[i].available;
+    }
 }
 
 CardHistoryView TransactionFeatureExtractor::history(
@@ -57,10 +77,12 @@ CardHistoryView TransactionFeatureExtractor::history(
     return store_.observeWithPriors(tx.card_id(), events, cardEvent(tx));
 }
 
-void TransactionFeatureExtractor::extractWithPriors(const v1::Transaction& tx,
+bool TransactionFeatureExtractor::extractWithPriors(const v1::Transaction& tx,
                                                     std::span<const v1::Transaction* const> prior,
                                                     std::span<float> out) {
-    fill(tx, tx.amount(), history(tx, prior), out);
+    const CardHistoryView h = history(tx, prior);
+    fill(tx, tx.amount(), h, out);
+    return h.available;
 }
 
 FieldSweep TransactionFeatureExtractor::sweep(const v1::Transaction& tx,
@@ -90,6 +112,19 @@ void TransactionFeatureExtractor::fill(const v1::Transaction& tx, double amount,
     }
     using F = TransactionFeature;
     set(out, F::Amount, amount);
+    set(out, F::CountryMismatch, tx.country() != tx.card_country() ? 1 : 0);
+    const std::int64_t secondsOfDay = ((tx.timestamp().seconds() % 86400) + 86400) % 86400;
+    set(out, F::HourOfDay, static_cast<double>(secondsOfDay / 3600));
+    set(out, F::MerchantCategoryRisk, merchantCategoryRisk(tx.merchant_category()));
+    set(out, F::Channel, static_cast<double>(tx.channel()));
+    if (!h.available) {
+        // Unknown, not "a new card": NaN sends each split down its default branch.
+        for (const F f :
+             {F::CardTxnCount1h, F::CardTxnCount24h, F::CardAmountSum24h, F::AmountToCardMean,
+              F::SecondsSinceLastTxn, F::NewMerchant, F::NewDevice})
+            out[static_cast<std::size_t>(f)] = kMissing;
+        return;
+    }
     set(out, F::CardTxnCount1h, h.count1h);
     set(out, F::CardTxnCount24h, h.count24h);
     set(out, F::CardAmountSum24h, h.amountSum24h);
@@ -105,16 +140,11 @@ void TransactionFeatureExtractor::fill(const v1::Transaction& tx, double amount,
     }
     set(out, F::NewMerchant, h.newMerchant ? 1 : 0);
     set(out, F::NewDevice, h.newDevice ? 1 : 0);
-    set(out, F::CountryMismatch, tx.country() != tx.card_country() ? 1 : 0);
-    const std::int64_t secondsOfDay = ((tx.timestamp().seconds() % 86400) + 86400) % 86400;
-    set(out, F::HourOfDay, static_cast<double>(secondsOfDay / 3600));
-    set(out, F::MerchantCategoryRisk, merchantCategoryRisk(tx.merchant_category()));
-    set(out, F::Channel, static_cast<double>(tx.channel()));
 }
 
 VectorFeatureExtractor::VectorFeatureExtractor(FeatureSchema schema) : schema_(std::move(schema)) {}
 
-void VectorFeatureExtractor::extract(const v1::Transaction& tx, std::span<float> out, bool) {
+bool VectorFeatureExtractor::extract(const v1::Transaction& tx, std::span<float> out, bool) {
     if (out.size() != schema_.features.size()) {
         throw std::logic_error("vector schema: output has the wrong size");
     }
@@ -123,6 +153,7 @@ void VectorFeatureExtractor::extract(const v1::Transaction& tx, std::span<float>
         const auto it = features.find(schema_.features[i]);
         out[i] = it == features.end() ? kMissing : static_cast<float>(it->second);
     }
+    return true;
 }
 
 FieldSweep VectorFeatureExtractor::sweep(const v1::Transaction& tx,
@@ -151,14 +182,14 @@ FieldSweep VectorFeatureExtractor::sweep(const v1::Transaction& tx,
 }
 
 std::unique_ptr<FeatureExtractor> makeFeatureExtractor(const FeatureSchema& schema,
-                                                       CardHistoryStore& store) {
+                                                       CardHistory& history) {
     if (schema.kind == FeatureSchema::Kind::Transaction) {
         if (schema != FeatureSchema::builtinTransaction()) {
             throw std::runtime_error("this scorer computes transaction schema v" +
                                      std::to_string(kTransactionSchemaVersion) +
                                      " only; the model needs " + schema.id());
         }
-        return std::make_unique<TransactionFeatureExtractor>(store);
+        return std::make_unique<TransactionFeatureExtractor>(history);
     }
     return std::make_unique<VectorFeatureExtractor>(schema);
 }

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "features/CardHistoryStore.h"
+#include "features/CardHistory.h"
 #include "features/FeatureExtractor.h"
 
 namespace fraud {
@@ -9,10 +9,12 @@ namespace fraud {
 // The trainer and the scorer both use this class: there is one implementation.
 class TransactionFeatureExtractor final : public FeatureExtractor {
 public:
-    explicit TransactionFeatureExtractor(CardHistoryStore& store);
+    explicit TransactionFeatureExtractor(CardHistory& history);
     const FeatureSchema& schema() const override { return schema_; }
-    void extract(const v1::Transaction& tx, std::span<float> out, bool record) override;
-    void extractWithPriors(const v1::Transaction& tx, std::span<const v1::Transaction* const> prior,
+    bool extract(const v1::Transaction& tx, std::span<float> out, bool record) override;
+    void extractBatch(std::span<const v1::Transaction* const> txs, std::span<float> out,
+                      bool record, std::vector<bool>& available) override;
+    bool extractWithPriors(const v1::Transaction& tx, std::span<const v1::Transaction* const> prior,
                            std::span<float> out) override;
     FieldSweep sweep(const v1::Transaction& tx, std::span<const v1::Transaction* const> prior,
                      std::string_view field) override;
@@ -24,7 +26,7 @@ private:
     void fill(const v1::Transaction& tx, double amount, const CardHistoryView& h,
               std::span<float> out) const;
 
-    CardHistoryStore& store_;
+    CardHistory& store_;
     FeatureSchema schema_;
 };
 
@@ -33,10 +35,10 @@ class VectorFeatureExtractor final : public FeatureExtractor {
 public:
     explicit VectorFeatureExtractor(FeatureSchema schema);
     const FeatureSchema& schema() const override { return schema_; }
-    void extract(const v1::Transaction& tx, std::span<float> out, bool record) override;
-    void extractWithPriors(const v1::Transaction& tx, std::span<const v1::Transaction* const>,
+    bool extract(const v1::Transaction& tx, std::span<float> out, bool record) override;
+    bool extractWithPriors(const v1::Transaction& tx, std::span<const v1::Transaction* const>,
                            std::span<float> out) override {
-        extract(tx, out, false);
+        return extract(tx, out, false);
     }
     FieldSweep sweep(const v1::Transaction& tx, std::span<const v1::Transaction* const> prior,
                      std::string_view field) override;

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "common/FileIo.h"
+#include "features/CardHistorySnapshot.h"
 #include "registry/ModelRegistry.h"
 
 namespace fraud {
@@ -28,8 +29,8 @@ ScorerServer::ScorerServer(ScorerConfig config)
       processCollector_(std::make_shared<ProcessCollector>()),
       driftCollector_(std::make_shared<DriftCollector>(config_.driftWindow)),
       metrics_(*metricsRegistry_),
-      cards_(config_.cards),
-      engine_(cards_, metrics_, config_.limits, config_.clock),
+      cards_(makeCardHistory(config_, metrics_)),
+      engine_(*cards_, metrics_, config_.limits, config_.clock),
       access_(config_.tokensFile),
       feed_(config_.replica, metrics_.watchDropped(), metrics_.watchers()),
       follower_(ModelRegistry(config_.registry), engine_, metrics_, *driftCollector_,
@@ -37,6 +38,24 @@ ScorerServer::ScorerServer(ScorerConfig config)
       scoring_(engine_, metrics_, access_, feed_, config_.serviceLimits),
       control_(ModelRegistry(config_.registry), follower_, access_, metrics_, config_.replica) {
     engine_.setDecisionFeed(&feed_);
+}
+
+std::unique_ptr<CardHistory> ScorerServer::makeCardHistory(const ScorerConfig& config,
+                                                           ScorerMetrics& metrics) {
+    if (config.redis.address.empty()) {
+        metrics.cardHistoryMetrics("memory");
+        return std::make_unique<CardHistoryStore>(config.cards);
+    }
+    auto options = config.redis;
+    options.flags = config.cards;
+    return std::make_unique<RedisCardHistory>(options, metrics.cardHistoryMetrics("redis"));
+}
+
+void ScorerServer::report(const std::string& message) const {
+    if (config_.log)
+        config_.log(message);
+    else
+        std::cerr << "fraud-scorer: " << message << std::endl;
 }
 
 ScorerServer::~ScorerServer() {
@@ -62,6 +81,22 @@ std::shared_ptr<grpc::ServerCredentials> ScorerServer::credentials() const {
 }
 
 void ScorerServer::start() {
+    if (auto* redis = dynamic_cast<RedisCardHistory*>(cards_.get())) {
+        // A replica starts while Redis is down: it serves, failing open (or closed) as
+        // configured, and uses Redis from the first call that finds it back.
+        try {
+            redis->check();
+            report("card history in Redis at " + config_.redis.address);
+        } catch (const std::exception& e) {
+            report(std::string("card history: ") + e.what() +
+                   (config_.redis.failClosed
+                        ? "; scoring calls fail (UNAVAILABLE) until Redis answers"
+                        : "; scoring goes on without card history until Redis answers"));
+        }
+    } else if (!config_.cardSnapshot.empty()) {
+        auto& store = static_cast<CardHistoryStore&>(*cards_);
+        report(describe(loadCardSnapshot(store, config_.cardSnapshot), config_.cardSnapshot));
+    }
     follower_.start();
 
     exposer_ = std::make_unique<prometheus::Exposer>(config_.metricsListen, 2);
@@ -103,7 +138,7 @@ void ScorerServer::maintain(std::stop_token stop) {
     std::unique_lock lock(maintenanceMutex_);
     while (!stop.stop_requested()) {
         const auto now = Clock::now();
-        metrics_.setCardsTracked(static_cast<double>(cards_.size()));
+        metrics_.setCardsTracked(static_cast<double>(cards_->size()));
         if (now - lastDrift >= driftStep) {
             driftCollector_->tick();
             lastDrift = now;
@@ -114,7 +149,7 @@ void ScorerServer::maintain(std::stop_token stop) {
             lastTokens = now;
         }
         if (now - lastEviction > 60s) {
-            cards_.evictIdle();
+            cards_->maintain();
             lastEviction = now;
         }
         maintenanceWake_.wait_for(lock, stop, 1s, [] { return false; });
@@ -134,6 +169,15 @@ void ScorerServer::shutdown(std::chrono::milliseconds grace) {
         server_.reset();
     }
     exposer_.reset();
+    if (!config_.cardSnapshot.empty() && config_.redis.address.empty()) {
+        try {
+            const auto& store = static_cast<const CardHistoryStore&>(*cards_);
+            const std::size_t n = saveCardSnapshot(store, config_.cardSnapshot);
+            report("saved " + std::to_string(n) + " cards to " + config_.cardSnapshot.string());
+        } catch (const std::exception& e) {
+            report(std::string("card-history snapshot not saved: ") + e.what());
+        }
+    }
 }
 
 }  // namespace fraud

@@ -7,13 +7,16 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 
+#include "features/CardHistory.h"
 #include "features/CardHistoryStore.h"
+#include "features/RedisCardHistory.h"
 #include "grpc/AccessPolicy.h"
 #include "grpc/ControlService.h"
 #include "grpc/ScoringService.h"
@@ -35,6 +38,12 @@ struct ScorerConfig {
     EventClock clock;  // what event times are checked against (--now shifts it, for tests)
     ScoringService::Limits serviceLimits;
     CardHistoryStore::Options cards;
+    // Card history in Redis (RedisCardHistory) when its address is set; in this process
+    // otherwise, kept across restarts in `cardSnapshot` when that is set.
+    RedisCardHistory::Options redis;
+    std::filesystem::path cardSnapshot;
+    // Where the server reports what it did with card history (restored, refused, saved).
+    std::function<void(const std::string&)> log;
     std::chrono::milliseconds registryPoll{200};
     std::chrono::seconds driftWindow{300};
     std::optional<std::filesystem::path> tokensFile;
@@ -59,11 +68,16 @@ public:
     // First step of a graceful stop: health turns NOT_SERVING so load balancers stop
     // sending, while calls keep being served.
     void beginDrain();
-    // Stops accepting calls and waits up to `grace` for in-flight ones to finish.
+    // Stops accepting calls, waits up to `grace` for in-flight ones to finish, then writes
+    // the card-history snapshot (in-process history with a snapshot path).
     void shutdown(std::chrono::milliseconds grace);
+    CardHistory& cardHistory() { return *cards_; }
 
 private:
     void maintain(std::stop_token stop);
+    static std::unique_ptr<CardHistory> makeCardHistory(const ScorerConfig& config,
+                                                        ScorerMetrics& metrics);
+    void report(const std::string& message) const;
     std::shared_ptr<grpc::ServerCredentials> credentials() const;
 
     ScorerConfig config_;
@@ -71,7 +85,7 @@ private:
     std::shared_ptr<ProcessCollector> processCollector_;
     std::shared_ptr<DriftCollector> driftCollector_;
     ScorerMetrics metrics_;
-    CardHistoryStore cards_;
+    std::unique_ptr<CardHistory> cards_;
     ScoringEngine engine_;
     AccessPolicy access_;
     DecisionFeed feed_;

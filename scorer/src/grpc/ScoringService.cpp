@@ -59,7 +59,15 @@ public:
         outcome.results.clear();
         for (int i = 0; i < batch_.transactions_size(); ++i)
             outcome.results.push_back(reply_.add_results());
-        engine_.scoreBatch(batch_.transactions(), batch_.explain(), mode, outcome);
+        try {
+            engine_.scoreBatch(batch_.transactions(), batch_.explain(), mode, outcome);
+        } catch (const CardHistoryUnavailable& e) {
+            // Fail closed: the batch is refused whole, so the client retries it whole.
+            metrics_.countRequests(RpcMethod::ScoreStream, grpc::StatusCode::UNAVAILABLE,
+                                   batch_.transactions_size(), mode);
+            Finish({grpc::StatusCode::UNAVAILABLE, e.what()});
+            return;
+        }
         for (auto& [index, error] : outcome.errors) {
             auto* result = outcome.results[index];
             result->Clear();
@@ -197,6 +205,9 @@ grpc::ServerUnaryReactor* ScoringService::scoreOne(
                 context->AddTrailingMetadata("fraud-invalid-field", error->field);
                 status = invalidArgument(*error);
             }
+        } catch (const CardHistoryUnavailable& e) {
+            // Fail closed: the client may retry (a transaction id makes the retry safe).
+            status = {grpc::StatusCode::UNAVAILABLE, e.what()};
         } catch (const std::exception& e) {
             // The scorer's own failure, not the caller's: it counts against the card's side.
             status = {grpc::StatusCode::INTERNAL, std::string("scoring failed: ") + e.what()};

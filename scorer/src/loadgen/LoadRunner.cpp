@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "common/Hash.h"
+
 namespace fraud {
 namespace {
 
@@ -23,6 +25,14 @@ struct LoadRunner::UnaryCall {
     bool history = false;
     std::shared_ptr<const TargetSet> targets;  // keeps the stub alive until the call is done
 };
+
+std::size_t LoadRunner::targetOf(const TargetSet& set, const v1::Transaction& tx) {
+    if (plan_.spread == LoadPlan::Spread::ByCard || set.stubs.empty())
+        return set.ring.targetOf(routingKey(tx));
+    // Random, yet the same for the same run: a counter through a mixing function.
+    return mix64(spreadCounter_.fetch_add(1, std::memory_order_relaxed) + 0x5eed) %
+           set.stubs.size();
+}
 
 LoadRunner::LoadRunner(LoadPlan plan, TrafficSource& source, std::vector<std::string> targets)
     : plan_(plan), source_(source) {
@@ -141,8 +151,7 @@ void LoadRunner::issueUnary(Clock::time_point intended, SourcedTransaction tx) {
         call->targets = targets_;
     }
     call->context.set_deadline(std::chrono::system_clock::now() + plan_.deadline);
-    const std::size_t target =
-        call->targets->ring.targetOf(routingKey(call->request.transaction()));
+    const std::size_t target = targetOf(*call->targets, call->request.transaction());
     ++sent_;
     ++inFlight_;
     call->targets->stubs[target]->async()->Score(
@@ -251,8 +260,7 @@ void LoadRunner::streamWorker(bool historyOnly, int batchSize) {
             } else {
                 tx = source_.next();
             }
-            byTarget[set->ring.targetOf(routingKey(tx.tx)) * 2 + (tx.history ? 1 : 0)].push_back(
-                std::move(tx.tx));
+            byTarget[targetOf(*set, tx.tx) * 2 + (tx.history ? 1 : 0)].push_back(std::move(tx.tx));
         }
         sent_ += static_cast<std::uint64_t>(taken);
         inFlight_ += static_cast<std::uint64_t>(taken);

@@ -21,6 +21,10 @@ namespace fraud {
 struct LoadPlan {
     enum class Loop { Open, Closed };
     enum class Api { Unary, Stream };
+    // How requests find a replica: by card (consistent hashing, so each card's history is on
+    // one replica), or at random (what a plain load balancer does; replicas must share card
+    // history, in Redis, to agree about a card).
+    enum class Spread { ByCard, Random };
 
     Loop loop = Loop::Closed;
     Api api = Api::Unary;
@@ -32,6 +36,7 @@ struct LoadPlan {
     std::uint64_t requests = 0;  // > 0: the measured phase ends after this many instead
     std::chrono::milliseconds deadline{5000};
     bool explain = false;
+    Spread spread = Spread::ByCard;
     std::size_t maxInFlight = 200'000;  // open loop: the timetable waits beyond this
 };
 
@@ -82,6 +87,9 @@ private:
     struct UnaryCall;
     using Clock = std::chrono::steady_clock;
 
+    // The replica a transaction goes to, as plan_.spread says.
+    std::size_t targetOf(const TargetSet& set, const v1::Transaction& tx);
+
     std::int64_t nanosSinceStart(Clock::time_point t) const;
     // Whether `count` requests due at `intended` are sent: all of the warm-up, then the
     // measured phase until its duration or its request count.
@@ -105,6 +113,7 @@ private:
     std::atomic<bool> stopRequested_{false};
     std::atomic<bool> sendingDone_{false};
     std::atomic<std::uint64_t> sent_{0};
+    std::atomic<std::uint64_t> spreadCounter_{0};
     std::atomic<std::uint64_t> measuredSent_{0};
     std::atomic<std::uint64_t> inFlight_{0};
     std::atomic<std::uint64_t> skipped_{0};

@@ -37,7 +37,8 @@ std::string_view ScorerMetrics::variantLabel(v1::Variant v) {
 }
 
 ScorerMetrics::ScorerMetrics(prometheus::Registry& registry)
-    : requestsFamily_(prometheus::BuildCounter()
+    : registry_(registry),
+      requestsFamily_(prometheus::BuildCounter()
                           .Name("fraud_scorer_requests_total")
                           .Help("Scoring requests by gRPC method, status code and variant (the "
                                 "side of the release each fell on: stable, canary, shadow, or "
@@ -140,6 +141,15 @@ ScorerMetrics::ScorerMetrics(prometheus::Registry& registry)
                          .Help("Cards whose history this replica keeps.")
                          .Register(registry)
                          .Add({});
+    cardHistoryMissing_ =
+        &prometheus::BuildCounter()
+             .Name("fraud_scorer_card_history_missing_total")
+             .Help(
+                 "Transactions scored without their card's history: the shared card history "
+                 "did not answer and scoring failed open (the result says "
+                 "card_history_missing).")
+             .Register(registry)
+             .Add({});
     generation_ = &prometheus::BuildGauge()
                        .Name("fraud_scorer_rollout_generation")
                        .Help("Generation of the registry's rollout state this replica serves.")
@@ -165,6 +175,39 @@ ScorerMetrics::ScorerMetrics(prometheus::Registry& registry)
                      .Help("Open WatchDecisions streams.")
                      .Register(registry)
                      .Add({});
+}
+
+RedisCardHistory::Metrics ScorerMetrics::cardHistoryMetrics(const std::string& kind) {
+    RedisCardHistory::Metrics m;
+    m.up = &prometheus::BuildGauge()
+                .Name("fraud_scorer_card_history_up")
+                .Help(
+                    "1 while the card history answers (a shared store's circuit breaker is "
+                    "closed), 0 while scoring goes on without it.")
+                .Register(registry_)
+                .Add({{"store", kind}});
+    m.up->Set(1);
+    if (kind == "memory")
+        return m;
+    auto& failures = prometheus::BuildCounter()
+                         .Name("fraud_scorer_card_history_failures_total")
+                         .Help(
+                             "Card-history round trips that failed, by reason; breaker_open: "
+                             "not attempted while the circuit breaker was open.")
+                         .Register(registry_);
+    m.timeouts = &failures.Add({{"store", kind}, {"reason", "timeout"}});
+    m.errors = &failures.Add({{"store", kind}, {"reason", "error"}});
+    m.rejected = &failures.Add({{"store", kind}, {"reason", "breaker_open"}});
+    m.roundTrip = &prometheus::BuildHistogram()
+                       .Name("fraud_scorer_card_history_round_trip_seconds")
+                       .Help(
+                           "Round trips to the shared card history: one per unary score, one "
+                           "per ScoreStream batch.")
+                       .Register(registry_)
+                       .Add({{"store", kind}}, prometheus::Histogram::BucketBoundaries{
+                                                   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                   0.01, 0.025, 0.05, 0.1, 0.25});
+    return m;
 }
 
 void ScorerMetrics::clearModelInfo(v1::Variant variant) {

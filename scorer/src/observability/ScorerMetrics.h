@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "common/GrpcCodes.h"
+#include "features/RedisCardHistory.h"
 #include "fraud/v1/scoring.pb.h"
 #include "fraud/v1/transaction.pb.h"
 #include "serving/CardFlags.h"
@@ -82,6 +83,11 @@ public:
     std::array<prometheus::Counter*, 2> flipsFor(const std::string& stableVersion,
                                                  const std::string& canaryVersion);
     void setCardsTracked(double n) { cardsTracked_->Set(n); }
+    // Scores made without the card's history (a shared store down, failing open).
+    void countCardHistoryMissing() { cardHistoryMissing_->Increment(); }
+    // The card history's own series, labelled with its kind ("memory", "redis"):
+    // fraud_scorer_card_history_up and, for Redis, its failures and round trips.
+    RedisCardHistory::Metrics cardHistoryMetrics(const std::string& kind);
     void setGeneration(double g) { generation_->Set(g); }
     void setGenerationSeen(double g) { generationSeen_->Set(g); }
     void setConverged(bool yes) { converged_->Set(yes ? 1 : 0); }
@@ -95,6 +101,7 @@ public:
     static std::string_view sideLabel(RequestSide side);
 
 private:
+    prometheus::Registry& registry_;
     prometheus::Family<prometheus::Counter>& requestsFamily_;
     prometheus::Family<prometheus::Counter>& unrecordedFamily_;
     prometheus::Family<prometheus::Histogram>& durationFamily_;
@@ -122,6 +129,7 @@ private:
     std::map<std::string, prometheus::Counter*, std::less<>> invalid_;
     prometheus::Counter* invalidOther_ = nullptr;
     prometheus::Gauge* cardsTracked_ = nullptr;
+    prometheus::Counter* cardHistoryMissing_ = nullptr;
     prometheus::Gauge* generation_ = nullptr;
     prometheus::Gauge* generationSeen_ = nullptr;
     prometheus::Gauge* converged_ = nullptr;

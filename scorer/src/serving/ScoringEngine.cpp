@@ -32,9 +32,9 @@ v1::Decision decisionFor(const LoadedModel& model, double score) {
                                         : v1::DECISION_APPROVE;
 }
 
-ScoringEngine::ScoringEngine(CardHistoryStore& store, ScorerMetrics& metrics,
-                             ValidationLimits limits, EventClock clock)
-    : store_(store), metrics_(metrics), limits_(limits), dryRunLimits_(limits), clock_(clock) {
+ScoringEngine::ScoringEngine(CardHistory& history, ScorerMetrics& metrics, ValidationLimits limits,
+                             EventClock clock)
+    : store_(history), metrics_(metrics), limits_(limits), dryRunLimits_(limits), clock_(clock) {
     dryRunLimits_.maxEventAge = std::chrono::hours(24 * 365 * 100);
 }
 
@@ -173,10 +173,40 @@ void ScoringEngine::scoreBatch(const google::protobuf::RepeatedPtrField<v1::Tran
     }
     out.errors.clear();
     out.sides.clear();
+    // Validated first, then every valid transaction's features at once.
+    const auto n = static_cast<std::size_t>(batch.size());
+    const std::size_t width = set->traffic.features.size();
+    thread_local std::vector<std::optional<FieldError>> invalid;
+    thread_local std::vector<const v1::Transaction*> valid;
+    thread_local std::vector<float> rows;
+    thread_local std::vector<bool> available;
+    invalid.assign(n, std::nullopt);
+    valid.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto& tx = batch[static_cast<int>(i)];
+        if (auto error = validate(*set, tx, mode, {}))
+            invalid[i] = std::move(error);
+        else
+            valid.push_back(&tx);
+    }
+    rows.resize(valid.size() * width);
+    set->extractor->extractBatch(valid, rows, mode != v1::RECORD_NONE, available);
+    std::size_t row = 0;
     for (int i = 0; i < batch.size(); ++i) {
         v1::ScoreResult* result = out.results[static_cast<std::size_t>(i)];
         Scored scored;
-        auto error = scoreWith(*set, batch[i], mode, scored, result);
+        std::optional<FieldError> error;
+        if (auto& bad = invalid[static_cast<std::size_t>(i)]) {
+            scored.side = sideOf(*set, batch[i]);
+            if (mode == v1::RECORD_ALL)
+                metrics_.countInvalid(bad->metricLabel());
+            error = std::move(bad);
+        } else {
+            const Extracted extracted{std::span<const float>(rows).subspan(row * width, width),
+                                      available[row]};
+            ++row;
+            error = scoreWith(*set, batch[i], mode, scored, result, {}, &extracted);
+        }
         out.sides.push_back(scored.side);
         if (error) {
             out.errors.emplace_back(static_cast<std::size_t>(i), std::move(*error));
@@ -224,23 +254,31 @@ std::optional<FieldError> ScoringEngine::validate(
     return std::nullopt;
 }
 
-std::optional<FieldError> ScoringEngine::scoreWith(
-    const ServingSet& set, const v1::Transaction& tx, v1::RecordMode mode, Scored& scored,
-    v1::ScoreResult* out, std::span<const v1::Transaction* const> prior) const {
+std::optional<FieldError> ScoringEngine::scoreWith(const ServingSet& set, const v1::Transaction& tx,
+                                                   v1::RecordMode mode, Scored& scored,
+                                                   v1::ScoreResult* out,
+                                                   std::span<const v1::Transaction* const> prior,
+                                                   const Extracted* extracted) const {
     const bool record = mode == v1::RECORD_ALL;
     scored.side = sideOf(set, tx);
-    if (auto error = validate(set, tx, mode, prior)) {
-        if (record)
-            metrics_.countInvalid(error->metricLabel());
-        return error;
-    }
     // Reused per thread: the request path allocates no feature buffers.
-    thread_local std::vector<float> features, decidedBuffer, shadowBuffer;
-    features.resize(set.traffic.features.size());
-    if (prior.empty())
-        set.extractor->extract(tx, features, mode != v1::RECORD_NONE);
-    else
-        set.extractor->extractWithPriors(tx, prior, features);
+    thread_local std::vector<float> own, decidedBuffer, shadowBuffer;
+    std::span<const float> features;
+    bool historyAvailable = true;
+    if (extracted != nullptr) {
+        features = extracted->features;
+        historyAvailable = extracted->historyAvailable;
+    } else {
+        if (auto error = validate(set, tx, mode, prior)) {
+            if (record)
+                metrics_.countInvalid(error->metricLabel());
+            return error;
+        }
+        own.resize(set.traffic.features.size());
+        historyAvailable = prior.empty() ? set.extractor->extract(tx, own, mode != v1::RECORD_NONE)
+                                         : set.extractor->extractWithPriors(tx, prior, own);
+        features = own;
+    }
 
     const bool toCanary = scored.side != RequestSide::Stable;
     const auto run = [&](const ServedModel& m, std::span<const float> inputs,
@@ -285,6 +323,11 @@ std::optional<FieldError> ScoringEngine::scoreWith(
     out->set_decision(decision);
     out->set_model_version(scored.model->model->version());
     out->set_variant(scored.model->variant);
+    if (!historyAvailable) {
+        out->set_card_history_missing(true);
+        if (mode != v1::RECORD_NONE)
+            metrics_.countCardHistoryMissing();
+    }
     if (record && feed_ != nullptr && feed_->watched()) {
         feed_->offer({.tx = tx,
                       .result = *out,

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/EventClock.h"
-#include "features/CardHistoryStore.h"
+#include "features/CardHistory.h"
 #include "features/FeatureColumns.h"
 #include "features/FeatureExtractor.h"
 #include "fraud/v1/transaction.pb.h"
@@ -65,7 +65,7 @@ class ScoringEngine {
 public:
     static constexpr std::size_t kMaxPrior = 256;
 
-    ScoringEngine(CardHistoryStore& store, ScorerMetrics& metrics, ValidationLimits limits,
+    ScoringEngine(CardHistory& history, ScorerMetrics& metrics, ValidationLimits limits,
                   EventClock clock = {});
 
     // A set for `rollout` with these loaded models (canary null when the rollout has none).
@@ -87,6 +87,8 @@ public:
     // the statistics, drift and live feed (RECORD_ALL only); Explain uses RECORD_NONE.
     // `prior`: the card's extra earlier transactions of a dry run (RECORD_NONE only).
     // `side`: where the transaction fell in the release, also for invalid input (by its card).
+    // A card history that is down: scored without it and flagged (card_history_missing) when
+    // it fails open; CardHistoryUnavailable thrown when it fails closed.
     std::optional<FieldError> score(const v1::Transaction& tx, bool explain, v1::RecordMode mode,
                                     v1::ScoreResult* out, RequestSide& side,
                                     std::span<const v1::Transaction* const> prior = {}) const;
@@ -98,8 +100,8 @@ public:
     std::optional<FieldError> boundary(const v1::DecisionBoundaryRequest& request,
                                        v1::DecisionBoundary* out) const;
 
-    // A batch on one serving set, recorded as `mode` says; the explanations (if asked)
-    // computed together.
+    // A batch on one serving set, recorded as `mode` says; the cards' histories read together
+    // (one round trip to a shared store) and the explanations (if asked) computed together.
     // `results` must hold one result per transaction; `errors` gets (index, error) of the
     // invalid ones, whose results are left for the caller to fill.
     struct BatchResults {
@@ -118,16 +120,23 @@ private:
         std::span<const float> inputs;
         RequestSide side = RequestSide::Stable;
     };
+    // A transaction already validated and featurized, by scoreBatch.
+    struct Extracted {
+        std::span<const float> features;
+        bool historyAvailable = true;
+    };
     static RequestSide sideOf(const ServingSet& set, const v1::Transaction& tx);
-    // Validates, extracts, scores, decides and records (as `mode` says) one transaction.
+    // Validates, extracts (unless `extracted`), scores, decides and records (as `mode` says)
+    // one transaction.
     std::optional<FieldError> scoreWith(const ServingSet& set, const v1::Transaction& tx,
                                         v1::RecordMode mode, Scored& scored, v1::ScoreResult* out,
-                                        std::span<const v1::Transaction* const> prior = {}) const;
+                                        std::span<const v1::Transaction* const> prior = {},
+                                        const Extracted* extracted = nullptr) const;
     std::optional<FieldError> validate(const ServingSet& set, const v1::Transaction& tx,
                                        v1::RecordMode mode,
                                        std::span<const v1::Transaction* const> prior) const;
 
-    CardHistoryStore& store_;
+    CardHistory& store_;
     ScorerMetrics& metrics_;
     ValidationLimits limits_;
     ValidationLimits dryRunLimits_;  // any event age: a dry run records nothing

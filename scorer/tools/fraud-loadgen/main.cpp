@@ -202,6 +202,10 @@ int main(int argc, char** argv) {
         .option("replay", "",
                 "replay this CSV of named numeric features instead (vector-schema models)")
         .option("replay-drop", "Class,Time", "CSV columns that are not features")
+        .option("spread", "card",
+                "how requests find a replica: card (each card on one replica, by consistent "
+                "hashing) or random (as a plain load balancer; for replicas sharing card "
+                "history in Redis)")
         .flag("explain", "ask for explanations")
         .flag("json", "print the report as JSON")
         .flag("quiet", "no progress lines");
@@ -230,6 +234,10 @@ int main(int argc, char** argv) {
         plan.requests = static_cast<std::uint64_t>(cli.integer("requests", 0, 1'000'000'000'000));
         plan.deadline = std::chrono::milliseconds(cli.integer("deadline-ms", 1, 3'600'000));
         plan.explain = cli.enabled("explain");
+        if (cli.get("spread") == "random")
+            plan.spread = fraud::LoadPlan::Spread::Random;
+        else if (cli.get("spread") != "card")
+            throw std::runtime_error("--spread is card or random, not " + cli.get("spread"));
 
         std::vector<std::string> targets = splitList(cli.get("target"));
         const std::string targetsFile = cli.get("targets-file");

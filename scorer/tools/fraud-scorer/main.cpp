@@ -160,7 +160,21 @@ int main(int argc, char** argv) {
         .option("max-id-length", "128", "longest valid id, in bytes")
         .option("max-batch", "10000", "most transactions in one ScoreStream message")
         .option("card-capacity", "1000000", "most cards whose history is kept")
-        .option("card-idle-ttl", "604800", "seconds after which an idle card is forgotten")
+        .option("card-idle-ttl", "604800",
+                "seconds after which an idle card is forgotten (in Redis: its key's TTL)")
+        .option("card-snapshot", "",
+                "keep in-process card history across restarts in this file: written on "
+                "SIGTERM after the drain, read at start")
+        .option("redis", "",
+                "keep card history in Redis, shared by replicas: unix:/path/to/socket, "
+                "redis://host:port or host:port (default: in this process)")
+        .option("redis-password", "",
+                "Redis AUTH password; set it in the environment, not on the command line")
+        .option("redis-key-prefix", "fraudops:", "prefix of the cards' keys in Redis")
+        .option("redis-timeout-ms", "100", "connect and round-trip timeout of Redis calls")
+        .flag("redis-fail-closed",
+              "when Redis does not answer, fail scoring calls (UNAVAILABLE) instead of scoring "
+              "without card history")
         .option("drain-seconds", "5",
                 "on SIGTERM, seconds to keep serving with health NOT_SERVING before stopping")
         .option("shutdown-grace-seconds", "10",
@@ -207,6 +221,17 @@ int main(int argc, char** argv) {
         config.cards.maxCards =
             static_cast<std::size_t>(cli.integer("card-capacity", 1, 1'000'000'000));
         config.cards.idleTtl = std::chrono::seconds(cli.integer("card-idle-ttl", 1, kTenYears));
+        config.cardSnapshot = cli.get("card-snapshot");
+        config.redis.address = cli.get("redis");
+        config.redis.password = cli.get("redis-password");
+        config.redis.keyPrefix = cli.get("redis-key-prefix");
+        config.redis.timeout =
+            std::chrono::milliseconds(cli.integer("redis-timeout-ms", 1, 60'000));
+        config.redis.failClosed = cli.enabled("redis-fail-closed");
+        config.redis.ttl = config.cards.idleTtl;
+        if (!config.redis.address.empty() && !config.cardSnapshot.empty())
+            throw std::runtime_error("--card-snapshot is for in-process card history, not --redis");
+        config.log = [](const std::string& message) { log(message); };
         drain = std::chrono::milliseconds(
             static_cast<long>(cli.number("drain-seconds", 0, 3600) * 1000));
         grace = std::chrono::milliseconds(
