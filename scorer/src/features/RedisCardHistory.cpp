@@ -6,6 +6,8 @@
 #include <prometheus/histogram.h>
 #include <sys/time.h>
 
+#include <csignal>
+
 #include <bit>
 #include <cerrno>
 #include <charconv>
@@ -104,6 +106,9 @@ RedisCardHistory::RedisCardHistory(Options options, Metrics metrics)
       metrics_(metrics),
       breaker_(options_.breakerFailures, options_.breakerOpenFor),
       flags_(options_.flags) {
+    // hiredis writes with write(2): a Redis that went away would raise SIGPIPE and end the
+    // process. The failed write's EPIPE is what we want; gRPC ignores SIGPIPE the same way.
+    std::signal(SIGPIPE, SIG_IGN);
     if (metrics_.up != nullptr)
         metrics_.up->Set(1);
 }
