@@ -6,11 +6,10 @@
 #include <prometheus/histogram.h>
 #include <sys/time.h>
 
-#include <csignal>
-
 #include <bit>
 #include <cerrno>
 #include <charconv>
+#include <csignal>
 #include <stdexcept>
 
 #include "features/RedisCardScript.h"
