@@ -27,6 +27,10 @@ cpu=$(sed -n 's/^model name\s*:\s*//p' /proc/cpuinfo | head -n 1)
   echo
   bash bench/bench_scoring_service.sh
   echo
+  echo "#### Card history: in-process against Redis (bench_card_history.sh)"
+  echo
+  bash bench/bench_card_history.sh
+  echo
   echo "#### The console (bench_console, offscreen)"
   echo
   build/bench/bench_console --bin-dir build/scorer --registry "${FRAUDOPS_BENCH_REGISTRY:-var/registry}"

@@ -63,6 +63,10 @@ int main(int argc, char** argv) {
         "work-dir", "the local cluster's logs, targets and Prometheus data", "DIR",
         QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/local-cluster");
     const QCommandLineOption replicasOpt("replicas", "local cluster replicas", "N", "2");
+    const QCommandLineOption sharedHistoryOpt(
+        "shared-card-history",
+        "the local cluster keeps card history in a local Redis shared by its replicas (default: "
+        "in each replica)");
     const QCommandLineOption rateOpt("load-rate", "local demo traffic, transactions a second",
                                      "RATE", "50");
     const QCommandLineOption timeoutOpt("screenshot-timeout", "seconds to wait for data", "S",
@@ -76,8 +80,9 @@ int main(int argc, char** argv) {
         "FILE");
     const QCommandLineOption settleOpt(
         "screenshot-settle", "once the page has data, seconds to let it accumulate", "S", "0");
-    for (const auto& o : {profileOpt, localOpt, screenshotOpt, pageOpt, registryOpt, workOpt,
-                          replicasOpt, rateOpt, timeoutOpt, settleOpt, rangeOpt, tokensOpt})
+    for (const auto& o :
+         {profileOpt, localOpt, screenshotOpt, pageOpt, registryOpt, workOpt, replicasOpt,
+          sharedHistoryOpt, rateOpt, timeoutOpt, settleOpt, rangeOpt, tokensOpt})
         cli.addOption(o);
     cli.process(app);
 
@@ -102,6 +107,7 @@ int main(int argc, char** argv) {
         config.registry = QDir(cli.value(registryOpt)).absolutePath();
         config.workDir = QDir(cli.value(workOpt)).absolutePath();
         config.replicas = cli.value(replicasOpt).toInt();
+        config.sharedCardHistory = cli.isSet(sharedHistoryOpt);
         if (cli.isSet(tokensOpt))
             config.tokensFile = QFileInfo(cli.value(tokensOpt)).absoluteFilePath();
         config.loadRate = cli.value(rateOpt).toDouble();

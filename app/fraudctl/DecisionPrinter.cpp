@@ -40,6 +40,8 @@ void printDecision(std::ostream& out, const fraud::v1::Transaction& tx,
                   result.score(), decisionColumn(result.decision()).c_str(),
                   result.model_version().c_str(),
                   result.variant() == fraud::v1::VARIANT_CANARY ? "canary" : "stable");
+    if (result.card_history_missing())
+        out << "    card history unavailable: scored with the velocity features missing\n";
     if (!result.has_explanation() || topFeatures <= 0)
         return;
     const auto& e = result.explanation();

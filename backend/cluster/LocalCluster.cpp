@@ -12,6 +12,7 @@
 #include "cluster/AtomicFile.h"
 #include "cluster/LocalClusterFile.h"
 #include "cluster/LocalPrometheus.h"
+#include "cluster/LocalRedis.h"
 #include "cluster/ProcessSupervisor.h"
 
 namespace fraudops {
@@ -40,7 +41,8 @@ LocalCluster::LocalCluster(Config config, QObject* parent)
       prometheus_(new LocalPrometheus(*supervisor_,
                                       {config_.prometheusBinary, config_.workDir, config_.rulesFile,
                                        config_.scrapeInterval, config_.ruleEvaluationInterval},
-                                      this)) {
+                                      this)),
+      redis_(new LocalRedis(*supervisor_, {config_.redisBinary, config_.workDir}, this)) {
     qRegisterMetaType<fraudops::LocalClusterState>();
     connect(supervisor_, &ProcessSupervisor::failedToStart, this, [this](const QString& program) {
         state_.message = "cannot start " + program;
@@ -53,6 +55,13 @@ LocalCluster::LocalCluster(Config config, QObject* parent)
         publish();
     });
     connect(prometheus_, &LocalPrometheus::exited, this, &LocalCluster::afterExit);
+    connect(redis_, &LocalRedis::changed, this, [this] {
+        state_.redisUp = redis_->up();
+        state_.redisPid = redis_->pid();
+        publish();
+    });
+    connect(redis_, &LocalRedis::exited, this, &LocalCluster::afterExit);
+    state_.sharedCardHistory = config_.sharedCardHistory;
     state_.desiredReplicas = config_.replicas;
     state_.loadRate = config_.loadRate;
     loadStatusPoll_.setInterval(1000);
@@ -73,6 +82,7 @@ int LocalCluster::loadCards() const {
 LocalCluster::~LocalCluster() {
     stopping_ = true;
     prometheus_->stopRestarting();
+    redis_->stopRestarting();
     // The supervisor ends the children as it goes; nothing of ours reacts any more.
     for (QProcess* p : supervisor_->findChildren<QProcess*>())
         p->disconnect(this);
@@ -142,6 +152,8 @@ void LocalCluster::train(int step) {
 void LocalCluster::startRunning() {
     state_.phase = LocalClusterState::Phase::Running;
     state_.message.clear();
+    if (config_.sharedCardHistory)
+        redis_->start();
     scaleTo(config_.replicas);
     prometheus_->start();
     publish();
@@ -207,6 +219,12 @@ void LocalCluster::startReplica(std::size_t slot) {
                      "--drift-window",   QString::number(config_.driftWindow.count())};
     if (!config_.tokensFile.isEmpty())
         args << "--tokens-file" << config_.tokensFile;
+    // A replica started before Redis listens scores without history for those milliseconds
+    // (failing open) and uses Redis from its first call that finds it.
+    if (config_.sharedCardHistory)
+        args << "--redis" << redis_->address();
+    else
+        args << "--card-snapshot" << QDir(config_.workDir).filePath(c->info.name + ".cards");
     c->process = supervisor_->spawn(QDir(config_.binDir).filePath("fraud-scorer"), args,
                                     c->info.name + ".log");
     c->info.pid = c->process->processId();
@@ -307,6 +325,8 @@ void LocalCluster::startLoad() {
                         "--card-prefix",
                         QStringLiteral("demo%1-card").arg(loadStarts_),
                         "--real-time",
+                        "--spread",
+                        config_.sharedCardHistory ? "random" : "card",
                         "--status-file",
                         work.filePath("loadgen-status.json"),
                         "--control-file",
@@ -368,6 +388,24 @@ void LocalCluster::readLoadStatus() {
     publish();
 }
 
+void LocalCluster::setSharedCardHistory(bool shared) {
+    if (shared == config_.sharedCardHistory)
+        return;
+    config_.sharedCardHistory = shared;
+    state_.sharedCardHistory = shared;
+    if (state_.phase == LocalClusterState::Phase::Running) {
+        if (shared)
+            redis_->start();
+        else
+            redis_->stop();
+        for (const auto& c : replicas_)
+            restartReplica(c->info.slot);
+        if (load_)
+            load_->terminate();  // restarted with the new spread by its finished handler
+    }
+    publish();
+}
+
 void LocalCluster::setDemoDrift(double amountScale) {
     state_.demoAmountScale = amountScale > 0 ? amountScale : 1;
     QDir().mkpath(config_.workDir);
@@ -405,6 +443,7 @@ void LocalCluster::writeTargets() {
 void LocalCluster::stop(std::chrono::milliseconds grace) {
     stopping_ = true;
     prometheus_->stopRestarting();
+    redis_->stopRestarting();
     state_.phase = LocalClusterState::Phase::Stopping;
     publish();
     if (!supervisor_->anyRunning()) {

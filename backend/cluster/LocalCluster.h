@@ -13,6 +13,7 @@
 namespace fraudops {
 
 class LocalPrometheus;
+class LocalRedis;
 class ProcessSupervisor;
 
 // The embedded local cluster the console starts with --local. Its processes are started and
@@ -21,6 +22,9 @@ class ProcessSupervisor;
 //    ready line; a replica that dies is restarted after a RestartBackoff, its restarts
 //    counted, in the same slot;
 //  - a LocalPrometheus scraping the replicas that are up;
+//  - card history in each replica, kept across its restarts in a snapshot file, or shared by
+//    all in a supervised redis-server on a Unix socket (sharedCardHistory), in which case the
+//    load generator spreads cards at random over the replicas, as a plain load balancer would;
 //  - fraud-loadgen at a modest open-loop rate, its targets file kept current: it first warms
 //    the scorers' card histories with a simulated day (RECORD_HISTORY_ONLY, reported as
 //    progress), then runs live with a population sized for its rate in real time;
@@ -33,6 +37,8 @@ public:
         QString registry;  // trained into if it has no rollout.json
         QString workDir;   // targets files, Prometheus's data, logs
         QString prometheusBinary = "prometheus";
+        QString redisBinary = "redis-server";
+        bool sharedCardHistory = false;
         // The alerting and recording rules its Prometheus evaluates (the project's
         // resources/prometheus/rules.yml); empty: none.
         QString rulesFile;
@@ -70,6 +76,9 @@ public:
     // Restarts the replica in `slot` at once (no backoff).
     void restartReplica(int slot);
     void setLoadRate(double perSecond);
+    // Card history shared in Redis, or in each replica: a running cluster starts or stops its
+    // Redis and restarts every replica and the load generator with the new setting.
+    void setSharedCardHistory(bool shared);
     // The demo's drift knob: amounts of the traffic from now on multiplied by `scale` (1: off).
     void setDemoDrift(double amountScale);
     // Cards the demo population needs to supply `rate` in real time at the per-card rate.
@@ -106,6 +115,7 @@ private:
     std::vector<std::unique_ptr<Child>> replicas_;
     ProcessSupervisor* supervisor_;
     LocalPrometheus* prometheus_;
+    LocalRedis* redis_;
     QProcess* trainer_ = nullptr;
     QProcess* load_ = nullptr;
     bool stopping_ = false;

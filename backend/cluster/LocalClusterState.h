@@ -46,6 +46,11 @@ struct LocalClusterState {
     qint64 loadCompleted = 0;
     qint64 loadFailed = 0;
     double demoAmountScale = 1;  // the demo's drift knob: amounts multiplied by this
+    // Card history: in each replica (kept across its restarts by a snapshot), or shared by all
+    // in the cluster's Redis.
+    bool sharedCardHistory = false;
+    bool redisUp = false;
+    qint64 redisPid = 0;
     int upCount() const {
         int n = 0;
         for (const auto& r : replicas)

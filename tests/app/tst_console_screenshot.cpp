@@ -2,6 +2,7 @@
 // writes a PNG and exits: before the picture, the page's content probe says what it shows
 // (the charts' series have points, the table has rows with a status, the Alerts page lists
 // every rule of the rules file), and the pictures are not blank.
+#include <QFile>
 #include <QImage>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -87,9 +88,13 @@ private slots:
             const auto m =
                 QRegularExpression("^(\\d+) rules in (\\d+) groups, (\\d+) rows").match(content);
             QVERIFY2(m.hasMatch(), qPrintable(content));
-            QCOMPARE(m.captured(1).toInt(), 12);
+            QFile rules(rulesFile());
+            QVERIFY(rules.open(QIODevice::ReadOnly));
+            const int alerts = int(rules.readAll().count("- alert:"));
+            QVERIFY(alerts >= 12);
+            QCOMPARE(m.captured(1).toInt(), alerts);
             QCOMPARE(m.captured(2).toInt(), 3);
-            QVERIFY2(m.captured(3).toInt() >= 12, qPrintable(content));
+            QVERIFY2(m.captured(3).toInt() >= alerts, qPrintable(content));
         } else if (page == "Release") {
             // No rollout yet: the registry's two versions and its history.
             QVERIFY2(QRegularExpression("^no rollout; 0 gates .*; 2 versions; \\d+ audit entries$")

@@ -1,7 +1,9 @@
 // LocalCluster with real processes: it trains an empty registry, starts two replicas, a real
 // Prometheus on file_sd targets and demo traffic; keeps the desired count when a replica is
 // SIGKILLed (counting the restart); scales up (the new replica gets traffic and appears in
-// Prometheus) and down; and leaves no process behind when stopped.
+// Prometheus) and down; keeps card history in a supervised Redis shared by the replicas, or in
+// each replica with its snapshot kept across restarts; and leaves no process behind when
+// stopped.
 #include <signal.h>
 
 #include <QJsonArray>
@@ -148,6 +150,43 @@ private slots:
         QCOMPARE(state().replicas[0].slot, 0);
         QTRY_VERIFY_WITH_TIMEOUT(!processExists(gone), 30'000);
         QTRY_COMPARE_WITH_TIMEOUT(targetsUp(state().prometheusUrl), 1, 60'000);
+    }
+
+    // The Cluster page's card-history switch: on, a Redis on a Unix socket in the work
+    // directory, the replicas restarted onto it and filling it; off, Redis ended and each
+    // replica back on its own history, saved to its slot's snapshot at every stop.
+    void cardHistoryMovesBetweenReplicasAndRedis() {
+        const auto metric = [](const LocalReplica& r, const QString& series) {
+            return httpGet(QStringLiteral("http://127.0.0.1:%1/metrics").arg(r.metricsPort))
+                .body.contains(series.toUtf8());
+        };
+        const auto redisKeys = [this] {
+            QProcess cli;
+            cli.start("redis-cli", {"-s", dir_.filePath("work/redis.sock"), "DBSIZE"});
+            cli.waitForFinished(10'000);
+            return cli.readAllStandardOutput().trimmed().toInt();
+        };
+        const qint64 before = replica(0)->pid;
+        cluster_->setSharedCardHistory(true);
+        QVERIFY(state().sharedCardHistory);
+        QTRY_VERIFY_WITH_TIMEOUT(state().redisUp, 30'000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            replica(0)->pid != before && replica(0)->health == ReplicaHealth::Up, 60'000);
+        // Its snapshot was written as it stopped.
+        QVERIFY(QFile::exists(dir_.filePath("work/local-0.cards")));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            metric(*replica(0), "fraud_scorer_card_history_up{store=\"redis\"} 1"), 30'000);
+        QTRY_VERIFY_WITH_TIMEOUT(redisKeys() > 10, 60'000);
+        const qint64 redisPid = state().redisPid;
+        QVERIFY(processExists(redisPid));
+
+        const qint64 onRedis = replica(0)->pid;
+        cluster_->setSharedCardHistory(false);
+        QTRY_VERIFY_WITH_TIMEOUT(!state().redisUp && !processExists(redisPid), 30'000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            replica(0)->pid != onRedis && replica(0)->health == ReplicaHealth::Up, 60'000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            metric(*replica(0), "fraud_scorer_card_history_up{store=\"memory\"} 1"), 30'000);
     }
 
     void stoppingLeavesNoProcessBehind() {

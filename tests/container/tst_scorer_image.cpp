@@ -32,6 +32,7 @@ namespace {
 
 const QString kScorerImage = QStringLiteral("localhost/fraudops/scorer:0.1.0");
 const QString kPrometheusImage = QStringLiteral("localhost/fraudops/prometheus:0.1.0");
+const QString kRedisImage = QStringLiteral("localhost/fraudops/redis:0.1.0");
 
 }  // namespace
 
@@ -109,6 +110,11 @@ private slots:
                                          "prometheus", "-t", kPrometheusImage, FRAUDOPS_SOURCE_DIR},
                                         600s);
         QVERIFY2(prom.exitCode == 0, qPrintable(prom.text().right(4000)));
+        const auto redis =
+            podman_.build({"-f", FRAUDOPS_SOURCE_DIR "/docker/Dockerfile", "--target", "redis",
+                           "-t", kRedisImage, FRAUDOPS_SOURCE_DIR},
+                          600s);
+        QVERIFY2(redis.exitCode == 0, qPrintable(redis.text().right(4000)));
         const auto size = podman({"image", "inspect", "--format", "{{.Size}}", kScorerImage});
         const auto base = podman({"image", "inspect", "--format", "{{.Size}}", Podman::kBaseImage});
         qInfo(
@@ -231,6 +237,14 @@ private slots:
                 return v.value("scorer-1") >= 50 && v.value("scorer-2") >= 50;
             }(),
             180'000);
+        // Both keep card history in the compose Redis.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            byReplica("fraud_scorer_card_history_up{job=\"fraud-scorer\",store=\"redis\"}") ==
+                (QMap<QString, double>{{"scorer-1", 1}, {"scorer-2", 1}}),
+            60'000);
+        const auto keys = podman({"exec", container("redis"), "redis-cli", "-a", "fraudops-demo",
+                                  "--no-auth-warning", "DBSIZE"});
+        QVERIFY2(keys.out.trimmed().toInt() > 10, qPrintable(keys.text()));
     }
 
     void fraudctlOnTheHostScoresThroughBothReplicas() {
@@ -328,7 +342,7 @@ private slots:
         // podman-compose 1.0.3's down -v removes the named volumes only: the anonymous ones
         // (the image's VOLUME in containers that mount nothing there) are looked up first.
         QStringList anonymous;
-        for (const QString service : {"loadgen", "prometheus"}) {
+        for (const QString service : {"loadgen", "prometheus", "redis"}) {
             const auto mounts = podman(
                 {"inspect", "--format", "{{range .Mounts}}{{.Name}} {{end}}", container(service)});
             for (const auto& name : QString::fromUtf8(mounts.out).split(' ', Qt::SkipEmptyParts)) {

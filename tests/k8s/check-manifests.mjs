@@ -6,7 +6,8 @@
 //   3. what makes the scorer work: selectors match the pods, probes use declared ports, images
 //      are pinned, every container is bounded and locked down, the HPA and PDB target the
 //      Deployment, Prometheus may scrape and its job is the one the rules select, the drain fits
-//      the grace period, and the PrometheusRule is the project's rules file.
+//      the grace period, the PrometheusRule is the project's rules file, and with the Redis
+//      card-history component the scorers' address and password lead to Redis.
 //
 //   node check-manifests.mjs --rules resources/prometheus/rules.yml rendered.yaml...
 // Prints one line per problem, naming the file, the object and the field; exits 1 if any.
@@ -26,6 +27,7 @@ const modelModules = {
   "v1/Service": "kubernetes-models/v1/Service",
   "v1/PersistentVolumeClaim": "kubernetes-models/v1/PersistentVolumeClaim",
   "apps/v1/Deployment": "kubernetes-models/apps/v1/Deployment",
+  "apps/v1/StatefulSet": "kubernetes-models/apps/v1/StatefulSet",
   "autoscaling/v2/HorizontalPodAutoscaler": "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler",
   "policy/v1/PodDisruptionBudget": "kubernetes-models/policy/v1/PodDisruptionBudget",
   "networking.k8s.io/v1/NetworkPolicy": "kubernetes-models/networking.k8s.io/v1/NetworkPolicy",
@@ -61,6 +63,7 @@ const clientTypes = {
   "v1/Service": "V1Service",
   "v1/PersistentVolumeClaim": "V1PersistentVolumeClaim",
   "apps/v1/Deployment": "V1Deployment",
+  "apps/v1/StatefulSet": "V1StatefulSet",
   "autoscaling/v2/HorizontalPodAutoscaler": "V2HorizontalPodAutoscaler",
   "policy/v1/PodDisruptionBudget": "V1PodDisruptionBudget",
   "networking.k8s.io/v1/NetworkPolicy": "V1NetworkPolicy",
@@ -172,10 +175,15 @@ function checkSemantics(file, objects, rules) {
     if (!matches(c.labelSelector?.matchLabels, podLabels))
       problem(where(deployment), `topology spread on ${c.topologyKey} selects other pods`);
 
-  // Containers: declared ports, probes on them, pinned images, bounds, lockdown.
-  const podSecurity = pod.spec.securityContext ?? {};
-  for (const c of pod.spec.containers) {
-    const at = `${where(deployment)} container ${c.name}`;
+  // Containers of every workload (the scorers, and Redis when the card-history component is
+  // in): declared ports, probes on them, pinned images, bounds, lockdown; the scorer's drain.
+  const workloads = [deployment, ...named("StatefulSet")];
+  for (const workload of workloads) {
+  const scorer = workload === deployment;
+  const template = workload.spec.template;
+  const podSecurity = template.spec.securityContext ?? {};
+  for (const c of template.spec.containers) {
+    const at = `${where(workload)} container ${c.name}`;
     const ports = new Map((c.ports ?? []).map((p) => [p.name, p.containerPort]));
     const declared = new Set([...ports.values()]);
     for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
@@ -204,19 +212,25 @@ function checkSemantics(file, objects, rules) {
     for (const ref of c.envFrom ?? [])
       if (ref.configMapRef && !named("ConfigMap").some((m) => m.metadata.name === ref.configMapRef.name))
         problem(at, `envFrom names a ConfigMap not rendered: ${ref.configMapRef.name}`);
+    if (!scorer) continue;
     // The drain fits: preStop sleep + FRAUD_SCORER_DRAIN_SECONDS + _SHUTDOWN_GRACE_SECONDS.
     const config = named("ConfigMap").find((m) => (c.envFrom ?? []).some((r) => r.configMapRef?.name === m.metadata.name));
     const sleep = Number(c.lifecycle?.preStop?.exec?.command?.at(-1) ?? NaN);
     const drain = Number(config?.data?.FRAUD_SCORER_DRAIN_SECONDS ?? 5);
     const grace = Number(config?.data?.FRAUD_SCORER_SHUTDOWN_GRACE_SECONDS ?? 10);
     if (!c.lifecycle?.preStop) problem(at, "no preStop hook");
-    else if (!(sleep + drain + grace < (pod.spec.terminationGracePeriodSeconds ?? 30)))
+    else if (!(sleep + drain + grace < (template.spec.terminationGracePeriodSeconds ?? 30)))
       problem(at, `preStop ${sleep} s + drain ${drain} s + grace ${grace} s do not fit in terminationGracePeriodSeconds`);
+  }
   }
   const portNames = new Set(pod.spec.containers.flatMap((c) => (c.ports ?? []).map((p) => p.name)));
 
-  // Services select the pods and target declared ports.
+  // Services select the pods and target declared ports; card history's select Redis's pods.
+  const cardHistory = named("StatefulSet").find((w) => w.metadata.name === "fraud-card-history");
+  const selectsCardHistory = (selector) =>
+    cardHistory && matches(selector, cardHistory.spec.template.metadata?.labels ?? {});
   for (const s of named("Service")) {
+    if (selectsCardHistory(s.spec.selector)) continue;
     if (!matches(s.spec.selector, podLabels)) problem(where(s), "selector matches no scorer pod");
     for (const p of s.spec.ports ?? [])
       if (typeof p.targetPort === "string" && !portNames.has(p.targetPort))
@@ -259,6 +273,14 @@ function checkSemantics(file, objects, rules) {
   const policies = named("NetworkPolicy");
   if (policies.length === 0) problem(file, "no NetworkPolicy");
   for (const n of policies) {
+    if (selectsCardHistory(n.spec.podSelector?.matchLabels)) {
+      const admitsScorers = (n.spec.ingress ?? []).some((rule) =>
+        (rule.from ?? []).some((peer) => matches(peer.podSelector?.matchLabels, podLabels)));
+      if (!admitsScorers) problem(where(n), "does not admit the scorers to Redis");
+      if ((n.spec.ingress ?? []).some((rule) => !rule.from || rule.from.length === 0))
+        problem(where(n), "an ingress rule admits every source");
+      continue;
+    }
     if (!matches(n.spec.podSelector?.matchLabels, podLabels)) problem(where(n), "selects no scorer pod");
     const admitsPrometheus = (n.spec.ingress ?? []).some(
       (rule) => (rule.from ?? []).some((peer) => peer.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "prometheus") &&
@@ -267,6 +289,24 @@ function checkSemantics(file, objects, rules) {
     const open = (n.spec.ingress ?? []).some((rule) => !rule.from || rule.from.length === 0);
     if (open) problem(where(n), "an ingress rule admits every source");
   }
+  // Card history in Redis: the scorers' address names a Service of Redis's pods and a port it
+  // has, and their password comes from the Secret Redis requires.
+  if (cardHistory) {
+    const scorerEnv = new Map(deployment.spec.template.spec.containers[0].env?.map((e) => [e.name, e]) ?? []);
+    const address = scorerEnv.get("FRAUD_SCORER_REDIS")?.value ?? "";
+    const [host, port] = address.split(":");
+    const service = named("Service").find((s) => s.metadata.name === host);
+    if (!service || !selectsCardHistory(service.spec.selector))
+      problem(where(deployment), `FRAUD_SCORER_REDIS ${address} names no Service of Redis's pods`);
+    else if (!(service.spec.ports ?? []).some((p) => String(p.port) === port))
+      problem(where(deployment), `FRAUD_SCORER_REDIS port ${port} is not a port of Service ${host}`);
+    const redisEnv = cardHistory.spec.template.spec.containers[0].env ?? [];
+    const secretOf = (e) => e?.valueFrom?.secretKeyRef && `${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`;
+    const wanted = secretOf(redisEnv.find((e) => e.name === "REDIS_PASSWORD"));
+    if (!wanted || secretOf(scorerEnv.get("FRAUD_SCORER_REDIS_PASSWORD")) !== wanted)
+      problem(where(deployment), `FRAUD_SCORER_REDIS_PASSWORD is not from ${wanted ?? "Redis's Secret"}`);
+  }
+
   const rulesObjects = named("PrometheusRule");
   if (rulesObjects.length !== 1) problem(file, "expected one PrometheusRule");
   for (const r of rulesObjects)

@@ -43,6 +43,7 @@ sed -e 's/^\( *\)resources:$/\1resoruces:/' \
     -e 's/port: 50051$/port: 50052/' \
     -e 's/relabelings:/relabellings:/' \
     -e 's/^  minReplicas: 2$/  minReplicas: two/' \
+    -e 's/value: fraud-card-history:6379$/value: fraud-card-history:6380/' \
     -e 's#app.kubernetes.io/name: prometheus$#app.kubernetes.io/name: grafana#' \
     -e '0,/le=\\"0\.002\\"/s//le=\\"0.005\\"/' \
     -e '0,/le="0\.002"/s//le="0.005"/' \
@@ -58,7 +59,8 @@ for expected in \
     "unknown field ServiceMonitor.spec.endpoints\[0\].relabellings" \
     "HorizontalPodAutoscaler/fraud-scorer: schema: /spec/minReplicas must be integer" \
     "does not admit Prometheus to the metrics port" \
-    "spec differs from resources/prometheus/rules.yml"; do
+    "spec differs from resources/prometheus/rules.yml" \
+    "FRAUD_SCORER_REDIS port 6380 is not a port of Service fraud-card-history"; do
   grep -q "$expected" "$work/broken.out" || { cat "$work/broken.out"; fail "not caught: $expected"; }
 done
 echo "the broken copy: $(grep -c PROBLEM "$work/broken.out") problems found, each kind of mistake caught"

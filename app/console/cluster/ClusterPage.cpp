@@ -1,5 +1,6 @@
 #include "ClusterPage.h"
 
+#include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -57,7 +58,8 @@ ClusterPage::ClusterPage(ConsoleSession& session, QWidget* parent)
       stop_(new QPushButton("Stop", this)),
       scale_(new QSpinBox(this)),
       restart_(new QPushButton("Restart selected", this)),
-      demoDrift_(new QDoubleSpinBox(this)) {
+      demoDrift_(new QDoubleSpinBox(this)),
+      cardHistory_(new QComboBox(this)) {
     proxy_->setSourceModel(&model_);
     proxy_->setSortRole(Qt::UserRole);
     table_->setModel(proxy_);
@@ -76,11 +78,18 @@ ClusterPage::ClusterPage(ConsoleSession& session, QWidget* parent)
     demoDrift_->setPrefix("demo amounts ×");
     demoDrift_->setToolTip(
         "Multiplies the amounts of the local demo traffic from now on (1: no drift)");
+    cardHistory_->addItem("card history in each replica");
+    cardHistory_->addItem("card history shared (Redis)");
+    cardHistory_->setToolTip(
+        "Each replica keeps its cards' history (a snapshot keeps it across restarts; cards go to\n"
+        "one replica each), or all share it in a local Redis (cards go to any replica).\n"
+        "Changing it restarts every replica.");
     auto* controls = new QHBoxLayout;
     controls->addWidget(summary_, 1);
-    const auto localControls = {static_cast<QWidget*>(start_), static_cast<QWidget*>(stop_),
-                                static_cast<QWidget*>(scale_), static_cast<QWidget*>(restart_),
-                                static_cast<QWidget*>(demoDrift_)};
+    const auto localControls = {
+        static_cast<QWidget*>(start_),       static_cast<QWidget*>(stop_),
+        static_cast<QWidget*>(scale_),       static_cast<QWidget*>(restart_),
+        static_cast<QWidget*>(cardHistory_), static_cast<QWidget*>(demoDrift_)};
     for (QWidget* w : localControls)
         controls->addWidget(w);
     auto* layout = new QVBoxLayout(this);
@@ -105,6 +114,10 @@ ClusterPage::ClusterPage(ConsoleSession& session, QWidget* parent)
         if (auto* c = local())
             c->setDemoDrift(demoDrift_->value());
     });
+    connect(cardHistory_, &QComboBox::activated, this, [local](int index) {
+        if (auto* c = local())
+            c->setSharedCardHistory(index == 1);
+    });
     connect(restart_, &QPushButton::clicked, this, [this, local] {
         const auto rows = table_->selectionModel()->selectedRows();
         auto* cluster = local();
@@ -127,8 +140,8 @@ ClusterPage::ClusterPage(ConsoleSession& session, QWidget* parent)
 void ClusterPage::onProfile(const ConnectionProfile& profile) {
     auto* local = session().localCluster();
     // A remote cluster is not ours to start, stop or scale.
-    for (QWidget* w :
-         std::initializer_list<QWidget*>{start_, stop_, scale_, restart_, demoDrift_}) {
+    for (QWidget* w : std::initializer_list<QWidget*>{start_, stop_, scale_, restart_, cardHistory_,
+                                                      demoDrift_}) {
         w->setVisible(local != nullptr);
         w->setEnabled(local != nullptr);
     }
@@ -169,6 +182,7 @@ void ClusterPage::onLocalState(const LocalClusterState& state) {
     replicas_ = std::move(next);
     if (!scale_->hasFocus())
         scale_->setValue(state.desiredReplicas);
+    cardHistory_->setCurrentIndex(state.sharedCardHistory ? 1 : 0);
     // The load the generator reports sending, not the rate it was asked for.
     QString load = QStringLiteral("load off");
     if (state.loadRunning && state.loadPhase == LocalClusterState::LoadPhase::WarmingUp) {
@@ -182,10 +196,14 @@ void ClusterPage::onLocalState(const LocalClusterState& state) {
     }
     if (state.demoAmountScale != 1)
         load += QStringLiteral(" · demo drift: amounts ×%1").arg(state.demoAmountScale);
-    summary_->setText(QStringLiteral("Local cluster: %1 of %2 replicas up · Prometheus %3 · %4%5")
+    const QString history = state.sharedCardHistory
+                                ? QStringLiteral(" · Redis %1").arg(state.redisUp ? "up" : "down")
+                                : QString();
+    summary_->setText(QStringLiteral("Local cluster: %1 of %2 replicas up · Prometheus %3%4 · %5%6")
                           .arg(state.upCount())
                           .arg(state.desiredReplicas)
                           .arg(state.prometheusUp ? "up" : "down")
+                          .arg(history)
                           .arg(load)
                           .arg(state.message.isEmpty() ? QString() : " · " + state.message));
     publish();

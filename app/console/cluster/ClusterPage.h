@@ -10,6 +10,7 @@
 #include "prometheus/PrometheusClient.h"
 #include "shell/ConsolePage.h"
 
+class QComboBox;
 class QLabel;
 class QPushButton;
 class QDoubleSpinBox;
@@ -21,7 +22,8 @@ namespace fraudops {
 
 // The replicas: address, health, generation served, versions, scores/s, p99, CPU, memory,
 // restarts, uptime, from the session's ReplicaStatusPoller (GetStatus) and Prometheus; for
-// the local cluster, start / stop / scale / restart-one and the demo's drift knob.
+// the local cluster, start / stop / scale / restart-one, where card history lives (each replica,
+// or shared in Redis) and the demo's drift knob.
 class ClusterPage : public ConsolePage {
     Q_OBJECT
 public:
@@ -58,6 +60,7 @@ private:
     QSpinBox* scale_;
     QPushButton* restart_;
     QDoubleSpinBox* demoDrift_;
+    QComboBox* cardHistory_;
     QPointer<PrometheusClient> client_;
     std::map<QString, Known> replicas_;                   // by name
     std::map<PrometheusClient::RequestId, int> queries_;  // id -> which column it fills

@@ -115,7 +115,12 @@ void DecisionDetailView::setDecision(std::shared_ptr<const fraud::v1::LiveDecisi
                                DecisionTableModel::variantName(r.variant()),
                                QString::fromStdString(r.model_version()).toHtmlEscaped(),
                                QString::fromStdString(decision_->replica()).toHtmlEscaped())
-                          .arg(decision_->generation()));
+                          .arg(decision_->generation()) +
+                      (r.card_history_missing()
+                           ? QStringLiteral("<br><span style='color:#b35900'>Scored without the "
+                                            "card's history (its store did not answer): the "
+                                            "velocity features were missing.</span>")
+                           : QString()));
     transaction_->setHtml(transactionHtml(*decision_));
     copy_->setEnabled(true);
     whatIf_->setEnabled(true);

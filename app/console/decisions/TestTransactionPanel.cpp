@@ -389,6 +389,10 @@ QString TestTransactionPanel::resultText() const {
                             QString::number(result_->score(), 'f', 4),
                             DecisionTableModel::variantName(result_->variant()),
                             QString::fromStdString(result_->model_version()).toHtmlEscaped());
+    if (result_->card_history_missing())
+        text += QStringLiteral(
+            "<br>Scored without the card's history (its store did not "
+            "answer): the velocity features were missing.");
     if (whatIfFrom_) {
         const auto& live = whatIfFrom_->result();
         text += QStringLiteral("<br>Live: %1 · score %2")
