@@ -43,7 +43,7 @@ redis_port=$(start_scorer redis --redis "unix:$work/redis.sock")
 measure() {  # port, api, card prefix
   "$build/scorer/fraud-loadgen" --target "127.0.0.1:$1" --api "$2" --mode closed \
     --concurrency "$([ "$2" = stream ] && echo 4 || echo 32)" --batch 100 --warmup 2 \
-    --duration "$seconds" --cards 50000 --card-prefix "$3" --json --quiet |
+    --duration "$seconds" --cards 50000 --card-prefix "$3" --json --quiet 2>> "$work/loadgen.log" |
     $py -c 'import json,sys;m=json.load(sys.stdin)["measured"];bad=sum(v for k,v in m["codes"].items() if k!="OK");print("%.0f %.3f %d" % (m["throughput_per_second"], m["latency_ms"]["p99"], bad))'
 }
 redis_cpu() { cli info cpu | $py -c 'import sys;d=dict(l.strip().split(":") for l in sys.stdin if ":" in l);print(float(d["used_cpu_user"])+float(d["used_cpu_sys"]))'; }
@@ -60,7 +60,7 @@ done
 cpu1=$(redis_cpu)
 calls1=$(script_calls)
 keys=$(cli dbsize)
-sample=$(cli --scan --count 1000 | head -n 200)
+sample=$(cli --scan 2> /dev/null | head -n 200 || true)
 bytes=$(for k in $sample; do cli memory usage "$k"; done | $py -c 'import sys,statistics as s;v=[int(x) for x in sys.stdin if x.strip()];print(int(s.mean(v)) if v else 0)')
 used=$(cli info memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
 

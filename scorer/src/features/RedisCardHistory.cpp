@@ -12,6 +12,7 @@
 #include <csignal>
 #include <stdexcept>
 
+#include "features/CardLog.h"
 #include "features/RedisCardScript.h"
 
 namespace fraud {
@@ -44,52 +45,31 @@ timeval toTimeval(std::chrono::milliseconds ms) {
     throw RedisFailure(c.errstr[0] != '\0' ? std::string(c.errstr) : "connection error", false);
 }
 
-// The card's state as the script returned it (see RedisCardScript.h), as a CardRecord whose
-// relative times start at `origin`; false for a card Redis has never seen.
-bool decode(const redisReply& reply, EpochMillis origin, CardRecord& card) {
-    if (reply.type != REDIS_REPLY_ARRAY)
-        throw RedisFailure("the card script returned no array", false);
-    if (reply.elements == 0)
-        return false;
-    std::size_t at = 0;
-    const auto next = [&]() -> long long {
-        if (at >= reply.elements || reply.element[at]->type != REDIS_REPLY_INTEGER)
-            throw RedisFailure("a card's state in Redis is malformed", false);
-        return reply.element[at++]->integer;
-    };
-    card = CardRecord::startingAt(origin);
-    const long long n = next();
-    if (n < 0 || n > static_cast<long long>(kCardEventCapacity))
-        throw RedisFailure("a card's state in Redis is malformed", false);
-    card.events = static_cast<std::uint8_t>(n);
-    const auto events = static_cast<std::size_t>(n);
-    for (std::size_t i = 0; i < events; ++i)
-        card.time[i] = card.relative(next() * 1000);
-    for (std::size_t i = 0; i < events; ++i)
-        card.amount[i] = std::bit_cast<float>(static_cast<std::uint32_t>(next()));
-    for (std::size_t i = 0; i < events; ++i)
-        card.tag[i] = static_cast<std::uint16_t>(next());
-    const auto seen = [&](auto& set, std::size_t capacity) {
-        const long long count = next();
-        if (count < 0 || count > static_cast<long long>(capacity))
-            throw RedisFailure("a card's state in Redis is malformed", false);
-        set.count = static_cast<std::uint8_t>(count);
-        for (std::size_t i = 0; i < set.count; ++i) {
-            set.hash[i] = static_cast<std::uint32_t>(next());
-            set.firstSeen[i] = card.relative(next() * 1000);
-            set.age[i] = static_cast<std::uint8_t>(i);  // the script keeps them most recent first
-        }
-    };
-    seen(card.merchants, kCardMerchantCapacity);
-    seen(card.devices, kCardDeviceCapacity);
-    return true;
-}
-
 }  // namespace
 
 struct RedisCardHistory::Connection {
     redisContext* context = nullptr;
+    // Compactions sent and not yet answered: their replies come first on the next call.
+    std::size_t pending = 0;
 };
+
+namespace {
+
+std::string loadScript(redisContext& c, std::string_view script,
+                       std::chrono::milliseconds timeout) {
+    const char* argv[] = {"SCRIPT", "LOAD", script.data()};
+    const std::size_t lengths[] = {6, 4, script.size()};
+    Reply load{static_cast<redisReply*>(redisCommandArgv(&c, 3, argv, lengths))};
+    if (load.r == nullptr)
+        throwContextError(c, timeout);
+    if (load.r->type != REDIS_REPLY_STRING)
+        throw RedisFailure("cannot load a card-history script: " +
+                               std::string(load.r->type == REDIS_REPLY_ERROR ? load.r->str : "?"),
+                           false);
+    return std::string(load.r->str, load.r->len);
+}
+
+}  // namespace
 
 void RedisCardHistory::Released::operator()(Connection* c) const {
     if (c->context != nullptr)
@@ -168,18 +148,16 @@ RedisCardHistory::ConnectionPtr RedisCardHistory::connect() {
             throw RedisFailure("Redis refused the password: " + std::string(auth.r->str), false);
     }
     // Loaded on every new connection: a Redis that restarted has forgotten its scripts.
-    const char* argv[] = {"SCRIPT", "LOAD", kRedisCardScript.data()};
-    const std::size_t lengths[] = {6, 4, kRedisCardScript.size()};
-    Reply load{static_cast<redisReply*>(redisCommandArgv(context, 3, argv, lengths))};
-    if (load.r == nullptr)
-        throwContextError(*context, options_.timeout);
-    if (load.r->type != REDIS_REPLY_STRING)
-        throw RedisFailure("cannot load the card script: " +
-                               std::string(load.r->type == REDIS_REPLY_ERROR ? load.r->str : "?"),
-                           false);
-    std::lock_guard lock(mutex_);
-    scriptSha_.assign(load.r->str, load.r->len);
+    loadScripts(*context);
     return c;
+}
+
+void RedisCardHistory::loadScripts(redisContext& context) {
+    std::string record = loadScript(context, kRedisRecordScript, options_.timeout);
+    std::string compact = loadScript(context, kRedisCompactScript, options_.timeout);
+    std::lock_guard lock(mutex_);
+    recordSha_ = std::move(record);
+    compactSha_ = std::move(compact);
 }
 
 RedisCardHistory::ConnectionPtr RedisCardHistory::acquire() {
@@ -207,51 +185,56 @@ void RedisCardHistory::check() {
 void RedisCardHistory::run(Connection& c, std::span<const CardLookup> lookups,
                            std::span<CardHistoryView> out, bool readOnly,
                            std::vector<CardRecord>* records) {
-    std::string sha;
+    std::string recordSha, compactSha;
     {
         std::lock_guard lock(mutex_);
-        sha = scriptSha_;
+        recordSha = recordSha_;
+        compactSha = compactSha_;
     }
     const std::string ttl = std::to_string(options_.ttl.count());
-    static const std::string events = std::to_string(kCardEventCapacity);
-    static const std::string merchants = std::to_string(kCardMerchantCapacity);
-    static const std::string devices = std::to_string(kCardDeviceCapacity);
-    thread_local std::vector<std::string> args;
-    const auto append = [&](const CardLookup& l) {
-        args.clear();
-        args.push_back(key(l.cardId));
-        args.push_back(l.record && !readOnly ? "w" : "r");
-        args.push_back(std::to_string(floorSeconds(l.event.time)));
-        args.push_back(
-            std::to_string(std::bit_cast<std::uint32_t>(static_cast<float>(l.event.amount))));
-        args.push_back(std::to_string(l.event.merchant));
-        args.push_back(l.event.hasDevice ? "1" : "0");
-        args.push_back(std::to_string(l.event.device));
-        args.push_back(std::to_string(cardEventTag(l.event.id)));
-        const char* argv[15] = {"EVALSHA", sha.c_str(), "1"};
-        std::size_t lengths[15] = {7, sha.size(), 1};
-        std::size_t n = 3;
-        for (const auto& a : args) {
-            argv[n] = a.data();
-            lengths[n++] = a.size();
+    thread_local std::vector<std::string> keys, events;
+    keys.clear();
+    events.clear();
+    const auto send = [&](std::size_t i) {
+        const CardLookup& l = lookups[i];
+        if (l.record && !readOnly) {
+            const char* argv[] = {"EVALSHA",       recordSha.c_str(), "1",
+                                  keys[i].c_str(), events[i].data(),  ttl.c_str()};
+            const std::size_t lengths[] = {
+                7, recordSha.size(), 1, keys[i].size(), events[i].size(), ttl.size()};
+            if (redisAppendCommandArgv(c.context, 6, argv, lengths) != REDIS_OK)
+                throwContextError(*c.context, options_.timeout);
+        } else {
+            const char* argv[] = {"GET", keys[i].c_str()};
+            const std::size_t lengths[] = {3, keys[i].size()};
+            if (redisAppendCommandArgv(c.context, 2, argv, lengths) != REDIS_OK)
+                throwContextError(*c.context, options_.timeout);
         }
-        for (const std::string* a : {&ttl, &events, &merchants, &devices}) {
-            argv[n] = a->data();
-            lengths[n++] = a->size();
-        }
-        if (redisAppendCommandArgv(c.context, static_cast<int>(n), argv, lengths) != REDIS_OK)
-            throwContextError(*c.context, options_.timeout);
     };
-    for (const auto& l : lookups)
-        append(l);
-    // A Redis that restarted since this connection loaded the script answers NOSCRIPT to each
-    // call (none ran): load it again and send those once more.
-    std::vector<std::size_t> unscripted;
     for (std::size_t i = 0; i < lookups.size(); ++i) {
-        Reply reply;
+        keys.push_back(key(lookups[i].cardId));
+        events.push_back(lookups[i].record && !readOnly ? CardLog::encodeEvent(lookups[i].event)
+                                                        : std::string());
+        send(i);
+    }
+    const auto read = [&](Reply& reply) {
         if (redisGetReply(c.context, reinterpret_cast<void**>(&reply.r)) != REDIS_OK ||
             reply.r == nullptr)
             throwContextError(*c.context, options_.timeout);
+    };
+    // The previous call's compactions answer first; losing a race is no failure.
+    for (; c.pending > 0; --c.pending) {
+        Reply reply;
+        read(reply);
+    }
+    // A Redis that restarted since this connection loaded the scripts answers NOSCRIPT (the
+    // event was not recorded): load them again and send those once more.
+    std::vector<std::size_t> unscripted;
+    thread_local std::vector<std::string> compactions;  // key, expected start, prefix, snapshot
+    compactions.clear();
+    for (std::size_t i = 0; i < lookups.size(); ++i) {
+        Reply reply;
+        read(reply);
         if (reply.r->type == REDIS_REPLY_ERROR) {
             const std::string_view message(reply.r->str, reply.r->len);
             if (message.starts_with("NOSCRIPT")) {
@@ -260,25 +243,66 @@ void RedisCardHistory::run(Connection& c, std::span<const CardLookup> lookups,
             }
             throw RedisFailure("Redis: " + std::string(message), false);
         }
-        CardRecord card;
-        const bool known = decode(*reply.r, lookups[i].event.time, card);
-        out[i] = CardRecord::view(known ? &card : nullptr, lookups[i].event);
+        if (reply.r->type != REDIS_REPLY_NIL && reply.r->type != REDIS_REPLY_STRING)
+            throw RedisFailure("Redis answered a card read with neither a string nor nil", false);
+        const std::string_view log = reply.r->type == REDIS_REPLY_STRING
+                                         ? std::string_view(reply.r->str, reply.r->len)
+                                         : std::string_view();
+        CardLog::Replayed card;
+        try {
+            card = CardLog::replay(log, lookups[i].event.time);
+        } catch (const std::runtime_error& e) {
+            throw RedisFailure(e.what(), false);
+        }
+        out[i] = CardRecord::view(card.known ? &card.card : nullptr, lookups[i].event);
         if (records != nullptr)
-            (*records)[i] = known ? card : CardRecord::startingAt(lookups[i].event.time);
+            (*records)[i] = card.known ? card.card : CardRecord::startingAt(lookups[i].event.time);
+        if (!lookups[i].record || readOnly || card.events + 1 <= CardLog::kCompactAfter)
+            continue;
+        // The log as it now stands begins with what was read and this event: replace that
+        // prefix with a snapshot of the card after it.
+        if (!card.known)
+            card.card = CardRecord::startingAt(lookups[i].event.time);
+        card.card.record(lookups[i].event);
+        std::string prefixStart(log.substr(0, CardLog::kHeaderBytes));
+        if (prefixStart.size() < CardLog::kHeaderBytes)
+            prefixStart = (std::string(log) + events[i]).substr(0, CardLog::kHeaderBytes);
+        compactions.push_back(keys[i]);
+        compactions.push_back(std::to_string(log.size() + events[i].size()));
+        compactions.push_back(std::move(prefixStart));
+        compactions.push_back(CardLog::encodeSnapshot(card.card, card.generation + 1));
+    }
+    // Sent now and answered at the start of this connection's next call: no wait here.
+    for (std::size_t k = 0; k + 3 < compactions.size(); k += 4) {
+        const char* argv[] = {"EVALSHA",
+                              compactSha.c_str(),
+                              "1",
+                              compactions[k].data(),
+                              compactions[k + 1].data(),
+                              compactions[k + 2].data(),
+                              compactions[k + 3].data()};
+        const std::size_t lengths[] = {7,
+                                       compactSha.size(),
+                                       1,
+                                       compactions[k].size(),
+                                       compactions[k + 1].size(),
+                                       compactions[k + 2].size(),
+                                       compactions[k + 3].size()};
+        if (redisAppendCommandArgv(c.context, 7, argv, lengths) != REDIS_OK)
+            throwContextError(*c.context, options_.timeout);
+        ++c.pending;
+    }
+    if (c.pending > 0) {
+        // Flush them to Redis without waiting for the answers.
+        int done = 0;
+        while (done == 0) {
+            if (redisBufferWrite(c.context, &done) != REDIS_OK)
+                throwContextError(*c.context, options_.timeout);
+        }
     }
     if (unscripted.empty())
         return;
-    const char* argv[] = {"SCRIPT", "LOAD", kRedisCardScript.data()};
-    const std::size_t lengths[] = {6, 4, kRedisCardScript.size()};
-    Reply load{static_cast<redisReply*>(redisCommandArgv(c.context, 3, argv, lengths))};
-    if (load.r == nullptr)
-        throwContextError(*c.context, options_.timeout);
-    if (load.r->type != REDIS_REPLY_STRING)
-        throw RedisFailure("cannot load the card script", false);
-    {
-        std::lock_guard lock(mutex_);
-        scriptSha_.assign(load.r->str, load.r->len);
-    }
+    loadScripts(*c.context);
     for (const std::size_t i : unscripted) {
         std::vector<CardRecord> one(records != nullptr ? 1 : 0);
         run(c, lookups.subspan(i, 1), out.subspan(i, 1), readOnly,

@@ -23,7 +23,9 @@ namespace fraud {
 // Card history in Redis, shared by every replica: behind a plain load balancer they agree
 // about a card, and a restart, a crash or a scale-out forgets nothing.
 //  - Atomic: each card's read-and-record is one server-side script (RedisCardScript.h), run
-//    by EVALSHA; two replicas scoring one card at once each see the other's transaction.
+//    by EVALSHA: it returns the card's log and appends the event (CardLog.h), so Redis copies
+//    bytes and the scorer computes; two replicas scoring one card at once each see the other's
+//    transaction.
 //  - One round trip a batch: observeBatch pipelines a script call per transaction.
 //  - Pooled: a request thread takes a connection from the pool and gives it back, so each
 //    thread in flight has its own and no connection is shared mid-pipeline.
@@ -104,8 +106,10 @@ private:
     Metrics metrics_;
     CircuitBreaker breaker_;
     CardHistoryStore flags_;
-    std::string scriptSha_;
-    mutable std::mutex mutex_;  // the pool, scriptSha_ and lastError_
+    void loadScripts(redisContext& context);  // throws RedisFailure
+
+    std::string recordSha_, compactSha_;
+    mutable std::mutex mutex_;  // the pool, the scripts' SHA1s and lastError_
     std::vector<ConnectionPtr> pool_;
     std::string lastError_;
 };
