@@ -257,6 +257,42 @@ private slots:
         QCOMPARE(lost, 0);
     }
 
+    // Two clients write 40 events into each of 200 cards at once (A the even seconds, B the
+    // odd), so their logs are compacted (every 8 events) while both append: a compaction that
+    // overwrote an event appended after it read would lose it. Each card must end holding its
+    // latest 32 events exactly, seconds 8 to 39 (amount = second + 1, so their mean is 24.5).
+    void compactionsRacingWritersLoseNothing() {
+        fraud::RedisCardHistory a(redisOptions(*redis_)), b(redisOptions(*redis_));
+        constexpr int kCards = 200, kEvents = 40;
+        const auto run = [&](fraud::RedisCardHistory& store, int parity) {
+            for (int k = parity; k < kEvents; k += 2) {
+                std::vector<fraud::CardLookup> batch;
+                std::vector<std::string> ids;
+                for (int c = 0; c < kCards; ++c)
+                    ids.push_back("compact-" + std::to_string(c));
+                for (int c = 0; c < kCards; ++c) {
+                    batch.push_back({ids[static_cast<std::size_t>(c)],
+                                     {kStart + k * 1000, k + 1.0, 1, 2, true,
+                                      static_cast<std::uint32_t>(1000 * c + k + 1)},
+                                     true});
+                }
+                std::vector<CardHistoryView> views(batch.size());
+                store.observeBatch(batch, views);
+            }
+        };
+        std::thread ta(run, std::ref(a), 0), tb(run, std::ref(b), 1);
+        ta.join();
+        tb.join();
+        int wrong = 0;
+        for (int c = 0; c < kCards; ++c) {
+            const auto v = a.observe("compact-" + std::to_string(c),
+                                     {kStart + kEvents * 1000, 1, 1, 2, true, 0}, false);
+            if (v.remembered != 32 || v.meanAmount != 24.5 || v.secondsSinceLast != 1)
+                ++wrong;
+        }
+        QCOMPARE(wrong, 0);
+    }
+
     void redisDownFailsOpenThenResumes() {
         auto options = redisOptions(*redis_);
         options.timeout = std::chrono::milliseconds(200);
