@@ -23,23 +23,17 @@ constexpr char kMagic[8] = {'F', 'O', 'C', 'A', 'R', 'D', 'S', '\n'};
 constexpr std::uint32_t kFormatVersion = 1;
 
 // A card's bytes, field by field in little-endian order (the machines this runs on), never the
-// struct's memory: padding and a layout change must not reach the file.
+// struct's memory: padding and a layout change must not reach the file. Writer and Reader are
+// the two archives cardFields walks, so the file's order is written down once.
 class Writer {
 public:
     template <typename T>
-    void put(const T& v) {
+    void operator()(const T& v) {
         bytes_.append(reinterpret_cast<const char*>(&v), sizeof v);
     }
     template <typename T, std::size_t N>
-    void put(const std::array<T, N>& a) {
+    void operator()(const std::array<T, N>& a) {
         bytes_.append(reinterpret_cast<const char*>(a.data()), sizeof(T) * N);
-    }
-    template <std::size_t N>
-    void putSeen(const CardRecord::SeenSet<N>& s) {
-        put(s.hash);
-        put(s.firstSeen);
-        put(s.age);
-        put(s.count);
     }
     std::string& bytes() { return bytes_; }
 
@@ -51,19 +45,12 @@ class Reader {
 public:
     explicit Reader(std::string_view bytes) : bytes_(bytes) {}
     template <typename T>
-    void get(T& v) {
+    void operator()(T& v) {
         take(&v, sizeof v);
     }
     template <typename T, std::size_t N>
-    void get(std::array<T, N>& a) {
+    void operator()(std::array<T, N>& a) {
         take(a.data(), sizeof(T) * N);
-    }
-    template <std::size_t N>
-    void getSeen(CardRecord::SeenSet<N>& s) {
-        get(s.hash);
-        get(s.firstSeen);
-        get(s.age);
-        get(s.count);
     }
     bool ok() const { return ok_; }
 
@@ -81,18 +68,30 @@ private:
     bool ok_ = true;
 };
 
+// One card entry's fields, in file order: its key, how long it has been idle, the card.
+template <typename Archive, typename Key, typename Idle, typename Card>
+void cardFields(Archive& a, Key& key, Idle& idle, Card& c) {
+    const auto seen = [&a](auto& set) {
+        a(set.hash);
+        a(set.firstSeen);
+        a(set.age);
+        a(set.count);
+    };
+    a(key);
+    a(idle);
+    a(c.baseSeconds);
+    a(c.events);
+    a(c.flags);
+    a(c.flagGeneration);
+    a(c.time);
+    a(c.amount);
+    a(c.tag);
+    seen(c.merchants);
+    seen(c.devices);
+}
+
 void putCard(Writer& w, std::uint64_t key, const CardRecord& c, std::uint32_t idle) {
-    w.put(key);
-    w.put(idle);
-    w.put(c.baseSeconds);
-    w.put(c.events);
-    w.put(c.flags);
-    w.put(c.flagGeneration);
-    w.put(c.time);
-    w.put(c.amount);
-    w.put(c.tag);
-    w.putSeen(c.merchants);
-    w.putSeen(c.devices);
+    cardFields(w, key, idle, c);
 }
 
 std::size_t entryBytes() {
@@ -124,13 +123,13 @@ std::size_t saveCardSnapshot(const CardHistoryStore& store, const std::filesyste
     // changing) while it is visited.
     Writer header;
     header.bytes().append(kMagic, sizeof kMagic);
-    header.put(kFormatVersion);
-    header.put(static_cast<std::uint32_t>(entryBytes()));
-    header.put(static_cast<std::int64_t>(now));
+    header(kFormatVersion);
+    header(static_cast<std::uint32_t>(entryBytes()));
+    header(static_cast<std::int64_t>(now));
     std::uint64_t count = 0;
     std::uint64_t checksum = 0;
     const long countAt = static_cast<long>(header.bytes().size());
-    header.put(count);
+    header(count);
     bool written = std::fwrite(header.bytes().data(), 1, header.bytes().size(), out.get()) ==
                    header.bytes().size();
     Writer entry;
@@ -144,7 +143,7 @@ std::size_t saveCardSnapshot(const CardHistoryStore& store, const std::filesyste
     });
     // The checksum covers the header too, count included.
     Writer counted;
-    counted.put(count);
+    counted(count);
     std::string headerBytes = header.bytes();
     headerBytes.replace(static_cast<std::size_t>(countAt), sizeof count, counted.bytes());
     checksum = hash64(headerBytes, checksum);
@@ -183,7 +182,7 @@ CardSnapshotLoad loadCardSnapshot(CardHistoryStore& store, const std::filesystem
     Reader in(bytes);
     char magic[sizeof kMagic]{};
     for (char& c : magic)
-        in.get(c);
+        in(c);
     if (!in.ok() || std::memcmp(magic, kMagic, sizeof kMagic) != 0) {
         load.refused = "not a card-history snapshot (no FOCARDS header)";
         return load;
@@ -191,10 +190,10 @@ CardSnapshotLoad loadCardSnapshot(CardHistoryStore& store, const std::filesystem
     std::uint32_t version = 0, entrySize = 0;
     std::int64_t writtenAt = 0;
     std::uint64_t count = 0;
-    in.get(version);
-    in.get(entrySize);
-    in.get(writtenAt);
-    in.get(count);
+    in(version);
+    in(entrySize);
+    in(writtenAt);
+    in(count);
     if (!in.ok()) {
         load.refused = "truncated header";
         return load;
@@ -245,18 +244,8 @@ CardSnapshotLoad loadCardSnapshot(CardHistoryStore& store, const std::filesystem
     const auto age = static_cast<std::uint32_t>(std::max(0.0, load.ageSeconds));
     for (std::uint64_t i = 0; i < count; ++i) {
         Entry e{};
-        in.get(e.key);
-        in.get(e.idle);
-        CardRecord& c = e.card;
-        in.get(c.baseSeconds);
-        in.get(c.events);
-        in.get(c.flags);
-        in.get(c.flagGeneration);
-        in.get(c.time);
-        in.get(c.amount);
-        in.get(c.tag);
-        in.getSeen(c.merchants);
-        in.getSeen(c.devices);
+        cardFields(in, e.key, e.idle, e.card);
+        const CardRecord& c = e.card;
         // Counts index the arrays: a checksummed file from a buggy writer must not overrun.
         if (c.events > kCardEventCapacity || c.merchants.count > kCardMerchantCapacity ||
             c.devices.count > kCardDeviceCapacity) {
