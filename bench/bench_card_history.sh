@@ -26,18 +26,21 @@ pids+=($!)
 for _ in $(seq 100); do [ "$(cli ping 2> /dev/null)" = PONG ] && break; sleep 0.05; done
 
 "$build/scorer/fraud-train" synthetic --registry "$work/registry" > /dev/null 2>&1
-start_scorer() {  # name, extra flags...; prints the gRPC port
+start_scorer() {  # name, extra flags...: its gRPC port goes to $work/NAME.port
   local name=$1
   shift
   "$build/scorer/fraud-scorer" --registry "$work/registry" --listen 127.0.0.1:0 \
     --metrics-listen 127.0.0.1:0 --drain-seconds 0 --ready-file "$work/$name.ready" "$@" \
     > /dev/null 2> "$work/$name.log" &
-  pids+=($!)
+  pids+=($!)  # not in a command substitution: cleanup must see it
   for _ in $(seq 600); do [ -s "$work/$name.ready" ] && break; sleep 0.1; done
-  $py -c 'import json,sys;print(json.load(open(sys.argv[1]))["grpc_port"])' "$work/$name.ready"
+  $py -c 'import json,sys;print(json.load(open(sys.argv[1]))["grpc_port"])' "$work/$name.ready" \
+    > "$work/$name.port"
 }
-memory_port=$(start_scorer memory)
-redis_port=$(start_scorer redis --redis "unix:$work/redis.sock")
+start_scorer memory
+start_scorer redis --redis "unix:$work/redis.sock"
+memory_port=$(cat "$work/memory.port")
+redis_port=$(cat "$work/redis.port")
 
 # One closed-loop run: "rate p99 errors".
 measure() {  # port, api, card prefix

@@ -2,7 +2,8 @@
 
 #include <QDeadlineTimer>
 #include <QProcess>
-#include <QThread>
+
+#include "TestEnvironment.h"
 
 namespace fraudops::test {
 
@@ -51,7 +52,7 @@ bool RedisProcess::launch(QString* error) {
         }
         if (command({QStringLiteral("PING")}) == QLatin1String("PONG"))
             return true;
-        QThread::msleep(20);
+        betweenPolls(std::chrono::milliseconds(20));
     }
     *error = QStringLiteral("redis-server did not answer PING within 10 s");
     return false;
