@@ -61,8 +61,8 @@ constexpr std::int64_t floorSeconds(EpochMillis ms) {
 }
 
 // One card's remembered state, and the one definition of what a view of it is and how an event
-// changes it: the in-process store keeps these, the Redis store's script applies the same rules
-// to its copy (RedisCardScript.cpp), and both views come from CardRecord::view.
+// changes it: the in-process store keeps these, the Redis store replays a card's log through
+// record (CardLog.h), and both views come from CardRecord::view.
 // Columns rather than records, and relative times: ~330 bytes a card.
 struct CardRecord {
     // The merchants (or devices) a card used, with when each was first seen, least recently

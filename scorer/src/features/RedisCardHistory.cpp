@@ -6,7 +6,6 @@
 #include <prometheus/histogram.h>
 #include <sys/time.h>
 
-#include <bit>
 #include <cerrno>
 #include <charconv>
 #include <csignal>
@@ -45,16 +44,6 @@ timeval toTimeval(std::chrono::milliseconds ms) {
     throw RedisFailure(c.errstr[0] != '\0' ? std::string(c.errstr) : "connection error", false);
 }
 
-}  // namespace
-
-struct RedisCardHistory::Connection {
-    redisContext* context = nullptr;
-    // Compactions sent and not yet answered: their replies come first on the next call.
-    std::size_t pending = 0;
-};
-
-namespace {
-
 std::string loadScript(redisContext& c, std::string_view script,
                        std::chrono::milliseconds timeout) {
     const char* argv[] = {"SCRIPT", "LOAD", script.data()};
@@ -70,6 +59,12 @@ std::string loadScript(redisContext& c, std::string_view script,
 }
 
 }  // namespace
+
+struct RedisCardHistory::Connection {
+    redisContext* context = nullptr;
+    // Compactions sent and not yet answered: their replies come first on the next call.
+    std::size_t pending = 0;
+};
 
 void RedisCardHistory::Released::operator()(Connection* c) const {
     if (c->context != nullptr)

@@ -93,9 +93,9 @@ void ScorerServer::start() {
                         ? "; scoring calls fail (UNAVAILABLE) until Redis answers"
                         : "; scoring goes on without card history until Redis answers"));
         }
-    } else if (!config_.cardSnapshot.empty()) {
-        auto& store = static_cast<CardHistoryStore&>(*cards_);
-        report(describe(loadCardSnapshot(store, config_.cardSnapshot), config_.cardSnapshot));
+    } else if (auto* store = dynamic_cast<CardHistoryStore*>(cards_.get());
+               store && !config_.cardSnapshot.empty()) {
+        report(describe(loadCardSnapshot(*store, config_.cardSnapshot), config_.cardSnapshot));
     }
     follower_.start();
 
@@ -169,10 +169,11 @@ void ScorerServer::shutdown(std::chrono::milliseconds grace) {
         server_.reset();
     }
     exposer_.reset();
-    if (!config_.cardSnapshot.empty() && config_.redis.address.empty()) {
+    // The same test as at start: the store's own kind, not the configuration read again.
+    if (const auto* store = dynamic_cast<const CardHistoryStore*>(cards_.get());
+        store && !config_.cardSnapshot.empty()) {
         try {
-            const auto& store = static_cast<const CardHistoryStore&>(*cards_);
-            const std::size_t n = saveCardSnapshot(store, config_.cardSnapshot);
+            const std::size_t n = saveCardSnapshot(*store, config_.cardSnapshot);
             report("saved " + std::to_string(n) + " cards to " + config_.cardSnapshot.string());
         } catch (const std::exception& e) {
             report(std::string("card-history snapshot not saved: ") + e.what());
