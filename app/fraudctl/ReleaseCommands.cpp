@@ -51,6 +51,23 @@ int report(const Outcome<T>& outcome, bool asJson, const auto& print) {
     return 0;
 }
 
+// fraudctl audit --verify: every finding, tampering or not, then the verdict.
+int verifyAudit(const Outcome<fraud::v1::AuditLog>& outcome, bool asJson) {
+    if (const int failed = report(outcome, asJson, [](const auto&) {}); failed != 0)
+        return failed;
+    const auto& v = outcome.value->verification();
+    if (!asJson) {
+        for (const auto& f : v.findings()) {
+            std::cout << (f.tampering() ? "TAMPERED " : "note     ") << f.kind();
+            if (f.line() > 0)
+                std::cout << " at line " << f.line();
+            std::cout << ": " << f.detail() << "\n";
+        }
+        std::cout << "audit.jsonl: " << v.summary() << "\n";
+    }
+    return v.intact() ? 0 : 3;
+}
+
 // The generation a change expects: given, or the newest this replica has seen.
 std::uint64_t expectedGeneration(const fraud::CommandLine& cli, ControlClient& client) {
     if (cli.get("expect") != "current")
@@ -193,8 +210,12 @@ int releaseCommand(int argc, char** argv) {
         cli.option("reason", "", "why (recorded in the audit log)", true)
             .option("expect", "current", "the generation this change expects");
     }
-    if (command == "audit")
-        cli.option("limit", "20", "newest entries to show (0: all)");
+    if (command == "audit") {
+        cli.option("limit", "20", "newest entries to show (0: all)")
+            .flag("verify",
+                  "check the audit log's hash chain and rollout.json's anchor of it instead: "
+                  "exit 0 intact, 3 tampered (an edited, deleted, reordered or inserted line)");
+    }
     if (command == "watch") {
         cli.option("min-score", "0", "only decisions scoring at least this")
             .option("decision", "all", "all, approve, review, decline or flagged")
@@ -258,6 +279,8 @@ int releaseCommand(int argc, char** argv) {
             }
         });
     }
+    if (command == "audit" && cli.enabled("verify"))
+        return verifyAudit(client.audit(1), asJson);
     if (command == "audit") {
         return report(client.audit(static_cast<unsigned>(cli.integer("limit", 0, 1'000'000))),
                       asJson, [](const fraud::v1::AuditLog& log) {
@@ -271,6 +294,9 @@ int releaseCommand(int argc, char** argv) {
                               for (const auto& [key, value] : notes)
                                   std::cout << "    " << key << ": " << value << "\n";
                           }
+                          if (!log.verification().intact())
+                              std::cerr << "fraudctl: the audit log was tampered with; "
+                                           "fraudctl audit --verify says where\n";
                       });
     }
     fraud::v1::ChangeRequest change;

@@ -48,8 +48,11 @@ void ReleaseMonitor::refresh() {
                 s.error = QString::fromStdString(s.run.error);
             if (const auto me = client.whoAmI(); me.ok())
                 s.identity = *me.value;
-            if (const auto audit = client.audit(100); audit.ok())
+            if (const auto audit = client.audit(100); audit.ok()) {
                 s.audit.assign(audit.value->entries().begin(), audit.value->entries().end());
+                if (audit.value->has_verification())
+                    s.auditVerification = audit.value->verification();
+            }
             if (const auto models = client.models(); models.ok())
                 s.models.assign(models.value->models().begin(), models.value->models().end());
             if (s.run.progress && !s.run.progress->finished()) {

@@ -21,7 +21,8 @@ struct ReleaseSnapshot {
     QString error;  // the cluster could not be read; the rest is what was known before
     RunView run;
     std::optional<fraud::v1::Identity> identity;
-    std::vector<fraud::v1::AuditEntry> audit;  // newest first
+    std::vector<fraud::v1::AuditEntry> audit;                       // newest first
+    std::optional<fraud::v1::AuditVerification> auditVerification;  // of the whole log
     std::vector<fraud::v1::ModelInfo> models;
     std::vector<GateResult> gates;
     std::string step;           // "2 of 6: split 5 %"

@@ -12,6 +12,8 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "ConsoleProbe.h"
 #include "ScorerClient.h"
@@ -291,6 +293,44 @@ private slots:
         // The console's runner saw the end and let the lease go.
         QTRY_VERIFY_WITH_TIMEOUT(!page()->findChild<QPushButton*>("releaseDrive")->isChecked(),
                                  30'000);
+    }
+
+    // The audit view checks the hash chain: intact now; an edited line is named and its row
+    // marked.
+    void anEditedAuditLineShowsAsTampered() {
+        QTRY_VERIFY_WITH_TIMEOUT(page()->auditVerdict().startsWith("Audit chain intact: "), 20'000);
+        QVERIFY2(page()->auditVerdict().contains("anchored in rollout.json"),
+                 qPrintable(page()->auditVerdict()));
+        const auto path = dir_.filePath("registry/audit.jsonl").toStdString();
+        std::vector<std::string> lines;
+        {
+            std::ifstream in(path);
+            for (std::string line; std::getline(in, line);)
+                lines.push_back(line);
+        }
+        QVERIFY(lines.size() >= 3);
+        auto entry = nlohmann::json::parse(lines[1]);
+        entry["who"] = "mallory";
+        lines[1] = entry.dump();
+        std::string text;
+        for (const auto& line : lines)
+            text += line + "\n";
+        fraud::writeFileAtomically(path, text);
+        QTRY_VERIFY_WITH_TIMEOUT(page()->auditVerdict().contains("tampered"), 30'000);
+        QVERIFY2(page()->auditVerdict().contains("line 2 (generation 2) was edited"),
+                 qPrintable(page()->auditVerdict()));
+        const auto& a = page()->audit();
+        int marked = 0;
+        for (int row = 0; row < a.rowCount(); ++row) {
+            const auto chain = a.data(a.index(row, AuditTableModel::Chain), Qt::DisplayRole);
+            if (chain.toString() == "line 2: EDITED") {
+                ++marked;
+                QVERIFY(a.data(a.index(row, AuditTableModel::Who), Qt::BackgroundRole).isValid());
+            } else {
+                QVERIFY2(chain.toString().endsWith(": linked"), qPrintable(chain.toString()));
+            }
+        }
+        QCOMPARE(marked, 1);
     }
 
     void cleanupTestCase() {

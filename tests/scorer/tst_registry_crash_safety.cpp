@@ -2,8 +2,8 @@
 // fraud-train's own import built with the stop hook: tests/support/RegistryStopHook.cpp):
 // afterwards a real scorer loads the registry and serves rollout.json's
 // generation, rollout.json is whole and its generation is in the committed audit history,
-// Rollback's choice (previousStable) is the right version, and the next write succeeds,
-// removing and reporting what the interrupted one left.
+// Rollback's choice (previousStable) is the right version, the audit log's hash chain holds,
+// and the next write succeeds, removing and reporting what the interrupted one left.
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -77,6 +77,9 @@ class RegistryCrashSafetyTest : public QObject {
         QCOMPARE(audit.back().after, *rollout);
         for (std::size_t i = 0; i < audit.size(); ++i)
             QCOMPARE(audit[i].generation, std::uint64_t(i + 1));  // one per generation
+        // The hash chain holds: what the crash left is an interrupted write, not tampering.
+        const auto verified = registry.verifyAudit();
+        QVERIFY2(verified.intact(), verified.summary().c_str());
         // Rollback would pick the right version.
         QCOMPARE(registry.previousStable(), rollbackTo);
         // A replica loads it and serves that generation.
@@ -95,6 +98,11 @@ class RegistryCrashSafetyTest : public QObject {
         const auto after = registry.readRollout();
         QCOMPARE(after->generation, rollout->generation + 1);
         QCOMPARE(registry.readAudit().size(), audit.size() + 1);
+        // ... and the chain goes on from the last committed line, anchored, with nothing left.
+        const auto chained = registry.verifyAudit();
+        QVERIFY2(chained.intact() && chained.anchored && chained.unchained == 0,
+                 chained.summary().c_str());
+        QVERIFY2(chained.findings.empty(), chained.summary().c_str());
         lastNextWriteErr_ = next.err;
     }
     QString lastNextWriteErr_;

@@ -1,5 +1,6 @@
 #include "AuditTableModel.h"
 
+#include <QColor>
 #include <QDateTime>
 
 #include "control/RolloutWords.h"
@@ -14,9 +15,19 @@ QString describe(const fraud::v1::RolloutState& s) {
 
 }  // namespace
 
-void AuditTableModel::setEntries(std::vector<fraud::v1::AuditEntry> entries) {
+void AuditTableModel::setEntries(std::vector<fraud::v1::AuditEntry> entries,
+                                 const std::optional<fraud::v1::AuditVerification>& verification) {
     beginResetModel();
     entries_ = std::move(entries);
+    findings_.clear();
+    verified_ = verification.has_value();
+    unchainedLines_ = verification ? verification->unchained() : 0;
+    if (verification) {
+        for (const auto& f : verification->findings()) {
+            if (f.tampering() && f.line() > 0)
+                findings_[f.line()].push_back(f);
+        }
+    }
     endResetModel();
 }
 
@@ -36,6 +47,16 @@ QVariant AuditTableModel::data(const QModelIndex& index, int role) const {
         const auto it = e.annotations().find(key);
         return it == e.annotations().end() ? QString() : QString::fromStdString(it->second);
     };
+    const auto found = findings_.find(e.line());
+    const bool tampered = found != findings_.end();
+    if (role == Qt::BackgroundRole && tampered)
+        return QColor(QStringLiteral("#f8d0d0"));
+    if (role == Qt::ToolTipRole && index.column() == Chain && tampered) {
+        QStringList details;
+        for (const auto& f : found->second)
+            details << QString::fromStdString(f.detail());
+        return details.join(QLatin1Char('\n'));
+    }
     if (role == Qt::ToolTipRole) {
         QString tip = QStringLiteral("before: %1\nafter: %2")
                           .arg(e.has_before() ? describe(e.before()) : QStringLiteral("none"),
@@ -51,6 +72,18 @@ QVariant AuditTableModel::data(const QModelIndex& index, int role) const {
         case When:
             return QDateTime::fromSecsSinceEpoch(e.when().seconds(), Qt::UTC)
                 .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss 'UTC'"));
+        case Chain: {
+            if (!verified_)
+                return QString();
+            if (tampered) {
+                QStringList kinds;
+                for (const auto& f : found->second)
+                    kinds << QString::fromStdString(f.kind()).toUpper();
+                return QStringLiteral("line %1: %2").arg(e.line()).arg(kinds.join(u", "));
+            }
+            return e.line() <= unchainedLines_ ? QStringLiteral("line %1: unchained").arg(e.line())
+                                               : QStringLiteral("line %1: linked").arg(e.line());
+        }
         case Who:
             return QString::fromStdString(e.who());
         case Action:
@@ -69,7 +102,8 @@ QVariant AuditTableModel::data(const QModelIndex& index, int role) const {
 QVariant AuditTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
-    static const char* kNames[] = {"When", "Who", "Action", "Before → after", "Why", "Plan step"};
+    static const char* kNames[] = {"When",           "Chain", "Who",      "Action",
+                                   "Before → after", "Why",   "Plan step"};
     return section >= 0 && section < Columns ? QString::fromLatin1(kNames[section]) : QVariant();
 }
 

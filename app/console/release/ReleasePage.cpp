@@ -87,6 +87,7 @@ ReleasePage::ReleasePage(ConsoleSession& session, QWidget* parent)
       comparison_(new QLabel(this)),
       compareChart_(new HistogramChart(this)),
       auditTable_(new QTableView(this)),
+      auditVerdict_(new QLabel(this)),
       drive_(new QPushButton(tr("Run the plan from this console"), this)) {
     status_->setObjectName("releaseStatus");
     status_->setTextFormat(Qt::RichText);
@@ -243,7 +244,14 @@ ReleasePage::ReleasePage(ConsoleSession& session, QWidget* parent)
     auditTable_->setWordWrap(false);
     auditTable_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     auditTable_->horizontalHeader()->setStretchLastSection(true);
-    tabs_->addTab(auditTable_, tr("Audit history"));
+    auditVerdict_->setObjectName("auditVerdict");
+    auditVerdict_->setWordWrap(true);
+    auditVerdict_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* auditTab = new QWidget(this);
+    auto* auditLayout = new QVBoxLayout(auditTab);
+    auditLayout->addWidget(auditVerdict_);
+    auditLayout->addWidget(auditTable_, 1);
+    tabs_->addTab(auditTab, tr("Audit history"));
 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(status_);
@@ -392,9 +400,40 @@ void ReleasePage::onSnapshot(const rollout::ReleaseSnapshot& s) {
         box->blockSignals(false);
     compareVersions();
 
-    audit_.setEntries(s.audit);
+    audit_.setEntries(s.audit, s.auditVerification);
+    showAuditVerdict(s.auditVerification);
     updateButtons();
     emit snapshotChanged();
+}
+
+QString ReleasePage::auditVerdict() const {
+    return auditVerdict_->text();
+}
+
+void ReleasePage::showAuditVerdict(const std::optional<fraud::v1::AuditVerification>& v) {
+    if (!v) {
+        auditVerdict_->setText(tr("Audit chain: not verified (the scorer does not say)"));
+        auditVerdict_->setStyleSheet({});
+        return;
+    }
+    if (v->intact()) {
+        auditVerdict_->setText(
+            tr("Audit chain intact: %1")
+                .arg(QString::fromStdString(v->summary()).section(QStringLiteral(": "), 1)));
+        auditVerdict_->setStyleSheet(QStringLiteral("color: #1b5e20;"));
+        return;
+    }
+    QStringList lines;
+    for (const auto& f : v->findings()) {
+        if (f.tampering())
+            lines << QStringLiteral("• %1").arg(QString::fromStdString(f.detail()).toHtmlEscaped());
+    }
+    auditVerdict_->setText(
+        tr("<b>Audit log tampered with</b> (audit.jsonl no longer matches its hash chain or "
+           "rollout.json's anchor):<br>%1")
+            .arg(lines.join(QStringLiteral("<br>"))));
+    auditVerdict_->setStyleSheet(
+        QStringLiteral("color: #b71c1c; background: #fdecea; padding: 4px;"));
 }
 
 void ReleasePage::showGate() {

@@ -52,6 +52,7 @@ public:
     QString readOnlyReason() const;
     GateTableModel& gates() { return gates_; }
     AuditTableModel& audit() { return audit_; }
+    QString auditVerdict() const;
     VersionTableModel& versions() { return versions_; }
     std::optional<rollout::ReleaseSnapshot> snapshot() const { return snapshot_; }
     void showTab(const QString& name);
@@ -71,6 +72,7 @@ private:
     void onActionDone(Action action, bool ok, const QString& message);
     void updateButtons();
     void showGate();
+    void showAuditVerdict(const std::optional<fraud::v1::AuditVerification>& verification);
     void compareVersions();
     void validatePlan();
     // The editor's plan in the chosen start mode, or why there is none.
@@ -103,6 +105,7 @@ private:
     QLabel* comparison_;
     HistogramChart* compareChart_;
     QTableView* auditTable_;
+    QLabel* auditVerdict_;  // the hash chain's verification, above the audit table
     QPushButton* drive_;
     std::map<Action, QPushButton*> buttons_;
 };

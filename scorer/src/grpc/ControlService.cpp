@@ -22,6 +22,22 @@ void flatten(const nlohmann::json& j, const std::string& prefix,
     }
 }
 
+void toProto(const AuditVerification& v, v1::AuditVerification* out) {
+    out->set_intact(v.intact());
+    out->set_lines(static_cast<std::uint32_t>(v.lines));
+    out->set_chained(static_cast<std::uint32_t>(v.chained));
+    out->set_unchained(static_cast<std::uint32_t>(v.unchained));
+    out->set_anchored(v.anchored);
+    out->set_summary(v.summary());
+    for (const auto& f : v.findings) {
+        auto* finding = out->add_findings();
+        finding->set_kind(toString(f.kind));
+        finding->set_line(static_cast<std::uint32_t>(f.line));
+        finding->set_detail(f.detail);
+        finding->set_tampering(f.tampering());
+    }
+}
+
 grpc::Status invalid(const std::string& message) {
     return {grpc::StatusCode::INVALID_ARGUMENT, message};
 }
@@ -392,7 +408,9 @@ grpc::ServerUnaryReactor* ControlService::GetAuditLog(grpc::CallbackServerContex
             toProto(it->after, entry->mutable_after());
             for (const auto& [key, value] : it->annotations)
                 (*entry->mutable_annotations())[key] = value;
+            entry->set_line(static_cast<std::uint32_t>(it->line));
         }
+        fraud::toProto(registry_.verifyAudit(), response->mutable_verification());
         return grpc::Status::OK;
     });
 }

@@ -12,6 +12,8 @@ nlohmann::json AuditEntry::toJson() const {
                         {"after", after.toJson()}};
     if (!annotations.empty())
         j["annotations"] = annotations;
+    if (!prev.empty())
+        j["prev"] = prev;
     return j;
 }
 
@@ -33,6 +35,7 @@ AuditEntry AuditEntry::fromJson(const nlohmann::json& j) {
                 e.annotations[key] = value.get<std::string>();
         }
     }
+    e.prev = j.value("prev", "");
     return e;
 }
 

@@ -24,6 +24,10 @@ struct AuditEntry {
     // What a release tool adds about the change: the plan step that made it ("step"), the
     // gate values that caused it ("gates", JSON), and the like. Keys and values are free text.
     std::map<std::string, std::string> annotations;
+    // The SHA-256 of the line before this one (AuditChain.h); empty on lines written before
+    // the chain existed.
+    std::string prev;
+    std::size_t line = 0;  // where readAudit found it in audit.jsonl, 1-based; not written
 
     nlohmann::json toJson() const;
     // Lines written before `generation` was a field take it from `after`.

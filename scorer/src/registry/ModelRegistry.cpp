@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "common/FileIo.h"
+#include "common/Sha256.h"
 #include "common/Time.h"
 #include "registry/RegistryWriteSteps.h"
 
@@ -168,8 +169,10 @@ std::optional<AuditEntry> parseEntry(std::string_view line) {
 
 }  // namespace
 
-ModelRegistry::Repair ModelRegistry::repairAudit(std::uint64_t committedGeneration) const {
+ModelRegistry::Repair ModelRegistry::repairAudit(std::uint64_t committedGeneration,
+                                                 AuditTail& tail) const {
     Repair repair;
+    tail = {};
     if (!std::filesystem::exists(auditPath()))
         return repair;
     const std::string text = readFile(auditPath());
@@ -193,6 +196,7 @@ ModelRegistry::Repair ModelRegistry::repairAudit(std::uint64_t committedGenerati
         if (repair.uncommittedEntries == 0)
             keep = e + 1;
     }
+    tail = auditTail(std::string_view(text).substr(0, keep));
     if (keep < text.size()) {
         if (::truncate(auditPath().c_str(), static_cast<off_t>(keep)) != 0)
             throw std::runtime_error("cannot truncate " + auditPath().string());
@@ -201,8 +205,7 @@ ModelRegistry::Repair ModelRegistry::repairAudit(std::uint64_t committedGenerati
     return repair;
 }
 
-void ModelRegistry::appendAudit(const AuditEntry& entry) const {
-    const std::string line = entry.toJson().dump();
+void ModelRegistry::appendAudit(const std::string& line) const {
     if (!registryWrite::hooked()) {
         appendLineDurably(auditPath(), line);
         registryWrite::reached("audit:appended");
@@ -239,7 +242,8 @@ RolloutState ModelRegistry::commit(std::uint64_t expectedGeneration, std::string
         checkLease(leaseId);
     const auto current = readRollout();
     const std::uint64_t currentGeneration = current ? current->generation : 0;
-    lastRepair_ = repairAudit(currentGeneration);
+    AuditTail tail;
+    lastRepair_ = repairAudit(currentGeneration, tail);
     if (lastRepair_.any()) {
         std::fprintf(stderr,
                      "registry %s: removed what an interrupted write left in audit.jsonl: %zu "
@@ -270,10 +274,14 @@ RolloutState ModelRegistry::commit(std::uint64_t expectedGeneration, std::string
     entry.before = current;
     entry.after = next;
     entry.annotations = annotations;
+    entry.prev = tail.lastLineSha256;
+    const std::string line = entry.toJson().dump();
     // The audit entry first: a crash before rollout.json is replaced leaves an entry above the
     // committed generation, which readers ignore and the next writer removes.
-    appendAudit(entry);
-    writeFileAtomically(rolloutPath(), next.toJson().dump(2) + "\n",
+    appendAudit(line);
+    auto rollout = next.toJson();
+    rollout["audit"] = {{"head_sha256", sha256Hex(line)}, {"lines", tail.lines + 1}};
+    writeFileAtomically(rolloutPath(), rollout.dump(2) + "\n",
                         registryWrite::hooked() ? &registryWrite::reached : nullptr,
                         "rollout:tmp-written");
     registryWrite::reached("rollout:renamed");
@@ -305,9 +313,33 @@ std::vector<AuditEntry> ModelRegistry::readAudit() const {
         // that committed (the earlier's rollout.json never replaced the old one).
         while (!out.empty() && out.back().generation >= entry->generation)
             out.pop_back();
+        entry->line = i + 1;
         out.push_back(std::move(*entry));
     }
     return out;
+}
+
+AuditVerification ModelRegistry::verifyAudit() const {
+    // rollout.json first, as readAudit: a change made meanwhile shows as uncommitted.
+    std::uint64_t generation = 0;
+    std::optional<AuditAnchor> anchor;
+    if (std::filesystem::exists(rolloutPath())) {
+        const auto j = nlohmann::json::parse(readFile(rolloutPath()), nullptr, false);
+        if (j.is_discarded() || !j.is_object())
+            throw std::runtime_error(rolloutPath().string() + ": not valid JSON");
+        generation = RolloutState::fromJson(j).generation;
+        // An anchor of the wrong shape counts as none: the verification then says so.
+        if (const auto a = j.find("audit"); a != j.end() && a->is_object()) {
+            const auto head = a->find("head_sha256");
+            const auto lines = a->find("lines");
+            if (head != a->end() && head->is_string() && lines != a->end() &&
+                lines->is_number_unsigned())
+                anchor = AuditAnchor{head->get<std::string>(), lines->get<std::uint64_t>()};
+        }
+    }
+    const std::string text =
+        std::filesystem::exists(auditPath()) ? readFile(auditPath()) : std::string();
+    return verifyAuditChain(text, generation, anchor);
 }
 
 std::optional<std::string> ModelRegistry::previousStable() const {

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "registry/AuditChain.h"
 #include "registry/AuditEntry.h"
 #include "registry/ModelManifest.h"
 #include "registry/RolloutRun.h"
@@ -52,7 +53,8 @@ public:
 // replaced second. The committed history is the audit entries up to rollout.json's
 // generation (for a generation written twice, after a crash between the two steps, the last);
 // entries above it never committed and readers leave them out. The next writer removes them
-// and a torn last line, and says so (lastRepair()).
+// and a torn last line, and says so (lastRepair()). Each entry links to the one before it by
+// hash, and rollout.json anchors the last, so tampering shows (verifyAudit(), AuditChain.h).
 class ModelRegistry {
 public:
     explicit ModelRegistry(std::filesystem::path root);
@@ -103,6 +105,8 @@ public:
     // The stable version before the current one, from the committed history: the `before` of
     // the newest change that made the current stable version stable.
     std::optional<std::string> previousStable() const;
+    // Checks audit.jsonl's hash chain and rollout.json's anchor of it (AuditChain.h).
+    AuditVerification verifyAudit() const;
 
     // What the last commit() found left by an interrupted write, and removed.
     struct Repair {
@@ -122,8 +126,9 @@ public:
 
 private:
     // Under the lock: removes what an interrupted write left at the end of audit.jsonl.
-    Repair repairAudit(std::uint64_t committedGeneration) const;
-    void appendAudit(const AuditEntry& entry) const;
+    // `tail` is where the next line links.
+    Repair repairAudit(std::uint64_t committedGeneration, AuditTail& tail) const;
+    void appendAudit(const std::string& line) const;
     // Under the lock: throws LeaseLostError unless `leaseId` is the current, unexpired lease.
     void checkLease(const std::string& leaseId) const;
     void writeLease(const RunnerLease& lease) const;
