@@ -47,6 +47,8 @@ if [ ! -f "$work/admin-token" ]; then
   printf '{"tokens":[{"sha256":"%s","identity":"local-admin","role":"admin"}]}\n' \
     "$(tr -d '\n' < "$work/admin-token" | sha256sum | cut -d' ' -f1)" > "$work/tokens.json"
 fi
+# The scorer refuses a tokens file its group or others may write (whoever writes it is admin).
+chmod go-w "$work/tokens.json"
 export FRAUDOPS_TOKEN=$(cat "$work/admin-token")
 
 step "starting a scorer"

@@ -64,6 +64,9 @@ int verifyAudit(const Outcome<fraud::v1::AuditLog>& outcome, bool asJson) {
             std::cout << ": " << f.detail() << "\n";
         }
         std::cout << "audit.jsonl: " << v.summary() << "\n";
+        if (!v.head_sha256().empty())
+            std::cout << "head: " << v.head_sha256() << " (keep it elsewhere to detect a rewrite "
+                      << "of the whole log)\n";
     }
     return v.intact() ? 0 : 3;
 }

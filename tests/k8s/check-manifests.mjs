@@ -192,6 +192,7 @@ function checkSemantics(file, objects, rules) {
         problem(at, `no ${probe}`);
         continue;
       }
+      if (p.exec) continue;  // the scorer's own `fraud-scorer probe`, for TLS (below)
       const port = p.grpc?.port ?? p.httpGet?.port ?? p.tcpSocket?.port;
       const number = typeof port === "string" ? ports.get(port) : port;
       if (!declared.has(number)) problem(at, `${probe} port ${port} is not a declared container port`);
@@ -218,6 +219,24 @@ function checkSemantics(file, objects, rules) {
     const sleep = Number(c.lifecycle?.preStop?.exec?.command?.at(-1) ?? NaN);
     const drain = Number(config?.data?.FRAUD_SCORER_DRAIN_SECONDS ?? 5);
     const grace = Number(config?.data?.FRAUD_SCORER_SHUTDOWN_GRACE_SECONDS ?? 10);
+    // gRPC beyond loopback: TLS (certificate and key mounted), or plain text said explicitly.
+    const env = new Map(Object.entries(config?.data ?? {}));
+    for (const e of c.env ?? []) if (e.value !== undefined) env.set(e.name, e.value);
+    const listen = env.get("FRAUD_SCORER_LISTEN") ?? "127.0.0.1:50051";
+    const tls = env.has("FRAUD_SCORER_TLS_CERT") && env.has("FRAUD_SCORER_TLS_KEY");
+    const local = /^(127\.|localhost:|\[::1\]:|unix:)/.test(listen);
+    if (!local && !tls && !["1", "true"].includes(env.get("FRAUD_SCORER_INSECURE")))
+      problem(at, `listens on ${listen} without TLS (FRAUD_SCORER_TLS_CERT/_KEY) or FRAUD_SCORER_INSECURE=1: the scorer refuses to start`);
+    if (tls) {
+      const mounts = Array.isArray(c.volumeMounts) ? c.volumeMounts : [];
+      for (const name of ["FRAUD_SCORER_TLS_CERT", "FRAUD_SCORER_TLS_KEY", "FRAUD_SCORER_PROBE_TLS_CA"]) {
+        const path = env.get(name) ?? "";
+        if (!mounts.some((m) => path.startsWith(m.mountPath + "/")))
+          problem(at, `${name} ${path || "(unset)"} is not on a mounted volume`);
+      }
+      for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"])
+        if (c[probe]?.grpc) problem(at, `${probe} is a native gRPC probe, which cannot speak TLS`);
+    }
     if (!c.lifecycle?.preStop) problem(at, "no preStop hook");
     else if (!(sleep + drain + grace < (template.spec.terminationGracePeriodSeconds ?? 30)))
       problem(at, `preStop ${sleep} s + drain ${drain} s + grace ${grace} s do not fit in terminationGracePeriodSeconds`);

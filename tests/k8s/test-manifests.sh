@@ -47,6 +47,7 @@ sed -e 's/^\( *\)resources:$/\1resoruces:/' \
     -e 's#app.kubernetes.io/name: prometheus$#app.kubernetes.io/name: grafana#' \
     -e '0,/le=\\"0\.002\\"/s//le=\\"0.005\\"/' \
     -e '0,/le="0\.002"/s//le="0.005"/' \
+    -e '/FRAUD_SCORER_INSECURE/d' \
     "$work/staging.yaml" > "$broken"
 if node "$work/check-manifests.mjs" --rules resources/prometheus/rules.yml "$broken" > "$work/broken.out"; then
   fail "the broken manifests passed"
@@ -60,10 +61,20 @@ for expected in \
     "HorizontalPodAutoscaler/fraud-scorer: schema: /spec/minReplicas must be integer" \
     "does not admit Prometheus to the metrics port" \
     "spec differs from resources/prometheus/rules.yml" \
-    "FRAUD_SCORER_REDIS port 6380 is not a port of Service fraud-card-history"; do
+    "FRAUD_SCORER_REDIS port 6380 is not a port of Service fraud-card-history" \
+    "listens on 0.0.0.0:50051 without TLS"; do
   grep -q "$expected" "$work/broken.out" || { cat "$work/broken.out"; fail "not caught: $expected"; }
 done
 echo "the broken copy: $(grep -c PROBLEM "$work/broken.out") problems found, each kind of mistake caught"
+
+# And production's TLS: its certificate not mounted.
+sed -e 's#mountPath: /etc/fraudops/tls$#mountPath: /etc/fraudops/certs#' "$work/production.yaml" > "$work/broken-tls.yaml"
+if node "$work/check-manifests.mjs" --rules resources/prometheus/rules.yml "$work/broken-tls.yaml" \
+    > "$work/broken-tls.out"; then
+  fail "production without its TLS mount passed"
+fi
+grep -q "FRAUD_SCORER_TLS_CERT /etc/fraudops/tls/tls.crt is not on a mounted volume" \
+  "$work/broken-tls.out" || { cat "$work/broken-tls.out"; fail "not caught: the TLS mount"; }
 
 # promtool on the rules as Kubernetes loads them (the PrometheusRule's spec), with the unit tests.
 node --input-type=module -e "

@@ -273,6 +273,9 @@ private slots:
         QVERIFY2(run.exitCode == 0, qPrintable(run.text()));
         QVERIFY2(run.text().contains("audit.jsonl: intact: 4 lines, 4 chained, anchored"),
                  qPrintable(run.text()));
+        const auto head = fraud::sha256Hex(readLines(registry.auditPath()).back());
+        QVERIFY2(run.text().contains(QString::fromStdString("head: " + head)),
+                 qPrintable(run.text()));
 
         auto lines = readLines(registry.auditPath());
         auto entry = nlohmann::json::parse(lines[1]);

@@ -1,7 +1,12 @@
 #include "grpc/AccessPolicy.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "common/ConstantTime.h"
 #include "common/FileIo.h"
 #include "common/Sha256.h"
 
@@ -15,20 +20,46 @@ AccessPolicy::AccessPolicy(std::optional<std::filesystem::path> tokensFile)
 
 void AccessPolicy::load() {
     const auto identity = fileIdentity(*file_);
+    struct stat st {};
+    if (::stat(file_->c_str(), &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        throw std::runtime_error(file_->string() + ": refused, its group or others may write it " +
+                                 "(mode " + mode + "), and whoever writes it can make themselves " +
+                                 "admin: chmod go-w " + file_->string());
+    }
     const auto text = readFile(*file_);
     const auto j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.contains("tokens") || !j["tokens"].is_array())
         throw std::runtime_error(file_->string() + ": expected {\"tokens\": [...]}");
-    std::map<std::string, Identity, std::less<>> byHash;
+    std::vector<std::pair<std::string, Identity>> byHash;
     for (const auto& t : j["tokens"]) {
-        const auto hash = t.value("sha256", "");
-        const auto name = t.value("identity", "");
-        const auto role = t.value("role", "");
-        if (hash.size() != 64 || name.empty() || (role != "viewer" && role != "admin")) {
-            throw std::runtime_error(file_->string() + ": every token needs a 64-hex sha256, an " +
-                                     "identity and a role (viewer or admin): " + t.dump());
+        const auto field = [&](const char* key) {
+            return t.is_object() && t.contains(key) && t[key].is_string()
+                       ? t[key].get<std::string>()
+                       : std::string();
+        };
+        const auto hash = field("sha256");
+        const auto name = field("identity");
+        const auto role = field("role");
+        const bool hex = std::all_of(hash.begin(), hash.end(), [](char c) {
+            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+        });
+        // The entry is named by its place and identity, never by its hash.
+        if (hash.size() != 64 || !hex || name.empty() || (role != "viewer" && role != "admin")) {
+            throw std::runtime_error(
+                file_->string() + ": token " + std::to_string(byHash.size() + 1) +
+                (name.empty() ? std::string() : " (" + name + ")") +
+                " needs a sha256 of 64 lower-case hex digits, an identity and a role (viewer or "
+                "admin)");
         }
-        byHash[hash] = {name, role == "admin" ? Role::Admin : Role::Viewer};
+        // A hash listed twice would make the identity depend on the order of the file.
+        for (const auto& [other, who] : byHash) {
+            if (other == hash)
+                throw std::runtime_error(file_->string() + ": " + who.name + " and " + name +
+                                         " have the same token");
+        }
+        byHash.emplace_back(hash, Identity{name, role == "admin" ? Role::Admin : Role::Viewer});
     }
     std::lock_guard lock(mutex_);
     byHash_ = std::move(byHash);
@@ -79,16 +110,22 @@ AccessPolicy::Decision AccessPolicy::authorize(const grpc::CallbackServerContext
     }
     const auto hash = sha256Hex(value.substr(kBearer.size()));
     std::lock_guard lock(mutex_);
-    const auto found = byHash_.find(hash);
-    if (found == byHash_.end())
+    // Every entry is compared, each in constant time, so the time taken says nothing about
+    // which hash (or how much of one) matched.
+    const Identity* found = nullptr;
+    for (const auto& [known, identity] : byHash_) {
+        if (constantTimeEquals(hash, known))
+            found = &identity;
+    }
+    if (found == nullptr)
         return {std::nullopt, {grpc::StatusCode::UNAUTHENTICATED, "unknown token"}};
-    if (static_cast<int>(found->second.role) < static_cast<int>(needed)) {
+    if (static_cast<int>(found->role) < static_cast<int>(needed)) {
         return {std::nullopt,
-                {grpc::StatusCode::PERMISSION_DENIED, found->second.name + " has the " +
-                                                          roleName(found->second.role) +
+                {grpc::StatusCode::PERMISSION_DENIED, found->name + " has the " +
+                                                          roleName(found->role) +
                                                           " role; this needs " + roleName(needed)}};
     }
-    return {found->second, grpc::Status::OK};
+    return {*found, grpc::Status::OK};
 }
 
 std::string AccessPolicy::roleName(Role role) {

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace fraud {
 
@@ -20,6 +22,10 @@ namespace fraud {
 // decisions; scoring when it requires a token), `admin` also changes the rollout. The file is
 // re-read when it changes (refresh). Without a tokens file every read is open and every
 // change refused, since a change needs an identity to record.
+//
+// The file is refused when its group or others may write it (whoever can write it can make
+// themselves admin). A presented token's hash is compared with every entry in constant time,
+// and neither a token nor a hash appears in an error message or a log line.
 class AccessPolicy {
 public:
     enum class Role { Viewer = 1, Admin = 2 };
@@ -51,7 +57,7 @@ private:
 
     std::optional<std::filesystem::path> file_;
     mutable std::mutex mutex_;
-    std::map<std::string, Identity, std::less<>> byHash_;
+    std::vector<std::pair<std::string, Identity>> byHash_;  // (sha256 hex, identity)
     std::string fileIdentity_;
 };
 

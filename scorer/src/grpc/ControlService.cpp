@@ -1,5 +1,7 @@
 #include "grpc/ControlService.h"
 
+#include <cstdio>
+
 #include "common/Time.h"
 #include "features/TransactionSchema.h"
 
@@ -29,6 +31,7 @@ void toProto(const AuditVerification& v, v1::AuditVerification* out) {
     out->set_unchained(static_cast<std::uint32_t>(v.unchained));
     out->set_anchored(v.anchored);
     out->set_summary(v.summary());
+    out->set_head_sha256(v.headSha256);
     for (const auto& f : v.findings) {
         auto* finding = out->add_findings();
         finding->set_kind(toString(f.kind));
@@ -136,12 +139,28 @@ void describeFeatures(const FeatureSchema& schema, v1::ModelInfo& info) {
 }  // namespace
 
 ControlService::ControlService(ModelRegistry registry, RolloutFollower& follower,
-                               AccessPolicy& access, ScorerMetrics& metrics, std::string replica)
+                               AccessPolicy& access, ScorerMetrics& metrics, std::string replica,
+                               ChangeRateLimiter::Options changeLimit)
     : registry_(std::move(registry)),
       follower_(follower),
       access_(access),
       metrics_(metrics),
+      changeLimit_(changeLimit),
       replica_(std::move(replica)) {}
+
+std::optional<grpc::Status> ControlService::overChangeLimit(const AccessPolicy::Identity& who) {
+    const auto wait = changeLimit_.waitBeforeChange(who.name);
+    if (!wait)
+        return std::nullopt;
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.1f", static_cast<double>(wait->count()) / 1000);
+    return grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        who.name + ": control changes are limited to " +
+            std::to_string(static_cast<int>(changeLimit_.options().perMinute)) + " a minute, " +
+            std::to_string(static_cast<int>(changeLimit_.options().burst)) +
+            " at once (--change-rate-limit); the next is allowed in " + seconds + " s");
+}
 
 void ControlService::setReplica(std::string replica) {
     std::lock_guard lock(replicaMutex_);
@@ -262,6 +281,8 @@ grpc::Status ControlService::change(const AccessPolicy::Identity& who, const cha
         return *bad;
     if (auto bad = checkAnnotations(terms.annotations))
         return *bad;
+    if (auto limited = overChangeLimit(who))
+        return *limited;
     if (current.generation != expectedGeneration)
         return stale(StaleGenerationError(expectedGeneration, current));
     RolloutState next = current;
@@ -285,6 +306,7 @@ grpc::Status ControlService::change(const AccessPolicy::Identity& who, const cha
     } catch (const LeaseLostError& e) {
         return {grpc::StatusCode::FAILED_PRECONDITION, std::string("lease_id: ") + e.what()};
     }
+    changeLimit_.changed(who.name);
     follower_.serve(std::move(*staged), committed);
     toProto(committed, response);
     return grpc::Status::OK;
@@ -468,10 +490,18 @@ grpc::ServerUnaryReactor* ControlService::UpdateRolloutRun(
         nlohmann::json progress;
         if (auto bad = parseObject("progress_json", request->progress_json(), progress))
             return *bad;
+        // A person's action counts; a runner's progress under its lease does not.
+        const bool counted = request->lease_id().empty();
+        if (counted) {
+            if (auto limited = overChangeLimit(who))
+                return *limited;
+        }
         try {
             const auto run =
                 registry_.updateRun(request->expected_revision(), who.name, request->reason(), plan,
                                     progress, request->lease_id());
+            if (counted)
+                changeLimit_.changed(who.name);
             runToProto(run, response);
         } catch (const StaleRevisionError& e) {
             // The details name the record that won, without its plan and progress: those can
@@ -501,9 +531,13 @@ grpc::ServerUnaryReactor* ControlService::AcquireRunnerLease(grpc::CallbackServe
             return invalid("holder: 1 to 200 characters naming the runner");
         if (auto bad = checkTtl(request->ttl_ms()))
             return *bad;
+        if (auto limited = overChangeLimit(who))
+            return *limited;
         const auto now = wallClockMillis();
         const auto decision =
             registry_.acquireLease(request->holder(), who.name, request->ttl_ms(), now);
+        if (decision.granted)
+            changeLimit_.changed(who.name);
         leaseDecisionToProto(decision, now, response);
         return grpc::Status::OK;
     });
@@ -527,10 +561,14 @@ grpc::ServerUnaryReactor* ControlService::RenewRunnerLease(grpc::CallbackServerC
 grpc::ServerUnaryReactor* ControlService::ReleaseRunnerLease(grpc::CallbackServerContext* context,
                                                              const v1::ReleaseLeaseRequest* request,
                                                              v1::LeaseResponse* response) {
-    return handle("ReleaseRunnerLease", context, AccessPolicy::Role::Admin, [&](const auto&) {
+    return handle("ReleaseRunnerLease", context, AccessPolicy::Role::Admin, [&](const auto& who) {
         if (request->lease_id().empty())
             return invalid("lease_id: empty");
+        if (auto limited = overChangeLimit(who))
+            return *limited;
         response->set_granted(registry_.releaseLease(request->lease_id()));
+        if (response->granted())
+            changeLimit_.changed(who.name);
         if (!response->granted())
             response->set_reason("this lease is not the current one");
         return grpc::Status::OK;

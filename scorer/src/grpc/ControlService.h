@@ -9,6 +9,7 @@
 
 #include "fraud/v1/control.grpc.pb.h"
 #include "grpc/AccessPolicy.h"
+#include "grpc/ChangeRateLimiter.h"
 #include "registry/ModelRegistry.h"
 #include "serving/RolloutFollower.h"
 
@@ -24,7 +25,8 @@ namespace fraud {
 class ControlService final : public v1::Control::CallbackService {
 public:
     ControlService(ModelRegistry registry, RolloutFollower& follower, AccessPolicy& access,
-                   ScorerMetrics& metrics, std::string replica);
+                   ScorerMetrics& metrics, std::string replica,
+                   ChangeRateLimiter::Options changeLimit);
 
     grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
                                         const v1::GetStatusRequest* request,
@@ -83,6 +85,8 @@ private:
     grpc::ServerUnaryReactor* handle(const char* method, grpc::CallbackServerContext* context,
                                      AccessPolicy::Role role, Body&& body);
     static std::optional<grpc::Status> checkReason(const std::string& reason);
+    // RESOURCE_EXHAUSTED when `who` has used up its control changes for now.
+    std::optional<grpc::Status> overChangeLimit(const AccessPolicy::Identity& who);
     // FAILED_PRECONDITION for a change that expected another generation: the current state
     // in the message and, serialized, in the details.
     static grpc::Status stale(const StaleGenerationError& e);
@@ -99,6 +103,7 @@ private:
     RolloutFollower& follower_;
     AccessPolicy& access_;
     ScorerMetrics& metrics_;
+    ChangeRateLimiter changeLimit_;
     mutable std::mutex replicaMutex_;
     std::string replica_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

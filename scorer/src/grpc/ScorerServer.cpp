@@ -9,6 +9,7 @@
 
 #include "common/FileIo.h"
 #include "features/CardHistorySnapshot.h"
+#include "grpc/ListenAddress.h"
 #include "registry/ModelRegistry.h"
 
 namespace fraud {
@@ -36,7 +37,8 @@ ScorerServer::ScorerServer(ScorerConfig config)
       follower_(ModelRegistry(config_.registry), engine_, metrics_, *driftCollector_,
                 config_.registryPoll),
       scoring_(engine_, metrics_, access_, feed_, config_.serviceLimits),
-      control_(ModelRegistry(config_.registry), follower_, access_, metrics_, config_.replica) {
+      control_(ModelRegistry(config_.registry), follower_, access_, metrics_, config_.replica,
+               config_.changeLimit) {
     engine_.setDecisionFeed(&feed_);
 }
 
@@ -81,6 +83,21 @@ std::shared_ptr<grpc::ServerCredentials> ScorerServer::credentials() const {
 }
 
 void ScorerServer::start() {
+    // Tokens, transactions and decisions cross this port: in clear text only on this host,
+    // or when the operator says the network is private.
+    const bool tls = !config_.tlsCert.empty() || !config_.tlsKey.empty();
+    if (!tls && !listensOnlyLocally(config_.listen)) {
+        if (!config_.insecure) {
+            throw std::runtime_error(
+                "refusing to listen on " + config_.listen +
+                " without TLS: bearer tokens, transactions and decisions would cross the network "
+                "in clear text. Give --tls-cert and --tls-key, or --insecure "
+                "(FRAUD_SCORER_INSECURE=1) if only a private network reaches this port");
+        }
+        report("WARNING: listening on " + config_.listen +
+               " without TLS (--insecure): bearer tokens, transactions and decisions cross the "
+               "network in clear text");
+    }
     if (auto* redis = dynamic_cast<RedisCardHistory*>(cards_.get())) {
         // A replica starts while Redis is down: it serves, failing open (or closed) as
         // configured, and uses Redis from the first call that finds it back.

@@ -47,6 +47,9 @@ struct ScorerConfig {
     std::chrono::milliseconds registryPoll{200};
     std::chrono::seconds driftWindow{300};
     std::optional<std::filesystem::path> tokensFile;
+    ChangeRateLimiter::Options changeLimit;
+    // Listening beyond loopback without TLS is refused unless this is set (--insecure).
+    bool insecure = false;
     std::filesystem::path tlsCert, tlsKey, tlsClientCa;  // TLS when cert and key are given
 };
 

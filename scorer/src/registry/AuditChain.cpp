@@ -218,6 +218,8 @@ AuditVerification verifyAuditChain(std::string_view auditText, std::uint64_t com
     }
 
     const std::uint64_t lastGeneration = committedEnd == 0 ? 0 : lines[committedEnd - 1].generation;
+    if (committedEnd > 0)
+        out.headSha256 = lines[committedEnd - 1].sha;
     if (anchor) {
         if (committedEnd < anchor->lines) {
             add(AuditFinding::Kind::Deleted, committedEnd + 1,

@@ -54,6 +54,7 @@ struct AuditVerification {
     std::size_t chained = 0;    // lines with a link
     std::size_t unchained = 0;  // lines before the chain
     bool anchored = false;      // rollout.json carries an anchor, and it matched
+    std::string headSha256;     // of the last committed line: worth keeping elsewhere
     std::vector<AuditFinding> findings;
     bool intact() const;
     // "intact: 14 lines, 12 chained (2 lines from before the chain, unchained), anchored in

@@ -148,6 +148,13 @@ int main(int argc, char** argv) {
         .option("tls-cert", "", "PEM certificate chain: serve gRPC over TLS (with --tls-key)")
         .option("tls-key", "", "PEM private key of --tls-cert")
         .option("tls-client-ca", "", "PEM CA bundle: require and verify client certificates")
+        .flag("insecure",
+              "allow --listen beyond loopback without TLS (a private network only); without "
+              "it such an address is refused")
+        .option("change-rate-limit", "30",
+                "control changes each identity may make a minute (0: no limit); lease renewals "
+                "and a runner's progress under its lease do not count")
+        .option("change-burst", "30", "control changes an identity may make at once")
         .option("watch-rate", "20",
                 "live decisions a second per WatchDecisions stream that names no rate")
         .option("max-event-age", "604800",
@@ -218,6 +225,9 @@ int main(int argc, char** argv) {
             throw std::runtime_error("--tls-cert and --tls-key go together");
         if (!config.tlsClientCa.empty() && config.tlsCert.empty())
             throw std::runtime_error("--tls-client-ca needs --tls-cert and --tls-key");
+        config.insecure = cli.enabled("insecure");
+        config.changeLimit.perMinute = cli.number("change-rate-limit", 0, 1e6);
+        config.changeLimit.burst = cli.number("change-burst", 1, 1e6);
         config.cards.maxCards =
             static_cast<std::size_t>(cli.integer("card-capacity", 1, 1'000'000'000));
         config.cards.idleTtl = std::chrono::seconds(cli.integer("card-idle-ttl", 1, kTenYears));
