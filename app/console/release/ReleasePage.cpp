@@ -418,8 +418,13 @@ void ReleasePage::showAuditVerdict(const std::optional<fraud::v1::AuditVerificat
     }
     if (v->intact()) {
         auditVerdict_->setText(
-            tr("Audit chain intact: %1")
-                .arg(QString::fromStdString(v->summary()).section(QStringLiteral(": "), 1)));
+            tr("Audit chain intact: %1 lines, %2 chained%3, %4")
+                .arg(v->lines())
+                .arg(v->chained())
+                .arg(v->unchained() > 0
+                         ? tr(" (%1 from before the chain, unchained)").arg(v->unchained())
+                         : QString())
+                .arg(v->anchored() ? tr("anchored in rollout.json") : tr("not anchored")));
         auditVerdict_->setStyleSheet(QStringLiteral("color: #1b5e20;"));
         return;
     }
