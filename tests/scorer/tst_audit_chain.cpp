@@ -38,6 +38,17 @@ void writeLines(const std::filesystem::path& path, const std::vector<std::string
     fraud::writeFileAtomically(path, text);
 }
 
+// Rewrites one field of audit.jsonl's line `index` (0-based), as someone editing the file would:
+// the line still parses and keeps its generation.
+void editLine(const std::filesystem::path& path, std::size_t index, const char* field,
+              const std::string& value) {
+    auto lines = readLines(path);
+    auto entry = nlohmann::json::parse(lines.at(index));
+    entry[field] = value;
+    lines[index] = entry.dump();
+    writeLines(path, lines);
+}
+
 // The tampering findings, as "kind@line".
 QStringList tampering(const fraud::AuditVerification& v) {
     QStringList out;
@@ -99,12 +110,8 @@ private slots:
 
     void editedLineIsFound() {
         auto registry = registryWith(6);
-        auto lines = readLines(registry.auditPath());
-        // Who made change 3 rewritten: the line still parses and its generation is right.
-        auto entry = nlohmann::json::parse(lines[2]);
-        entry["who"] = "mallory";
-        lines[2] = entry.dump();
-        writeLines(registry.auditPath(), lines);
+        // Who made change 3 rewritten.
+        editLine(registry.auditPath(), 2, "who", "mallory");
         const auto v = registry.verifyAudit();
         QVERIFY(!v.intact());
         QCOMPARE(tampering(v), QStringList{"edited@3"});
@@ -114,11 +121,8 @@ private slots:
 
     void editedLastLineBreaksTheAnchor() {
         auto registry = registryWith(4);
-        auto lines = readLines(registry.auditPath());
-        auto entry = nlohmann::json::parse(lines.back());
-        entry["why"] = "nothing to see";
-        lines.back() = entry.dump();
-        writeLines(registry.auditPath(), lines);
+        const auto lines = readLines(registry.auditPath());
+        editLine(registry.auditPath(), lines.size() - 1, "why", "nothing to see");
         QCOMPARE(tampering(registry.verifyAudit()),
                  QStringList{QStringLiteral("edited@%1").arg(lines.size())});
     }
@@ -213,11 +217,7 @@ private slots:
                  v.summary().c_str());
 
         // The last unchained line is now covered by the first link.
-        auto now = readLines(registry.auditPath());
-        auto entry = nlohmann::json::parse(now[lines.size() - 1]);
-        entry["who"] = "mallory";
-        now[lines.size() - 1] = entry.dump();
-        writeLines(registry.auditPath(), now);
+        editLine(registry.auditPath(), lines.size() - 1, "who", "mallory");
         QCOMPARE(tampering(registry.verifyAudit()),
                  QStringList{QStringLiteral("edited@%1").arg(lines.size())});
     }
@@ -277,11 +277,7 @@ private slots:
         QVERIFY2(run.text().contains(QString::fromStdString("head: " + head)),
                  qPrintable(run.text()));
 
-        auto lines = readLines(registry.auditPath());
-        auto entry = nlohmann::json::parse(lines[1]);
-        entry["why"] = "rewritten";
-        lines[1] = entry.dump();
-        writeLines(registry.auditPath(), lines);
+        editLine(registry.auditPath(), 1, "why", "rewritten");
         run = runCommand(fraudctlBinary(), args, env, dir_.path(), std::chrono::seconds(30));
         QVERIFY2(run.exitCode == 3, qPrintable(run.text()));
         QVERIFY2(run.text().contains("TAMPERED edited at line 2"), qPrintable(run.text()));

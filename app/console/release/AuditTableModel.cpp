@@ -21,7 +21,6 @@ void AuditTableModel::setEntries(std::vector<fraud::v1::AuditEntry> entries,
     entries_ = std::move(entries);
     findings_.clear();
     verified_ = verification.has_value();
-    unchainedLines_ = verification ? verification->unchained() : 0;
     if (verification) {
         for (const auto& f : verification->findings()) {
             if (f.tampering() && f.line() > 0)
@@ -81,8 +80,9 @@ QVariant AuditTableModel::data(const QModelIndex& index, int role) const {
                     kinds << QString::fromStdString(f.kind()).toUpper();
                 return QStringLiteral("line %1: %2").arg(e.line()).arg(kinds.join(u", "));
             }
-            return e.line() <= unchainedLines_ ? QStringLiteral("line %1: unchained").arg(e.line())
-                                               : QStringLiteral("line %1: linked").arg(e.line());
+            return (e.chained() ? QStringLiteral("line %1: linked")
+                                : QStringLiteral("line %1: unchained"))
+                .arg(e.line());
         }
         case Who:
             return QString::fromStdString(e.who());

@@ -28,9 +28,8 @@ public:
 
 private:
     std::vector<fraud::v1::AuditEntry> entries_;
-    // The findings that point at each line, and the line numbers before the chain started.
+    // The tampering findings that point at each line.
     std::map<std::uint32_t, std::vector<fraud::v1::AuditFinding>> findings_;
-    std::uint32_t unchainedLines_ = 0;
     bool verified_ = false;
 };
 

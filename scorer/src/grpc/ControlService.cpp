@@ -415,7 +415,7 @@ grpc::ServerUnaryReactor* ControlService::GetAuditLog(grpc::CallbackServerContex
                                                       const v1::GetAuditLogRequest* request,
                                                       v1::AuditLog* response) {
     return handle("GetAuditLog", context, AccessPolicy::Role::Viewer, [&](const auto&) {
-        const auto audit = registry_.readAudit();
+        const auto [audit, verification] = registry_.readVerifiedAudit();
         for (auto it = audit.rbegin(); it != audit.rend(); ++it) {
             if (request->limit() > 0 &&
                 response->entries_size() >= static_cast<int>(request->limit()))
@@ -431,8 +431,9 @@ grpc::ServerUnaryReactor* ControlService::GetAuditLog(grpc::CallbackServerContex
             for (const auto& [key, value] : it->annotations)
                 (*entry->mutable_annotations())[key] = value;
             entry->set_line(static_cast<std::uint32_t>(it->line));
+            entry->set_chained(!it->prev.empty());
         }
-        fraud::toProto(registry_.verifyAudit(), response->mutable_verification());
+        fraud::toProto(verification, response->mutable_verification());
         return grpc::Status::OK;
     });
 }
@@ -569,7 +570,7 @@ grpc::ServerUnaryReactor* ControlService::ReleaseRunnerLease(grpc::CallbackServe
         response->set_granted(registry_.releaseLease(request->lease_id()));
         if (response->granted())
             changeLimit_.changed(who.name);
-        if (!response->granted())
+        else
             response->set_reason("this lease is not the current one");
         return grpc::Status::OK;
     });

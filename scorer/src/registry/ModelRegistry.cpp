@@ -28,6 +28,30 @@ std::optional<long> versionNumber(std::string_view v) {
     return n;
 }
 
+nlohmann::json readJsonFile(const std::filesystem::path& path) {
+    const auto j = nlohmann::json::parse(readFile(path), nullptr, false);
+    if (j.is_discarded())
+        throw std::runtime_error(path.string() + ": not valid JSON");
+    return j;
+}
+
+// rollout.json's anchor of the audit chain, beside the state: {"audit": {"head_sha256",
+// "lines"}}. An anchor of the wrong shape reads as none, which the verification reports.
+void writeAnchor(nlohmann::json& rollout, const AuditAnchor& anchor) {
+    rollout["audit"] = {{"head_sha256", anchor.headSha256}, {"lines", anchor.lines}};
+}
+
+std::optional<AuditAnchor> readAnchor(const nlohmann::json& rollout) {
+    const auto a = rollout.find("audit");
+    if (a == rollout.end() || !a->is_object())
+        return std::nullopt;
+    const auto head = a->find("head_sha256");
+    const auto lines = a->find("lines");
+    if (head == a->end() || !head->is_string() || lines == a->end() || !lines->is_number_unsigned())
+        return std::nullopt;
+    return AuditAnchor{head->get<std::string>(), lines->get<std::uint64_t>()};
+}
+
 }  // namespace
 
 ModelRegistry::ModelRegistry(std::filesystem::path root) : root_(std::move(root)) {}
@@ -123,13 +147,9 @@ ModelManifest ModelRegistry::readManifest(std::string_view version) const {
 }
 
 std::optional<RolloutState> ModelRegistry::readRollout() const {
-    const auto path = rolloutPath();
-    if (!std::filesystem::exists(path))
+    if (!std::filesystem::exists(rolloutPath()))
         return std::nullopt;
-    const auto j = nlohmann::json::parse(readFile(path), nullptr, false);
-    if (j.is_discarded())
-        throw std::runtime_error(path.string() + ": not valid JSON");
-    return RolloutState::fromJson(j);
+    return RolloutState::fromJson(readJsonFile(rolloutPath()));
 }
 
 namespace {
@@ -280,7 +300,7 @@ RolloutState ModelRegistry::commit(std::uint64_t expectedGeneration, std::string
     // committed generation, which readers ignore and the next writer removes.
     appendAudit(line);
     auto rollout = next.toJson();
-    rollout["audit"] = {{"head_sha256", sha256Hex(line)}, {"lines", tail.lines + 1}};
+    writeAnchor(rollout, {sha256Hex(line), tail.lines + 1});
     writeFileAtomically(rolloutPath(), rollout.dump(2) + "\n",
                         registryWrite::hooked() ? &registryWrite::reached : nullptr,
                         "rollout:tmp-written");
@@ -288,14 +308,22 @@ RolloutState ModelRegistry::commit(std::uint64_t expectedGeneration, std::string
     return next;
 }
 
-std::vector<AuditEntry> ModelRegistry::readAudit() const {
-    std::vector<AuditEntry> out;
-    if (!std::filesystem::exists(auditPath()))
-        return out;
+ModelRegistry::AuditFiles ModelRegistry::readAuditFiles() const {
+    AuditFiles files;
     // rollout.json first: an entry written after this read is above its generation.
-    const auto rollout = readRollout();
-    const std::uint64_t committed = rollout ? rollout->generation : 0;
-    const std::string text = readFile(auditPath());
+    if (std::filesystem::exists(rolloutPath())) {
+        const auto rollout = readJsonFile(rolloutPath());
+        files.committedGeneration = RolloutState::fromJson(rollout).generation;
+        files.anchor = readAnchor(rollout);
+    }
+    if (std::filesystem::exists(auditPath()))
+        files.text = readFile(auditPath());
+    return files;
+}
+
+std::vector<AuditEntry> ModelRegistry::committedEntries(const AuditFiles& files) const {
+    std::vector<AuditEntry> out;
+    const std::string& text = files.text;
     const Lines lines = splitLines(text);
     for (std::size_t i = 0; i < lines.spans.size(); ++i) {
         const auto [b, e] = lines.spans[i];
@@ -307,7 +335,7 @@ std::vector<AuditEntry> ModelRegistry::readAudit() const {
             throw std::runtime_error(auditPath().string() + ": line " + std::to_string(i + 1) +
                                      " is not an audit entry");
         }
-        if (entry->generation > committed)
+        if (entry->generation > files.committedGeneration)
             continue;  // never committed
         // A generation written again after a crash between the two steps: the later is the one
         // that committed (the earlier's rollout.json never replaced the old one).
@@ -319,27 +347,19 @@ std::vector<AuditEntry> ModelRegistry::readAudit() const {
     return out;
 }
 
+std::vector<AuditEntry> ModelRegistry::readAudit() const {
+    return committedEntries(readAuditFiles());
+}
+
 AuditVerification ModelRegistry::verifyAudit() const {
-    // rollout.json first, as readAudit: a change made meanwhile shows as uncommitted.
-    std::uint64_t generation = 0;
-    std::optional<AuditAnchor> anchor;
-    if (std::filesystem::exists(rolloutPath())) {
-        const auto j = nlohmann::json::parse(readFile(rolloutPath()), nullptr, false);
-        if (j.is_discarded() || !j.is_object())
-            throw std::runtime_error(rolloutPath().string() + ": not valid JSON");
-        generation = RolloutState::fromJson(j).generation;
-        // An anchor of the wrong shape counts as none: the verification then says so.
-        if (const auto a = j.find("audit"); a != j.end() && a->is_object()) {
-            const auto head = a->find("head_sha256");
-            const auto lines = a->find("lines");
-            if (head != a->end() && head->is_string() && lines != a->end() &&
-                lines->is_number_unsigned())
-                anchor = AuditAnchor{head->get<std::string>(), lines->get<std::uint64_t>()};
-        }
-    }
-    const std::string text =
-        std::filesystem::exists(auditPath()) ? readFile(auditPath()) : std::string();
-    return verifyAuditChain(text, generation, anchor);
+    const auto files = readAuditFiles();
+    return verifyAuditChain(files.text, files.committedGeneration, files.anchor);
+}
+
+ModelRegistry::VerifiedAudit ModelRegistry::readVerifiedAudit() const {
+    const auto files = readAuditFiles();
+    return {committedEntries(files),
+            verifyAuditChain(files.text, files.committedGeneration, files.anchor)};
 }
 
 std::optional<std::string> ModelRegistry::previousStable() const {
@@ -356,17 +376,6 @@ std::optional<std::string> ModelRegistry::previousStable() const {
     }
     return std::nullopt;
 }
-
-namespace {
-
-nlohmann::json readJsonFile(const std::filesystem::path& path) {
-    const auto j = nlohmann::json::parse(readFile(path), nullptr, false);
-    if (j.is_discarded())
-        throw std::runtime_error(path.string() + ": not valid JSON");
-    return j;
-}
-
-}  // namespace
 
 RolloutRun ModelRegistry::readRun() const {
     if (!std::filesystem::exists(runPath()))

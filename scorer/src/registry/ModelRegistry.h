@@ -107,6 +107,12 @@ public:
     std::optional<std::string> previousStable() const;
     // Checks audit.jsonl's hash chain and rollout.json's anchor of it (AuditChain.h).
     AuditVerification verifyAudit() const;
+    // Both from one read of each file, so the entries' lines are the ones the findings name.
+    struct VerifiedAudit {
+        std::vector<AuditEntry> entries;
+        AuditVerification verification;
+    };
+    VerifiedAudit readVerifiedAudit() const;
 
     // What the last commit() found left by an interrupted write, and removed.
     struct Repair {
@@ -125,6 +131,15 @@ public:
     static void checkVersionName(std::string_view version);
 
 private:
+    // rollout.json (read first) and audit.jsonl as the audit readers need them.
+    struct AuditFiles {
+        std::uint64_t committedGeneration = 0;
+        std::optional<AuditAnchor> anchor;
+        std::string text;
+    };
+    AuditFiles readAuditFiles() const;
+    // The committed history in `files` (see readAudit).
+    std::vector<AuditEntry> committedEntries(const AuditFiles& files) const;
     // Under the lock: removes what an interrupted write left at the end of audit.jsonl.
     // `tail` is where the next line links.
     Repair repairAudit(std::uint64_t committedGeneration, AuditTail& tail) const;
