@@ -8,3 +8,15 @@ if(FRAUDOPS_SANITIZE)
                       -fno-omit-frame-pointer -O1 -g1)
   add_link_options(-fsanitize=address,undefined)
 endif()
+
+# The fuzzing build (scripts/fuzz.sh): clang's libFuzzer, with ASan and UBSan. Every object is
+# instrumented for coverage (fuzzer-no-link); only the harnesses link libFuzzer's driver.
+option(FRAUDOPS_FUZZ "Build the fuzz harnesses with libFuzzer, ASan and UBSan (clang)" OFF)
+if(FRAUDOPS_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "FRAUDOPS_FUZZ needs clang: CXX=clang++-14 cmake ... (scripts/fuzz.sh)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+                      -fno-omit-frame-pointer -O1 -g1)
+  add_link_options(-fsanitize=address,undefined)
+endif()

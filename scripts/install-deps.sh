@@ -44,6 +44,8 @@ test_packages=(
   podman buildah runc mmdebstrap uidmap slirp4netns fuse-overlayfs containernetworking-plugins
   golang-github-containernetworking-plugin-dnsname podman-compose
   desktop-file-utils appstream systemd dpkg-dev
+  # the fuzz harnesses: clang's libFuzzer (scripts/fuzz.sh)
+  clang-14 libclang-rt-14-dev libfuzzer-14-dev
 )
 
 # The manifests test renders with kubectl's kustomize (no Debian package has kustomize v4+:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test in the regular (Release) build, then again, less the tests labelled slow
 # (the README's first command, container and package builds, long fault injection), in a build
-# with AddressSanitizer and UndefinedBehaviorSanitizer. Installs what it needs first; a second
-# run is incremental.
+# with AddressSanitizer and UndefinedBehaviorSanitizer, then fuzzes each fuzz harness for 30 s
+# in a clang build of the harnesses alone (scripts/fuzz.sh). Installs what it needs first; a
+# second run is incremental.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,3 +28,7 @@ run_tests build "" -DCMAKE_BUILD_TYPE=Release
 # Benchmarks are not built here: sanitizers make their figures meaningless.
 run_tests build-asan "-LE slow" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFRAUDOPS_SANITIZE=ON \
   -DFRAUDOPS_BUILD_BENCH=OFF
+
+# The fuzz harnesses' corpora and crash inputs were replayed in both builds above
+# (fuzz_replay_*); this fuzzes them, with clang's libFuzzer.
+bash scripts/fuzz.sh 30

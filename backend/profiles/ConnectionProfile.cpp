@@ -35,12 +35,14 @@ void ProfileStore::rememberLocalClusterDir(const QString& workDir) {
     QSettings().setValue("profiles/local/work_dir", workDir);
 }
 
-std::vector<ConnectionProfile> ProfileStore::all() const {
-    std::vector<ConnectionProfile> out{local()};
-    QSettings settings;
+std::vector<ConnectionProfile> readProfiles(QSettings& settings) {
+    std::vector<ConnectionProfile> out;
     settings.beginGroup("profiles");
     for (const QString& name : settings.childGroups()) {
-        if (name == "local")
+        // A line "\\scorers=..." under [profiles] makes a group without a name (the connection
+        // profile fuzzer found it): it could be neither opened nor removed (removing "profiles/"
+        // would remove every profile), so it is not a profile.
+        if (name == "local" || name.isEmpty())
             continue;
         settings.beginGroup(name);
         ConnectionProfile p;
@@ -60,6 +62,15 @@ std::vector<ConnectionProfile> ProfileStore::all() const {
         settings.endGroup();
         out.push_back(p);
     }
+    settings.endGroup();
+    return out;
+}
+
+std::vector<ConnectionProfile> ProfileStore::all() const {
+    std::vector<ConnectionProfile> out{local()};
+    QSettings settings;
+    for (auto& p : readProfiles(settings))
+        out.push_back(std::move(p));
     return out;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QSettings>
 #include <QString>
 #include <QStringList>
 #include <optional>
@@ -36,6 +37,10 @@ struct ConnectionProfile {
     // How to call the scorer at `address` with this profile's TLS settings and `token`.
     ScorerEndpoint endpoint(const QString& address, const QString& token) const;
 };
+
+// The profiles saved in `settings` ("profiles/<name>/..."), less the built-in `local`. Values
+// are as a user's editor may have left them: ProfileValidation says what is wrong with one.
+std::vector<ConnectionProfile> readProfiles(QSettings& settings);
 
 // Profiles in QSettings ("profiles/<name>/..."), plus the built-in `local`.
 class ProfileStore {

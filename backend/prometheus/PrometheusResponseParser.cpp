@@ -59,8 +59,16 @@ std::optional<PrometheusError> parsePrometheusEnvelope(int httpStatus, const QBy
     const auto root = doc.object();
     const QString status = root.value("status").toString();
     if (status == "error") {
-        return PrometheusError{PrometheusError::Kind::Prometheus, httpStatus,
-                               root.value("errorType").toString(), root.value("error").toString()};
+        const QString errorType = root.value("errorType").toString();
+        QString message = root.value("error").toString();
+        // An error without its message (a proxy imitating Prometheus, found by the fuzzer)
+        // still says something the console can show.
+        if (message.isEmpty()) {
+            message = QStringLiteral("Prometheus answered HTTP %1 with an error%2 and no message")
+                          .arg(httpStatus)
+                          .arg(errorType.isEmpty() ? QString() : " (" + errorType + ")");
+        }
+        return PrometheusError{PrometheusError::Kind::Prometheus, httpStatus, errorType, message};
     }
     if (status != "success") {
         return PrometheusError{PrometheusError::Kind::BadResponse,

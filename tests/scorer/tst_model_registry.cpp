@@ -52,6 +52,28 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(std::runtime_error, registry.versionDir("../etc"));
     }
 
+    // Found by the registry files' fuzzer: a float where an integer belongs was cast with
+    // undefined behaviour, and a negative one wrapped. Each is refused, naming the field.
+    void integerFieldsAreReadStrictly() {
+        const auto refusal = [](const char* text) -> std::string {
+            try {
+                (void)fraud::RolloutState::fromJson(nlohmann::json::parse(text));
+            } catch (const std::runtime_error& e) {
+                return e.what();
+            }
+            return "read";
+        };
+        QCOMPARE(refusal("{\"generation\": 3, \"stable\": \"v1\"}"), std::string("read"));
+        for (const char* text : {"{\"generation\": 8.9e116, \"stable\": \"v1\"}",
+                                 "{\"generation\": 2.0, \"stable\": \"v1\"}",
+                                 "{\"generation\": -1, \"stable\": \"v1\"}"}) {
+            const auto message = refusal(text);
+            QVERIFY2(message.find("generation") != std::string::npos, message.c_str());
+        }
+        QVERIFY(refusal("{\"generation\": 1, \"stable\": \"v1\", \"canary_weight_bp\": 5000000000}")
+                    .find("canary_weight_bp: 5000000000 is out of range") != std::string::npos);
+    }
+
     void versionsSortNaturally() {
         addCopy(
             "v10", [](std::string&) {}, true);

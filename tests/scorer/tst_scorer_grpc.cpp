@@ -325,6 +325,10 @@ private slots:
         QTest::newRow("in the future") << "timestamp" << std::function<void(T&)>([now](T& t) {
             fraud::setEpochMillis(t.mutable_timestamp(), now + 3600 * 1000);
         });
+        // Found by the transaction fuzzer: seconds * 1000 overflowed.
+        QTest::newRow("past the year 9999") << "timestamp" << std::function<void(T&)>([](T& t) {
+            t.mutable_timestamp()->set_seconds(3'543'492'879'855'235'776);
+        });
         QTest::newRow("unknown channel") << "channel" << std::function<void(T&)>([](T& t) {
             t.set_channel(static_cast<fraud::v1::Channel>(99));
         });

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/timestamp.pb.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -12,8 +13,16 @@ namespace fraud {
 // Event time in whole milliseconds since the Unix epoch.
 using EpochMillis = std::int64_t;
 
+// The range google.protobuf.Timestamp allows: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+inline constexpr std::int64_t kTimestampMinSeconds = -62'135'596'800;
+inline constexpr std::int64_t kTimestampMaxSeconds = 253'402'300'799;
+
+// Clamped to that range, so a timestamp off the wire cannot overflow the multiplication (the
+// transaction fuzzer found seconds near 2^63 wrapping into an accepted event time); the
+// validator refuses such a timestamp by name.
 inline EpochMillis toEpochMillis(const google::protobuf::Timestamp& ts) {
-    return ts.seconds() * 1000 + ts.nanos() / 1'000'000;
+    const auto seconds = std::clamp(ts.seconds(), kTimestampMinSeconds, kTimestampMaxSeconds);
+    return seconds * 1000 + ts.nanos() / 1'000'000;
 }
 
 inline void setEpochMillis(google::protobuf::Timestamp* ts, EpochMillis ms) {

@@ -82,6 +82,9 @@ std::optional<FieldError> checkTyped(const v1::Transaction& tx, const Validation
     if (ts.nanos() < 0 || ts.nanos() > 999'999'999) {
         return FieldError{"timestamp", "has nanos outside [0, 999999999]"};
     }
+    if (ts.seconds() < kTimestampMinSeconds || ts.seconds() > kTimestampMaxSeconds) {
+        return FieldError{"timestamp", "has seconds outside the years 0001 to 9999"};
+    }
     const EpochMillis t = toEpochMillis(ts);
     const auto ageLimit =
         std::chrono::duration_cast<std::chrono::milliseconds>(limits.maxEventAge).count();

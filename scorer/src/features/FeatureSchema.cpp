@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "common/JsonInteger.h"
 #include "features/TransactionSchema.h"
 
 namespace fraud {
@@ -37,7 +38,7 @@ FeatureSchema FeatureSchema::fromJson(const nlohmann::json& j) {
         throw std::runtime_error("unknown feature schema kind '" + kind + "'");
     }
     s.name = j.at("name").get<std::string>();
-    s.version = j.at("version").get<int>();
+    s.version = jsonInteger<int>(j.at("version"), "version");
     s.features = j.at("features").get<std::vector<std::string>>();
     if (s.features.empty())
         throw std::runtime_error("feature schema has no features");

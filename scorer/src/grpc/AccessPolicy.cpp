@@ -2,13 +2,12 @@
 
 #include <sys/stat.h>
 
-#include <algorithm>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 
 #include "common/ConstantTime.h"
 #include "common/FileIo.h"
 #include "common/Sha256.h"
+#include "grpc/TokensFile.h"
 
 namespace fraud {
 
@@ -28,39 +27,7 @@ void AccessPolicy::load() {
                                  "(mode " + mode + "), and whoever writes it can make themselves " +
                                  "admin: chmod go-w " + file_->string());
     }
-    const auto text = readFile(*file_);
-    const auto j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.contains("tokens") || !j["tokens"].is_array())
-        throw std::runtime_error(file_->string() + ": expected {\"tokens\": [...]}");
-    std::vector<std::pair<std::string, Identity>> byHash;
-    for (const auto& t : j["tokens"]) {
-        const auto field = [&](const char* key) {
-            return t.is_object() && t.contains(key) && t[key].is_string()
-                       ? t[key].get<std::string>()
-                       : std::string();
-        };
-        const auto hash = field("sha256");
-        const auto name = field("identity");
-        const auto role = field("role");
-        const bool hex = std::all_of(hash.begin(), hash.end(), [](char c) {
-            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-        });
-        // The entry is named by its place and identity, never by its hash.
-        if (hash.size() != 64 || !hex || name.empty() || (role != "viewer" && role != "admin")) {
-            throw std::runtime_error(
-                file_->string() + ": token " + std::to_string(byHash.size() + 1) +
-                (name.empty() ? std::string() : " (" + name + ")") +
-                " needs a sha256 of 64 lower-case hex digits, an identity and a role (viewer or "
-                "admin)");
-        }
-        // A hash listed twice would make the identity depend on the order of the file.
-        for (const auto& [other, who] : byHash) {
-            if (other == hash)
-                throw std::runtime_error(file_->string() + ": " + who.name + " and " + name +
-                                         " have the same token");
-        }
-        byHash.emplace_back(hash, Identity{name, role == "admin" ? Role::Admin : Role::Viewer});
-    }
+    auto byHash = parseTokensFile(readFile(*file_), file_->string());
     std::lock_guard lock(mutex_);
     byHash_ = std::move(byHash);
     fileIdentity_ = identity;
@@ -113,9 +80,9 @@ AccessPolicy::Decision AccessPolicy::authorize(const grpc::CallbackServerContext
     // Every entry is compared, each in constant time, so the time taken says nothing about
     // which hash (or how much of one) matched.
     const Identity* found = nullptr;
-    for (const auto& [known, identity] : byHash_) {
-        if (constantTimeEquals(hash, known))
-            found = &identity;
+    for (const auto& entry : byHash_) {
+        if (constantTimeEquals(hash, entry.sha256Hex))
+            found = &entry.identity;
     }
     if (found == nullptr)
         return {std::nullopt, {grpc::StatusCode::UNAUTHENTICATED, "unknown token"}};

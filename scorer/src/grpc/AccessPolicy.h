@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "grpc/TokensFile.h"
+
 namespace fraud {
 
 // Who may do what, from a tokens file:
@@ -28,11 +30,8 @@ namespace fraud {
 // and neither a token nor a hash appears in an error message or a log line.
 class AccessPolicy {
 public:
-    enum class Role { Viewer = 1, Admin = 2 };
-    struct Identity {
-        std::string name;
-        Role role = Role::Viewer;
-    };
+    using Role = AccessRole;
+    using Identity = AccessIdentity;
 
     // Throws std::runtime_error if the file cannot be read or is malformed.
     explicit AccessPolicy(std::optional<std::filesystem::path> tokensFile);
@@ -57,7 +56,7 @@ private:
 
     std::optional<std::filesystem::path> file_;
     mutable std::mutex mutex_;
-    std::vector<std::pair<std::string, Identity>> byHash_;  // (sha256 hex, identity)
+    std::vector<TokenEntry> byHash_;
     std::string fileIdentity_;
 };
 

@@ -1,5 +1,7 @@
 #include "registry/AuditEntry.h"
 
+#include "common/JsonInteger.h"
+
 namespace fraud {
 
 nlohmann::json AuditEntry::toJson() const {
@@ -28,7 +30,7 @@ AuditEntry AuditEntry::fromJson(const nlohmann::json& j) {
     if (!j.contains("after") || !j["after"].is_object())
         throw std::runtime_error("an audit entry without `after`");
     e.after = RolloutState::fromJson(j["after"]);
-    e.generation = j.value("generation", e.after.generation);
+    e.generation = jsonInteger(j, "generation", e.after.generation);
     if (j.contains("annotations") && j["annotations"].is_object()) {
         for (const auto& [key, value] : j["annotations"].items()) {
             if (value.is_string())

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "common/JsonInteger.h"
+
 namespace fraud {
 
 nlohmann::json RolloutRun::toJson() const {
@@ -12,7 +14,7 @@ nlohmann::json RolloutRun::toJson() const {
 RolloutRun RolloutRun::fromJson(const nlohmann::json& j) {
     RolloutRun r;
     try {
-        r.revision = j.at("revision").get<std::uint64_t>();
+        r.revision = jsonInteger<std::uint64_t>(j.at("revision"), "revision");
         r.plan = j.at("plan");
         r.progress = j.at("progress");
         r.who = j.value("who", "");

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "common/JsonInteger.h"
+
 namespace fraud {
 
 const char* toString(RolloutMode mode) {
@@ -31,12 +33,12 @@ nlohmann::json RolloutState::toJson() const {
 RolloutState RolloutState::fromJson(const nlohmann::json& j) {
     RolloutState s;
     try {
-        s.generation = j.at("generation").get<std::uint64_t>();
+        s.generation = jsonInteger<std::uint64_t>(j.at("generation"), "generation");
         s.stable = j.at("stable").get<std::string>();
         if (j.contains("canary") && !j.at("canary").is_null()) {
             s.canary = j.at("canary").get<std::string>();
         }
-        s.canaryWeightBp = j.value("canary_weight_bp", 0u);
+        s.canaryWeightBp = jsonInteger<std::uint32_t>(j, "canary_weight_bp", 0);
         s.mode = parseRolloutMode(j.value("mode", "split"));
         s.who = j.value("who", "");
         s.when = j.value("when", "");

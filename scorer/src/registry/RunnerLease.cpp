@@ -4,6 +4,8 @@
 #include <random>
 #include <stdexcept>
 
+#include "common/JsonInteger.h"
+
 namespace fraud {
 
 nlohmann::json RunnerLease::toJson() const {
@@ -19,10 +21,10 @@ RunnerLease RunnerLease::fromJson(const nlohmann::json& j) {
         l.holder = j.at("holder").get<std::string>();
         l.identity = j.value("identity", "");
         l.leaseId = j.at("lease_id").get<std::string>();
-        l.acquiredMs = j.at("acquired_ms").get<EpochMillis>();
-        l.renewedMs = j.at("renewed_ms").get<EpochMillis>();
-        l.expiresMs = j.at("expires_ms").get<EpochMillis>();
-        l.ttlMs = j.at("ttl_ms").get<std::int64_t>();
+        l.acquiredMs = jsonInteger<EpochMillis>(j.at("acquired_ms"), "acquired_ms");
+        l.renewedMs = jsonInteger<EpochMillis>(j.at("renewed_ms"), "renewed_ms");
+        l.expiresMs = jsonInteger<EpochMillis>(j.at("expires_ms"), "expires_ms");
+        l.ttlMs = jsonInteger<std::int64_t>(j.at("ttl_ms"), "ttl_ms");
     } catch (const std::exception& e) {
         throw std::runtime_error(std::string("runner-lease.json: ") + e.what());
     }

@@ -134,7 +134,6 @@ private:
     std::uint64_t seq_ = 0;
     std::uint64_t txnCounter_ = 0;
     std::uint64_t fraudDeviceCounter_ = 0;
-    EpochMillis nextEpisode_ = 0;
     double episodesPerMs_ = 0;
     double friendlyRate_ = 0;
 };

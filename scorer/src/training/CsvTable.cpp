@@ -13,22 +13,38 @@
 
 namespace fraud {
 CsvTable CsvTable::read(const std::filesystem::path& path) {
-    std::ifstream in(path);
+    std::ifstream in(path, std::ios::binary);
     if (!in)
         throw std::runtime_error("cannot open " + path.string());
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parse(text.str(), path.string());
+}
+
+CsvTable CsvTable::parse(std::string_view text, const std::string& source) {
     CsvTable table;
-    std::string line;
-    if (!std::getline(in, line))
-        throw std::runtime_error(path.string() + ": empty file");
-    table.columns = splitCsvLine(line);
-    std::size_t lineNo = 1;
-    while (std::getline(in, line)) {
+    std::size_t lineNo = 0;
+    std::size_t at = 0;
+    // The next line without its '\n', or nothing at the end of the text.
+    const auto nextLine = [&](std::string& line) {
+        if (at >= text.size())
+            return false;
+        const auto end = std::min(text.find('\n', at), text.size());
+        line.assign(text.substr(at, end - at));
+        at = end + 1;
         ++lineNo;
+        return true;
+    };
+    std::string line;
+    if (!nextLine(line))
+        throw std::runtime_error(source + ": empty file");
+    table.columns = splitCsvLine(line);
+    while (nextLine(line)) {
         if (line.empty() || line == "\r")
             continue;
         const auto cells = splitCsvLine(line);
         if (cells.size() != table.columns.size()) {
-            throw std::runtime_error(path.string() + ":" + std::to_string(lineNo) + ": " +
+            throw std::runtime_error(source + ":" + std::to_string(lineNo) + ": " +
                                      std::to_string(cells.size()) + " cells, the header has " +
                                      std::to_string(table.columns.size()));
         }
@@ -45,9 +61,8 @@ CsvTable CsvTable::read(const std::filesystem::path& path) {
                 ++begin;
             const auto [ptr, ec] = std::from_chars(begin, end, row[c]);
             if (ec != std::errc() || ptr != end) {
-                throw std::runtime_error(path.string() + ":" + std::to_string(lineNo) +
-                                         ": column " + table.columns[c] + ": '" + s +
-                                         "' is not a number");
+                throw std::runtime_error(source + ":" + std::to_string(lineNo) + ": column " +
+                                         table.columns[c] + ": '" + s + "' is not a number");
             }
         }
         table.rows.push_back(std::move(row));
