@@ -9,7 +9,7 @@ kills=${1:-2000}
 cmake --build build --target tst_registry_kill registry_writer fraud-scorer > /dev/null
 cd build
 start=$(date +%s)
-FRAUDOPS_KILLS=$kills FRAUDOPS_TEST_REGISTRIES=$PWD/test-registries \
+QTEST_FUNCTION_TIMEOUT=86400000 FRAUDOPS_KILLS=$kills FRAUDOPS_TEST_REGISTRIES=$PWD/test-registries \
   FRAUDOPS_SCORER=$PWD/scorer/fraud-scorer ./tests/tst_registry_kill 2>&1 |
   grep -E 'QINFO|FAIL|Totals'
 echo "elapsed: $(($(date +%s) - start)) s"

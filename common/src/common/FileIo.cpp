@@ -90,6 +90,8 @@ void appendLineDurably(const std::filesystem::path& path, std::string_view line)
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0)
         throwErrno("cannot open", path);
+    struct stat before {};
+    const bool sized = ::fstat(fd, &before) == 0;
     try {
         std::string withNewline(line);
         withNewline.push_back('\n');
@@ -97,6 +99,11 @@ void appendLineDurably(const std::filesystem::path& path, std::string_view line)
         if (::fsync(fd) != 0)
             throwErrno("cannot fsync", path);
     } catch (...) {
+        // A full disk can take part of the line: cut it off, so that a failed append leaves
+        // the file as it was rather than a torn line for the next writer to repair. The
+        // callers hold the file's lock, so nobody appended meanwhile.
+        if (sized && ::ftruncate(fd, before.st_size) == 0)
+            ::fsync(fd);
         ::close(fd);
         throw;
     }

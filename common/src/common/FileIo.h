@@ -17,7 +17,8 @@ void writeFileAtomically(const std::filesystem::path& path, std::string_view con
                          void (*beforeRename)(std::string_view) = nullptr,
                          std::string_view step = {});
 
-// Appends one line and fsyncs, for append-only logs.
+// Appends one line and fsyncs, for append-only logs. On failure (a full disk) the file is cut
+// back to where it was; the caller must hold the file's lock, so that nobody else appended.
 void appendLineDurably(const std::filesystem::path& path, std::string_view line);
 
 // fsync of a directory, so that a rename inside it survives a crash.

@@ -298,14 +298,37 @@ RolloutState ModelRegistry::commit(std::uint64_t expectedGeneration, std::string
     const std::string line = entry.toJson().dump();
     // The audit entry first: a crash before rollout.json is replaced leaves an entry above the
     // committed generation, which readers ignore and the next writer removes.
+    std::error_code noAudit;
+    const auto auditSize = std::filesystem::file_size(auditPath(), noAudit);
     appendAudit(line);
     auto rollout = next.toJson();
     writeAnchor(rollout, {sha256Hex(line), tail.lines + 1});
-    writeFileAtomically(rolloutPath(), rollout.dump(2) + "\n",
-                        registryWrite::hooked() ? &registryWrite::reached : nullptr,
-                        "rollout:tmp-written");
+    try {
+        writeFileAtomically(rolloutPath(), rollout.dump(2) + "\n",
+                            registryWrite::hooked() ? &registryWrite::reached : nullptr,
+                            "rollout:tmp-written");
+    } catch (...) {
+        withdrawAuditLine(next.generation, noAudit ? 0 : auditSize);
+        throw;
+    }
     registryWrite::reached("rollout:renamed");
     return next;
+}
+
+void ModelRegistry::withdrawAuditLine(std::uint64_t generation, std::uintmax_t auditSize) const {
+    // rollout.json was not replaced (a full or read-only disk), so the line just appended is
+    // uncommitted: cut it off now, while the lock is held, so that a failed write leaves the
+    // files as they were. Unless the rename did happen and only the directory's fsync failed:
+    // then the line is committed and stays. If this fails too, or the process dies first, the
+    // next writer's repair removes the line.
+    try {
+        const auto now = readRollout();
+        if (now && now->generation == generation)
+            return;
+        if (::truncate(auditPath().c_str(), static_cast<off_t>(auditSize)) == 0)
+            syncDirectory(root_);
+    } catch (const std::exception&) {
+    }
 }
 
 ModelRegistry::AuditFiles ModelRegistry::readAuditFiles() const {

@@ -144,6 +144,7 @@ private:
     // `tail` is where the next line links.
     Repair repairAudit(std::uint64_t committedGeneration, AuditTail& tail) const;
     void appendAudit(const std::string& line) const;
+    void withdrawAuditLine(std::uint64_t generation, std::uintmax_t auditSize) const;
     // Under the lock: throws LeaseLostError unless `leaseId` is the current, unexpired lease.
     void checkLease(const std::string& leaseId) const;
     void writeLease(const RunnerLease& lease) const;
