@@ -4,6 +4,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "common/ScoreRetryPolicy.h"
+
 namespace fraudops {
 namespace {
 
@@ -20,6 +22,7 @@ std::string readAll(const std::string& path) {
 
 std::shared_ptr<grpc::Channel> makeChannel(const ScorerEndpoint& endpoint) {
     grpc::ChannelArguments args;
+    args.SetServiceConfigJSON(fraud::kScoreRetryServiceConfig);
     if (!endpoint.tls) {
         return grpc::CreateCustomChannel(endpoint.address, grpc::InsecureChannelCredentials(),
                                          args);

@@ -1,5 +1,7 @@
 #include "ConsoleSession.h"
 
+#include <algorithm>
+
 #include "cluster/LocalCluster.h"
 
 namespace fraudops {
@@ -7,6 +9,7 @@ namespace fraudops {
 ConsoleSession::ConsoleSession(ConnectionProfile profile, LocalCluster* local, QObject* parent)
     : QObject(parent), profile_(std::move(profile)), local_(local) {
     connect(&tokens_, &ProfileToken::resolved, this, &ConsoleSession::onToken);
+    connect(&scorers_, &ReplicaStatusPoller::roundFinished, this, &ConsoleSession::onStatusRound);
     connect(&tokens_, &ProfileToken::keychainChanged, this, [this](const KeychainResult& r) {
         const bool gone = r.outcome == KeychainResult::Outcome::NotFound &&
                           r.operation == KeychainResult::Operation::Forget;
@@ -94,6 +97,7 @@ void ConsoleSession::updateScorerEndpoints() {
     control_.reset();
     scoring_.clear();
     ring_ = fraud::ConsistentHashRing(addresses);
+    servingRing_ = ring_;
     try {
         if (!endpoints.empty())
             control_ = std::make_unique<AsyncControlClient>(endpoints.front());
@@ -111,9 +115,28 @@ void ConsoleSession::updateScorerEndpoints() {
 }
 
 AsyncScoringClient* ConsoleSession::scoringFor(const std::string& cardId) const {
-    if (scoring_.empty() || ring_.empty())
+    const auto& ring = servingRing_.empty() ? ring_ : servingRing_;
+    if (scoring_.size() != endpointAddresses_.size() || ring.empty())
         return nullptr;
-    return scoring_[ring_.targetOf(cardId) % scoring_.size()].get();
+    const auto& address = ring.targets()[ring.targetOf(cardId)];
+    const auto it = std::find(endpointAddresses_.begin(), endpointAddresses_.end(), address);
+    return it == endpointAddresses_.end()
+               ? nullptr
+               : scoring_[static_cast<std::size_t>(it - endpointAddresses_.begin())].get();
+}
+
+void ConsoleSession::onStatusRound(const std::vector<ReplicaStatusReading>& readings) {
+    std::vector<std::string> serving;
+    for (const auto& address : endpointAddresses_) {
+        for (const auto& r : readings) {
+            if (r.address.toStdString() == address && r.health == ReplicaHealth::Up &&
+                !(r.status && r.status->draining()))
+                serving.push_back(address);
+        }
+    }
+    // None serving (all restarting at once, or a round of timeouts): every replica, so that a
+    // test transaction still gets an answer or an error of its own.
+    servingRing_ = serving.empty() ? ring_ : fraud::ConsistentHashRing(serving);
 }
 
 std::vector<ScorerEndpoint> ConsoleSession::scorerEndpoints() const {

@@ -93,6 +93,7 @@ private:
     void onLocalState(const LocalClusterState& state);
     void setPrometheusUrl(const QString& url);
     void updateScorerEndpoints();
+    void onStatusRound(const std::vector<ReplicaStatusReading>& readings);
 
     ConnectionProfile profile_;
     QPointer<LocalCluster> local_;
@@ -106,6 +107,9 @@ private:
     ModelCatalog models_;
     std::vector<std::unique_ptr<AsyncScoringClient>> scoring_;  // by endpointAddresses_
     fraud::ConsistentHashRing ring_;
+    // The replicas that answered the last status round and are not draining: test
+    // transactions go to these, so a card's moves off a replica that is being restarted.
+    fraud::ConsistentHashRing servingRing_;
     std::optional<double> warmup_;
 };
 

@@ -222,6 +222,7 @@ grpc::ServerUnaryReactor* ControlService::GetStatus(grpc::CallbackServerContext*
         response->set_uptime_seconds(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
         toProto(s.served, response->mutable_rollout());
+        response->set_draining(draining_);
         return grpc::Status::OK;
     });
 }

@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <optional>
@@ -24,6 +25,8 @@ namespace fraud {
 // status details.
 class ControlService final : public v1::Control::CallbackService {
 public:
+    // GetStatus says so from now on (ScorerServer::beginDrain).
+    void setDraining() { draining_ = true; }
     ControlService(ModelRegistry registry, RolloutFollower& follower, AccessPolicy& access,
                    ScorerMetrics& metrics, std::string replica,
                    ChangeRateLimiter::Options changeLimit);
@@ -107,6 +110,7 @@ private:
     mutable std::mutex replicaMutex_;
     std::string replica_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+    std::atomic<bool> draining_{false};
 };
 
 }  // namespace fraud

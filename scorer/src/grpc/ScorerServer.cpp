@@ -174,6 +174,7 @@ void ScorerServer::maintain(std::stop_token stop) {
 }
 
 void ScorerServer::beginDrain() {
+    control_.setDraining();
     if (server_)
         server_->GetHealthCheckService()->SetServingStatus(false);
 }

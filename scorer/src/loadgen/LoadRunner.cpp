@@ -1,8 +1,13 @@
 #include "loadgen/LoadRunner.h"
 
+#include <algorithm>
+#include <iostream>
 #include <map>
+#include <set>
 
 #include "common/Hash.h"
+#include "common/ScoreRetryPolicy.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 
 namespace fraud {
 namespace {
@@ -40,6 +45,9 @@ LoadRunner::LoadRunner(LoadPlan plan, TrafficSource& source, std::vector<std::st
 }
 
 LoadRunner::~LoadRunner() {
+    healthStop_ = true;
+    if (healthThread_.joinable())
+        healthThread_.join();
     requestStop();
     for (auto& t : threads_) {
         if (t.joinable())
@@ -48,25 +56,141 @@ LoadRunner::~LoadRunner() {
     waitForDrain(plan_.deadline + std::chrono::seconds(5));
 }
 
-void LoadRunner::updateTargets(std::vector<std::string> targets) {
-    auto set = std::make_shared<TargetSet>();
-    set->ring = ConsistentHashRing(targets);
-    for (const auto& t : targets) {
+std::shared_ptr<grpc::Channel> LoadRunner::channelTo(const std::string& target) {
+    auto& channel = channels_[target];
+    if (!channel) {
         grpc::ChannelArguments args;
         // One connection per target per runner; the default would share it across stubs.
         args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-        set->channels.push_back(
-            grpc::CreateCustomChannel(t, grpc::InsecureChannelCredentials(), args));
+        args.SetServiceConfigJSON(kScoreRetryServiceConfig);
+        channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+    }
+    return channel;
+}
+
+void LoadRunner::publishTargets(std::vector<std::string> all,
+                                const std::vector<std::string>& serving) {
+    auto set = std::make_shared<TargetSet>();
+    const auto& routed = serving.empty() ? all : serving;
+    set->ring = ConsistentHashRing(routed);
+    for (const auto& t : routed) {
+        set->channels.push_back(channelTo(t));
         set->stubs.push_back(v1::Scoring::NewStub(set->channels.back()));
     }
-    std::lock_guard lock(targetsMutex_);
+    set->all = std::move(all);
     set->generation = targets_ ? targets_->generation + 1 : 1;
     targets_ = std::move(set);
+}
+
+void LoadRunner::updateTargets(std::vector<std::string> targets) {
+    std::lock_guard lock(targetsMutex_);
+    // Until the health checks say otherwise, the new targets serve; those that were not
+    // serving stay out.
+    std::vector<std::string> serving;
+    for (const auto& t : targets) {
+        const bool known = targets_ && std::find(targets_->all.begin(), targets_->all.end(), t) !=
+                                           targets_->all.end();
+        const auto& routed = targets_ ? targets_->ring.targets() : std::vector<std::string>{};
+        if (!known || std::find(routed.begin(), routed.end(), t) != routed.end())
+            serving.push_back(t);
+    }
+    for (auto it = channels_.begin(); it != channels_.end();) {
+        if (std::find(targets.begin(), targets.end(), it->first) == targets.end())
+            it = channels_.erase(it);  // calls in flight keep theirs through their TargetSet
+        else
+            ++it;
+    }
+    publishTargets(std::move(targets), serving);
 }
 
 std::vector<std::string> LoadRunner::targets() const {
     std::lock_guard lock(targetsMutex_);
     return targets_->ring.targets();
+}
+
+void LoadRunner::watchHealth(std::chrono::milliseconds every) {
+    // The first answers before any request: a target already gone gets none.
+    checkHealth(every);
+    healthThread_ = std::thread([this, every] {
+        while (!healthStop_) {
+            const auto next = Clock::now() + every;
+            checkHealth(every);
+            std::this_thread::sleep_until(next);  // the checks' period, not a wait for one
+        }
+    });
+}
+
+void LoadRunner::checkHealth(std::chrono::milliseconds every) {
+    using grpc::health::v1::Health;
+    using grpc::health::v1::HealthCheckResponse;
+    {
+        std::shared_ptr<const TargetSet> set;
+        std::vector<std::shared_ptr<grpc::Channel>> channels;
+        {
+            std::lock_guard lock(targetsMutex_);
+            set = targets_;
+            for (const auto& t : set->all)
+                channels.push_back(channelTo(t));
+        }
+        // All targets asked at once, each with the period as its deadline.
+        struct Ask {
+            grpc::ClientContext context;
+            grpc::health::v1::HealthCheckRequest request;
+            HealthCheckResponse response;
+            grpc::Status status;
+            std::unique_ptr<Health::Stub> stub;
+            std::mutex mutex;
+            std::condition_variable done;
+            bool finished = false;
+        };
+        std::vector<std::unique_ptr<Ask>> asks;
+        for (const auto& channel : channels) {
+            auto ask = std::make_unique<Ask>();
+            ask->context.set_deadline(std::chrono::system_clock::now() + every);
+            ask->stub = Health::NewStub(channel);
+            ask->stub->async()->Check(&ask->context, &ask->request, &ask->response,
+                                      [a = ask.get()](grpc::Status status) {
+                                          std::lock_guard lock(a->mutex);
+                                          a->status = std::move(status);
+                                          a->finished = true;
+                                          a->done.notify_all();
+                                      });
+            asks.push_back(std::move(ask));
+        }
+        std::vector<std::string> serving;
+        for (std::size_t i = 0; i < asks.size(); ++i) {
+            auto& a = *asks[i];
+            std::unique_lock lock(a.mutex);
+            a.done.wait(lock, [&] { return a.finished; });
+            if (a.status.ok() && a.response.status() == HealthCheckResponse::SERVING)
+                serving.push_back(set->all[i]);
+        }
+        {
+            std::lock_guard lock(targetsMutex_);
+            // Only if no updateTargets came meanwhile: its set is checked next time.
+            const auto& routed = targets_->ring.targets();
+            const bool sameAll = targets_ == set;
+            const auto& wanted = serving.empty() ? set->all : serving;
+            if (sameAll && wanted != routed) {
+                const std::set<std::string> before(routed.begin(), routed.end());
+                const std::set<std::string> after(wanted.begin(), wanted.end());
+                for (const auto& t : before) {
+                    if (!after.contains(t)) {
+                        ++targetsLeft_;
+                        std::cerr << "target " << t
+                                  << " is not serving: its cards go to the others\n";
+                    }
+                }
+                for (const auto& t : after) {
+                    if (!before.contains(t)) {
+                        ++targetsReturned_;
+                        std::cerr << "target " << t << " serves again\n";
+                    }
+                }
+                publishTargets(set->all, serving);
+            }
+        }
+    }
 }
 
 std::int64_t LoadRunner::nanosSinceStart(Clock::time_point t) const {

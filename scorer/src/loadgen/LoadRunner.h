@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -53,7 +54,17 @@ public:
     LoadRunner& operator=(const LoadRunner&) = delete;
 
     void updateTargets(std::vector<std::string> targets);
+    // The targets requests go to now: those of updateTargets that answered their last health
+    // check SERVING (all of them if none did).
     std::vector<std::string> targets() const;
+    // Asks every target's grpc.health.v1 service every `every`, on a thread of its own, and
+    // sends a card's requests only to replicas that answer SERVING: a replica that drains
+    // (SIGTERM) or stops answering loses its cards to the others, by consistent hashing, so
+    // only its cards move; it gets them back when it serves again.
+    void watchHealth(std::chrono::milliseconds every);
+    // How many times a target left the serving set, and came back.
+    std::uint64_t targetsLeft() const { return targetsLeft_; }
+    std::uint64_t targetsReturned() const { return targetsReturned_; }
 
     // Before start(): sends the population's warm-up history (TrafficSource::warmingUp) with
     // RECORD_HISTORY_ONLY as fast as the scorers take it, on `streams` ScoreStream calls of
@@ -79,7 +90,8 @@ public:
 
 private:
     struct TargetSet {
-        ConsistentHashRing ring;
+        std::vector<std::string> all;  // as updateTargets gave them
+        ConsistentHashRing ring;       // the serving ones
         std::vector<std::shared_ptr<grpc::Channel>> channels;
         std::vector<std::unique_ptr<v1::Scoring::Stub>> stubs;
         std::uint64_t generation = 0;
@@ -102,10 +114,22 @@ private:
     void streamWorker(bool historyOnly, int batch);
     void finishedSending();
 
+    // Publishes a new TargetSet of `all`, requests going to `serving` (all if empty).
+    // targetsMutex_ held.
+    void publishTargets(std::vector<std::string> all, const std::vector<std::string>& serving);
+    std::shared_ptr<grpc::Channel> channelTo(const std::string& target);  // targetsMutex_ held
+    // One round of health checks, each with `every` as its deadline; updates the ring.
+    void checkHealth(std::chrono::milliseconds every);
+
     LoadPlan plan_;
     TrafficSource& source_;
     mutable std::mutex targetsMutex_;
     std::shared_ptr<const TargetSet> targets_;
+    std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;  // one per target, kept
+    std::atomic<bool> healthStop_{false};
+    std::thread healthThread_;
+    std::atomic<std::uint64_t> targetsLeft_{0};
+    std::atomic<std::uint64_t> targetsReturned_{0};
 
     Clock::time_point start_;
     Clock::time_point warmupEnd_;

@@ -165,6 +165,10 @@ int main(int argc, char** argv) {
         .option("wait-for-targets", "0",
                 "seconds to wait at start until every target's health is SERVING (a cluster "
                 "starting beside the generator); exit 3 if one does not")
+        .option("health-check-ms", "100",
+                "ask each target's health this often, and send a card's requests only to "
+                "replicas that answer SERVING (a draining replica loses its cards to the "
+                "others); 0: never ask")
         .option("cards", "100000", "distinct cards in the simulated population")
         .option("fraud-rate", "0.01", "share of fraudulent transactions")
         .option("txns-per-card-per-day", "2", "per-card rate of the simulated population")
@@ -291,6 +295,8 @@ int main(int argc, char** argv) {
         bool driftApplied = !drift.any();
 
         fraud::LoadRunner runner(plan, *source, targets);
+        if (const auto every = cli.number("health-check-ms", 0, 60'000); every > 0)
+            runner.watchHealth(std::chrono::milliseconds(static_cast<long>(every)));
         const double cpuBefore = cpuSeconds();
         auto started = Clock::now();
         // Warm-up history first (--history-hours), on its own thread while this one watches.
@@ -428,6 +434,8 @@ int main(int argc, char** argv) {
             {"measured", runner.measuredStats().snapshot().toJson()},
             {"history", runner.historyStats().snapshot().toJson()},
             {"skipped_slots", runner.skipped()},
+            {"targets_left", runner.targetsLeft()},
+            {"targets_returned", runner.targetsReturned()},
             {"cards", source->cards()},
             {"txns_per_card_per_day", source->txnsPerCardPerDay()},
             {"loadgen_cpu_seconds", cpu},
