@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cluster/LocalCluster.h"
+#include "control/ServingReplicas.h"
 
 namespace fraudops {
 
@@ -126,17 +127,7 @@ AsyncScoringClient* ConsoleSession::scoringFor(const std::string& cardId) const 
 }
 
 void ConsoleSession::onStatusRound(const std::vector<ReplicaStatusReading>& readings) {
-    std::vector<std::string> serving;
-    for (const auto& address : endpointAddresses_) {
-        for (const auto& r : readings) {
-            if (r.address.toStdString() == address && r.health == ReplicaHealth::Up &&
-                !(r.status && r.status->draining()))
-                serving.push_back(address);
-        }
-    }
-    // None serving (all restarting at once, or a round of timeouts): every replica, so that a
-    // test transaction still gets an answer or an error of its own.
-    servingRing_ = serving.empty() ? ring_ : fraud::ConsistentHashRing(serving);
+    servingRing_ = fraud::ConsistentHashRing(servingReplicas(endpointAddresses_, readings));
 }
 
 std::vector<ScorerEndpoint> ConsoleSession::scorerEndpoints() const {
