@@ -84,14 +84,10 @@ class RegistryCrashSafetyTest : public QObject {
         QCOMPARE(registry.previousStable(), rollbackTo);
         // A replica loads it and serves that generation.
         QString error;
-        auto scorer = ScorerProcess::start(path, {"--drain-seconds", "0"}, &error);
-        QVERIFY2(scorer, qPrintable(error));
-        auto control = fraud::v1::Control::NewStub(channelTo(scorer->grpcAddress()));
-        fraud::v1::ReplicaStatus status;
-        auto context = callContext();
-        QVERIFY(control->GetStatus(context.get(), {}, &status).ok());
-        QCOMPARE(status.generation_served(), rollout->generation);
-        QCOMPARE(status.stable_version(), stable);
+        const auto status = statusOfAScorerOn(path, &error);
+        QVERIFY2(status, qPrintable(error));
+        QCOMPARE(status->generation_served(), rollout->generation);
+        QCOMPARE(status->stable_version(), stable);
         // The next write succeeds, one generation on, and says what it removed.
         const Run next = write(path, {"set-canary", nextCanary, "100"});
         QVERIFY2(next.exitCode == 0, qPrintable(next.err));

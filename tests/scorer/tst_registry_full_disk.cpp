@@ -127,15 +127,9 @@ class RegistryFullDiskTest : public QObject {
     void expectAScorerServesIt() {
         const auto rollout = fraud::ModelRegistry(registry_).readRollout();
         QString error;
-        auto scorer =
-            ScorerProcess::start(QString::fromStdString(registry_.string()),
-                                 {"--drain-seconds", "0", "--shutdown-grace-seconds", "0"}, &error);
-        QVERIFY2(scorer, qPrintable(error));
-        auto control = fraud::v1::Control::NewStub(channelTo(scorer->grpcAddress()));
-        fraud::v1::ReplicaStatus status;
-        auto context = callContext();
-        QVERIFY(control->GetStatus(context.get(), {}, &status).ok());
-        QCOMPARE(status.generation_served(), rollout->generation);
+        const auto status = statusOfAScorerOn(QString::fromStdString(registry_.string()), &error);
+        QVERIFY2(status, qPrintable(error));
+        QCOMPARE(status->generation_served(), rollout->generation);
     }
 
 private slots:

@@ -124,15 +124,10 @@ class RegistryKillTest : public QObject {
     void checkAScorerServesIt() {
         const auto rollout = fraud::ModelRegistry(registry_.toStdString()).readRollout();
         QString error;
-        auto scorer = ScorerProcess::start(
-            registry_, {"--drain-seconds", "0", "--shutdown-grace-seconds", "0"}, &error);
-        QVERIFY2(scorer, qPrintable(error));
-        auto control = fraud::v1::Control::NewStub(channelTo(scorer->grpcAddress()));
-        fraud::v1::ReplicaStatus status;
-        auto context = callContext();
-        QVERIFY(control->GetStatus(context.get(), {}, &status).ok());
-        QCOMPARE(status.generation_served(), rollout->generation);
-        QCOMPARE(status.stable_version(), rollout->stable);
+        const auto status = statusOfAScorerOn(registry_, &error);
+        QVERIFY2(status, qPrintable(error));
+        QCOMPARE(status->generation_served(), rollout->generation);
+        QCOMPARE(status->stable_version(), rollout->stable);
     }
 
 private slots:

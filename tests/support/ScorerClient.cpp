@@ -9,6 +9,7 @@
 #include <QJsonDocument>
 #include <filesystem>
 
+#include "ScorerProcess.h"
 #include "TestEnvironment.h"
 #include "common/FileIo.h"
 #include "common/Time.h"
@@ -43,6 +44,22 @@ fraud::v1::Transaction validTransaction(const std::string& id, const std::string
     tx.set_card_country("NL");
     tx.set_device_id("dev-1");
     return tx;
+}
+
+std::optional<fraud::v1::ReplicaStatus> statusOfAScorerOn(const QString& registry, QString* error) {
+    auto scorer = ScorerProcess::start(
+        registry, {"--drain-seconds", "0", "--shutdown-grace-seconds", "0"}, error);
+    if (!scorer)
+        return std::nullopt;
+    auto control = fraud::v1::Control::NewStub(channelTo(scorer->grpcAddress()));
+    fraud::v1::ReplicaStatus status;
+    auto context = callContext();
+    const auto answer = control->GetStatus(context.get(), {}, &status);
+    if (!answer.ok()) {
+        *error = QString::fromStdString("GetStatus: " + answer.error_message());
+        return std::nullopt;
+    }
+    return status;
 }
 
 void copyRegistry(const QString& from, const QString& to) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,11 @@ fraud::v1::Transaction validTransaction(const std::string& id, const std::string
 
 // Copies a whole registry directory, so a test can change its rollout on its own.
 void copyRegistry(const QString& from, const QString& to);
+
+// Starts a scorer on `registry` (no drain, for a quick stop) and asks its status: what a
+// replica loads and serves from it, or nothing, with why in `error`. The registry fault tests'
+// "every replica still loads it".
+std::optional<fraud::v1::ReplicaStatus> statusOfAScorerOn(const QString& registry, QString* error);
 
 struct TokenGrant {
     std::string token;
