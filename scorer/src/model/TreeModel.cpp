@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+
+#include "common/JsonInteger.h"
 
 namespace fraud {
 namespace {
@@ -27,27 +30,59 @@ double parseNumber(const json& j, const char* what) {
     fail(std::string("cannot read ") + what);
 }
 
+// An array of integers, each read strictly: nlohmann's get<std::vector<std::int32_t>>() casts
+// a float out of range with undefined behaviour (the model fuzzer found 5.9e22 in
+// left_children).
+template <typename Int>
+std::vector<Int> integers(const json& array, const char* field) {
+    if (!array.is_array())
+        throw std::runtime_error(std::string(field) + ": expected an array");
+    std::vector<Int> out;
+    out.reserve(array.size());
+    for (const auto& v : array)
+        out.push_back(jsonInteger<Int>(v, field));
+    return out;
+}
+
+// An array of numbers that must fit a float (a double beyond it converts with undefined
+// behaviour).
+std::vector<float> floats(const json& array, const char* field) {
+    if (!array.is_array())
+        throw std::runtime_error(std::string(field) + ": expected an array");
+    std::vector<float> out;
+    out.reserve(array.size());
+    for (const auto& v : array) {
+        const double d = v.get<double>();
+        if (!(std::abs(d) <= std::numeric_limits<float>::max()))
+            throw std::runtime_error(std::string(field) + ": " + v.dump() + " is not a float");
+        out.push_back(static_cast<float>(d));
+    }
+    return out;
+}
+
 Tree parseTree(const json& t, std::size_t featureCount, std::size_t index) {
     Tree tree;
     const std::string where = "tree " + std::to_string(index) + ": ";
+    bool categorical = false;
     try {
-        tree.left = t.at("left_children").get<std::vector<std::int32_t>>();
-        tree.right = t.at("right_children").get<std::vector<std::int32_t>>();
-        tree.feature = t.at("split_indices").get<std::vector<std::uint32_t>>();
-        tree.value = t.at("split_conditions").get<std::vector<float>>();
+        tree.left = integers<std::int32_t>(t.at("left_children"), "left_children");
+        tree.right = integers<std::int32_t>(t.at("right_children"), "right_children");
+        tree.feature = integers<std::uint32_t>(t.at("split_indices"), "split_indices");
+        tree.value = floats(t.at("split_conditions"), "split_conditions");
         tree.cover = t.at("sum_hessian").get<std::vector<double>>();
         for (const auto& d : t.at("default_left")) {
-            tree.defaultLeft.push_back(d.is_boolean() ? d.get<bool>() : d.get<int>() != 0);
+            tree.defaultLeft.push_back(d.is_boolean() ? d.get<bool>()
+                                                      : jsonInteger<int>(d, "default_left") != 0);
         }
         if (t.contains("split_type")) {
-            for (const auto& s : t.at("split_type")) {
-                if (s.get<int>() != 0)
-                    fail(where + "categorical splits are not supported");
-            }
+            for (const auto& s : t.at("split_type"))
+                categorical = categorical || jsonInteger<int>(s, "split_type") != 0;
         }
-    } catch (const json::exception& e) {
+    } catch (const std::exception& e) {  // nlohmann's, and the strict readers'
         fail(where + e.what());
     }
+    if (categorical)
+        fail(where + "categorical splits are not supported");
     const std::size_t n = tree.left.size();
     if (n == 0 || tree.right.size() != n || tree.feature.size() != n || tree.value.size() != n ||
         tree.cover.size() != n || tree.defaultLeft.size() != n) {
@@ -112,8 +147,12 @@ TreeModel TreeModel::fromXGBoostJson(std::string_view text) {
         const double numClass = parseNumber(params.at("num_class"), "num_class");
         if (numClass > 1)
             fail("multi-class models are not supported");
-        model.featureCount =
-            static_cast<std::size_t>(parseNumber(params.at("num_feature"), "num_feature"));
+        const double features = parseNumber(params.at("num_feature"), "num_feature");
+        // Checked before the cast: a double beyond size_t's range converts with undefined
+        // behaviour. FlatForest takes at most 32767 features anyway.
+        if (!(features >= 0 && features <= 1'000'000) || features != std::floor(features))
+            fail("num_feature must be a whole number of at most 1000000");
+        model.featureCount = static_cast<std::size_t>(features);
         const double baseScore = parseNumber(params.at("base_score"), "base_score");
         if (!(baseScore > 0 && baseScore < 1))
             fail("base_score must lie in (0, 1)");
