@@ -155,7 +155,7 @@ private slots:
         QVERIFY2(check->text().startsWith("Cannot read"), qPrintable(check->text()));
         page()->setPlanText(kPlan);
         page()->setCandidate("v3");
-        QTRY_VERIFY(page()->canAct(Action::Start));
+        QTRY_VERIFY_WITH_TIMEOUT(page()->canAct(Action::Start), 30'000);
         // Nothing to roll back to yet: v1 has been stable since the registry began.
         QVERIFY(!page()->canAct(Action::Rollback));
         QCOMPARE(page()->confirmationFor(Action::Rollback),
@@ -182,7 +182,7 @@ private slots:
 
     void theConsoleRunsThePlanAndShowsItsGates() {
         auto* drive = page()->findChild<QPushButton*>("releaseDrive");
-        QTRY_VERIFY(drive->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(drive->isEnabled(), 30'000);
         drive->click();
         QTRY_VERIFY_WITH_TIMEOUT(page()->statusText().contains("<b>Runner:</b> console@"), 30'000);
         // Every gate with a value, explained; the page says what it shows.
@@ -220,21 +220,25 @@ private slots:
                  qPrintable(latency));
         QVERIFY2(page()->content().summary.startsWith("v3 running at step 1; 4 gates"),
                  qPrintable(page()->content().summary));
-        // The selected gate's evidence over the step, look by look.
+        // The selected gate's evidence over the step, look by look (one every 5 s). A picture
+        // waits for a line of several looks; the test for a few, which a slow machine (ASan on
+        // two busy cores) reaches too.
         page()->findChild<QTableView*>("gateTable")->selectRow(1);  // declines
+        const std::size_t looks = qEnvironmentVariableIsEmpty("FRAUDOPS_PICTURES_DIR") ? 3 : 8;
         QTRY_VERIFY_WITH_TIMEOUT(
-            page()->findChild<EvidenceSparkline*>("evidenceSparkline")->pointCount() >= 8, 60'000);
+            page()->findChild<EvidenceSparkline*>("evidenceSparkline")->pointCount() >= looks,
+            180'000);
         picture("release");
     }
 
     void pauseAndResume() {
         QString message;
-        QTRY_VERIFY(page()->canAct(Action::Pause));
+        QTRY_VERIFY_WITH_TIMEOUT(page()->canAct(Action::Pause), 30'000);
         QVERIFY(page()->confirmationFor(Action::Pause).contains("v3 stays at 20 % of cards"));
         QVERIFY2(perform(page(), Action::Pause, "a look at the declines", &message),
                  qPrintable(message));
         QTRY_VERIFY_WITH_TIMEOUT(page()->statusText().contains("v3 is <b>paused</b>"), 20'000);
-        QTRY_VERIFY(page()->canAct(Action::Resume));
+        QTRY_VERIFY_WITH_TIMEOUT(page()->canAct(Action::Resume), 30'000);
         QVERIFY2(perform(page(), Action::Resume, "looked", &message), qPrintable(message));
         QTRY_VERIFY_WITH_TIMEOUT(page()->statusText().contains("v3 is <b>running</b>"), 20'000);
     }
@@ -262,7 +266,7 @@ private slots:
 
     void abortEndsItAndTheAuditHoldsTheSteps() {
         QString message;
-        QTRY_VERIFY(page()->canAct(Action::Abort));
+        QTRY_VERIFY_WITH_TIMEOUT(page()->canAct(Action::Abort), 30'000);
         QVERIFY(page()
                     ->confirmationFor(Action::Abort)
                     .startsWith("Abort: v3 stops serving its 20 % of cards; v1 serves them all"));
