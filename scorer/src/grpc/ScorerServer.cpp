@@ -36,7 +36,9 @@ ScorerServer::ScorerServer(ScorerConfig config)
       feed_(config_.replica, metrics_.watchDropped(), metrics_.watchers()),
       follower_(ModelRegistry(config_.registry), engine_, metrics_, *driftCollector_,
                 config_.registryPoll),
-      scoring_(engine_, metrics_, access_, feed_, config_.serviceLimits),
+      admission_(config_.admission.workers > 0 ? std::make_unique<AdmissionQueue>(config_.admission)
+                                               : nullptr),
+      scoring_(engine_, metrics_, access_, feed_, config_.serviceLimits, admission_.get()),
       control_(ModelRegistry(config_.registry), follower_, access_, metrics_, config_.replica,
                config_.changeLimit) {
     engine_.setDecisionFeed(&feed_);
@@ -156,6 +158,8 @@ void ScorerServer::maintain(std::stop_token stop) {
     while (!stop.stop_requested()) {
         const auto now = Clock::now();
         metrics_.setCardsTracked(static_cast<double>(cards_->size()));
+        if (admission_)
+            metrics_.setQueued(static_cast<double>(admission_->queued()));
         if (now - lastDrift >= driftStep) {
             driftCollector_->tick();
             lastDrift = now;

@@ -23,6 +23,7 @@
 #include "observability/DriftCollector.h"
 #include "observability/ProcessCollector.h"
 #include "observability/ScorerMetrics.h"
+#include "serving/AdmissionQueue.h"
 #include "serving/DecisionFeed.h"
 #include "serving/RolloutFollower.h"
 #include "serving/ScoringEngine.h"
@@ -37,6 +38,9 @@ struct ScorerConfig {
     ValidationLimits limits;
     EventClock clock;  // what event times are checked against (--now shifts it, for tests)
     ScoringService::Limits serviceLimits;
+    // Admission control of Score and Explain calls; none (scored on gRPC's threads as they
+    // arrive, unbounded) when `workers` is 0.
+    AdmissionQueue::Options admission{.workers = 0};
     CardHistoryStore::Options cards;
     // Card history in Redis (RedisCardHistory) when its address is set; in this process
     // otherwise, kept across restarts in `cardSnapshot` when that is set.
@@ -93,6 +97,7 @@ private:
     AccessPolicy access_;
     DecisionFeed feed_;
     RolloutFollower follower_;
+    std::unique_ptr<AdmissionQueue> admission_;  // outlives the server, which waits for it
     ScoringService scoring_;
     ControlService control_;
     std::unique_ptr<prometheus::Exposer> exposer_;

@@ -1,6 +1,7 @@
 #include "grpc/ScoringService.h"
 
 #include <chrono>
+#include <cstdio>
 #include <mutex>
 #include <vector>
 
@@ -22,6 +23,14 @@ std::vector<const v1::Transaction*> priorList(
     for (const auto& p : prior)
         list.push_back(&p);
     return list;
+}
+
+// "0.4", "12": a wait in milliseconds, to a tenth.
+std::string milliseconds(std::chrono::microseconds wait) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.*f", wait.count() % 1000 ? 1 : 0,
+                  static_cast<double>(wait.count()) / 1000);
+    return text;
 }
 
 grpc::Status invalidArgument(const FieldError& e) {
@@ -181,13 +190,65 @@ private:
 }  // namespace
 
 ScoringService::ScoringService(ScoringEngine& engine, ScorerMetrics& metrics, AccessPolicy& access,
-                               DecisionFeed& feed, Limits limits)
-    : engine_(engine), metrics_(metrics), access_(access), feed_(feed), limits_(limits) {}
+                               DecisionFeed& feed, Limits limits, AdmissionQueue* admission)
+    : engine_(engine),
+      metrics_(metrics),
+      access_(access),
+      feed_(feed),
+      limits_(limits),
+      admission_(admission) {}
 
-grpc::ServerUnaryReactor* ScoringService::scoreOne(
-    RpcMethod method, grpc::CallbackServerContext* context, const v1::Transaction* tx, bool explain,
-    v1::RecordMode mode, const PriorTransactions& prior, v1::ScoreResult* response) {
-    const auto start = Clock::now();
+grpc::ServerUnaryReactor* ScoringService::admit(RpcMethod method,
+                                                grpc::CallbackServerContext* context,
+                                                const v1::Transaction* tx, bool explain,
+                                                v1::RecordMode mode, const PriorTransactions& prior,
+                                                v1::ScoreResult* response) {
+    auto* reactor = context->DefaultReactor();
+    // The duration metric counts the wait in the queue too: it is the scorer's latency.
+    const auto arrived = Clock::now();
+    if (!admission_) {
+        scoreOne(method, context, tx, explain, mode, prior, response, reactor, arrived);
+        return reactor;
+    }
+    // The request, response and context live until Finish, whichever thread calls it.
+    const auto verdict = admission_->submit([=, this, &prior](bool expired) {
+        if (expired) {
+            metrics_.countRejected(ScorerMetrics::Rejection::QueueTimeout);
+            metrics_.countRequests(method, grpc::StatusCode::RESOURCE_EXHAUSTED, 1, mode);
+            reactor->Finish({grpc::StatusCode::RESOURCE_EXHAUSTED,
+                             "overloaded: this call waited past --max-queue-wait-ms (" +
+                                 milliseconds(admission_->options().maxWait) +
+                                 " ms) for a worker; retry later, or add replicas"});
+        } else if (context->IsCancelled()) {
+            // Its deadline passed, or the client left, while it waited: no work for nobody.
+            metrics_.countRequests(method, grpc::StatusCode::CANCELLED, 1, mode);
+            reactor->Finish(grpc::Status::CANCELLED);
+        } else {
+            scoreOne(method, context, tx, explain, mode, prior, response, reactor, arrived);
+        }
+    });
+    if (verdict.refusal != AdmissionQueue::Refusal::None) {
+        metrics_.countRejected(ScorerMetrics::Rejection::Overload);
+        metrics_.countRequests(method, grpc::StatusCode::RESOURCE_EXHAUSTED, 1, mode);
+        const auto& options = admission_->options();
+        reactor->Finish(
+            {grpc::StatusCode::RESOURCE_EXHAUSTED,
+             verdict.refusal == AdmissionQueue::Refusal::QueueFull
+                 ? "overloaded: " + std::to_string(verdict.ahead) +
+                       " calls are queued, the most allowed (--max-queued-requests); retry "
+                       "later, or add replicas"
+                 : "overloaded: the " + std::to_string(verdict.ahead) +
+                       " calls queued ahead would keep this one waiting about " +
+                       milliseconds(verdict.predictedWait) + " ms, over --max-queue-wait-ms (" +
+                       milliseconds(options.maxWait) + " ms); retry later, or add replicas"});
+    }
+    return reactor;
+}
+
+void ScoringService::scoreOne(RpcMethod method, grpc::CallbackServerContext* context,
+                              const v1::Transaction* tx, bool explain, v1::RecordMode mode,
+                              const PriorTransactions& prior, v1::ScoreResult* response,
+                              grpc::ServerUnaryReactor* reactor, Clock::time_point start) {
     grpc::Status status;
     RequestSide side = RequestSide::None;
     if (limits_.requireToken) {
@@ -218,25 +279,23 @@ grpc::ServerUnaryReactor* ScoringService::scoreOne(
     metrics_.countRequests(method, status.error_code(), 1, mode, side);
     if (mode == v1::RECORD_ALL || method == RpcMethod::Explain)
         metrics_.observeDuration(method, secondsSince(start), side);
-    auto* reactor = context->DefaultReactor();
     reactor->Finish(status);
-    return reactor;
 }
 
 grpc::ServerUnaryReactor* ScoringService::Score(grpc::CallbackServerContext* context,
                                                 const v1::ScoreRequest* request,
                                                 v1::ScoreResult* response) {
-    return scoreOne(RpcMethod::Score, context,
-                    request->has_transaction() ? &request->transaction() : nullptr,
-                    request->explain(), request->record_mode(), request->prior(), response);
+    return admit(RpcMethod::Score, context,
+                 request->has_transaction() ? &request->transaction() : nullptr, request->explain(),
+                 request->record_mode(), request->prior(), response);
 }
 
 grpc::ServerUnaryReactor* ScoringService::Explain(grpc::CallbackServerContext* context,
                                                   const v1::ExplainRequest* request,
                                                   v1::ScoreResult* response) {
-    return scoreOne(RpcMethod::Explain, context,
-                    request->has_transaction() ? &request->transaction() : nullptr, true,
-                    v1::RECORD_NONE, request->prior(), response);
+    return admit(RpcMethod::Explain, context,
+                 request->has_transaction() ? &request->transaction() : nullptr, true,
+                 v1::RECORD_NONE, request->prior(), response);
 }
 
 grpc::ServerUnaryReactor* ScoringService::FindDecisionBoundary(

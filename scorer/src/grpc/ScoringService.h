@@ -2,8 +2,11 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
+
 #include "fraud/v1/scoring.grpc.pb.h"
 #include "grpc/AccessPolicy.h"
+#include "serving/AdmissionQueue.h"
 #include "serving/DecisionFeed.h"
 #include "serving/ScoringEngine.h"
 
@@ -21,8 +24,12 @@ public:
         double maxWatchRate = 10'000;
     };
 
+    // Score and Explain calls go through `admission` when there is one (refused at once when
+    // it is too full); without it they are scored on gRPC's callback thread as they arrive.
+    // FindDecisionBoundary (an analyst's rare question) and ScoreStream (one batch at a time
+    // per stream, its own flow control) are not queued.
     ScoringService(ScoringEngine& engine, ScorerMetrics& metrics, AccessPolicy& access,
-                   DecisionFeed& feed, Limits limits);
+                   DecisionFeed& feed, Limits limits, AdmissionQueue* admission = nullptr);
 
     grpc::ServerUnaryReactor* Score(grpc::CallbackServerContext* context,
                                     const v1::ScoreRequest* request,
@@ -40,15 +47,21 @@ public:
 
 private:
     using PriorTransactions = google::protobuf::RepeatedPtrField<v1::Transaction>;
-    grpc::ServerUnaryReactor* scoreOne(RpcMethod method, grpc::CallbackServerContext* context,
-                                       const v1::Transaction* tx, bool explain, v1::RecordMode mode,
-                                       const PriorTransactions& prior, v1::ScoreResult* response);
+    void scoreOne(RpcMethod method, grpc::CallbackServerContext* context, const v1::Transaction* tx,
+                  bool explain, v1::RecordMode mode, const PriorTransactions& prior,
+                  v1::ScoreResult* response, grpc::ServerUnaryReactor* reactor,
+                  std::chrono::steady_clock::time_point arrived);
+    // Scores now, or queues the call with admission control, or refuses it.
+    grpc::ServerUnaryReactor* admit(RpcMethod method, grpc::CallbackServerContext* context,
+                                    const v1::Transaction* tx, bool explain, v1::RecordMode mode,
+                                    const PriorTransactions& prior, v1::ScoreResult* response);
 
     ScoringEngine& engine_;
     ScorerMetrics& metrics_;
     AccessPolicy& access_;
     DecisionFeed& feed_;
     Limits limits_;
+    AdmissionQueue* admission_;
 };
 
 }  // namespace fraud

@@ -22,6 +22,9 @@ public:
 
     struct Snapshot {
         LatencyHistogram latency;
+        // The calls answered OK alone: under overload the refusals, answered at once, would
+        // otherwise hide how long the admitted calls took.
+        LatencyHistogram okLatency;
         std::array<std::uint64_t, kCodes> codes{};
         std::uint64_t completed = 0;
         double seconds = 0;
@@ -34,6 +37,7 @@ public:
 private:
     mutable std::mutex mutex_;
     LatencyHistogram latency_;
+    LatencyHistogram okLatency_;
     LatencyHistogram interval_;
     std::array<std::uint64_t, kCodes> codes_{};
     std::array<std::uint64_t, kCodes> intervalCodes_{};

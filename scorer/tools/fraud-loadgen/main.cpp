@@ -123,6 +123,19 @@ void printPhase(std::ostream& out, const char* name, const nlohmann::json& j) {
     for (const auto& [code, n] : j["codes"].items())
         out << " " << code << " " << n;
     out << "\n";
+    if (const auto refused = j["refused_overload"].get<std::uint64_t>(); refused > 0) {
+        // Overload: what was refused, and what the calls let in got.
+        const auto& ok = j["ok_latency_ms"];
+        std::snprintf(line, sizeof line,
+                      "          refused for overload (RESOURCE_EXHAUSTED): %llu = %.1f %% | "
+                      "answered OK %.1f /s, latency ms p50 %.3f  p99 %.3f\n",
+                      static_cast<unsigned long long>(refused),
+                      100.0 * static_cast<double>(refused) /
+                          static_cast<double>(j["completed"].get<std::uint64_t>()),
+                      j["goodput_per_second"].get<double>(), ok["p50"].get<double>(),
+                      ok["p99"].get<double>());
+        out << line;
+    }
 }
 
 }  // namespace

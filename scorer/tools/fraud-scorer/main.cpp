@@ -1,9 +1,12 @@
 // fraud-scorer: one replica of the scoring service.
 #include <absl/synchronization/mutex.h>
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -88,6 +91,16 @@ int runProbe(int argc, char** argv) {
 // Waits until the registry has a rollout (rollout.json, written once a version is stable), so a
 // replica started beside the job that seeds its registry does not fail first: compose engines
 // that ignore depends_on conditions start both at once.
+// The CPUs this process may run on (taskset, a container's cpuset), which
+// hardware_concurrency does not see.
+int availableCpus() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        return std::max(1, CPU_COUNT(&set));
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 bool waitForRegistry(const std::filesystem::path& rollout, std::chrono::seconds timeout,
                      const sigset_t& stopSignals) {
     if (timeout.count() <= 0 || std::filesystem::exists(rollout))
@@ -166,6 +179,16 @@ int main(int argc, char** argv) {
         .option("max-amount", "1000000", "largest valid amount")
         .option("max-id-length", "128", "longest valid id, in bytes")
         .option("max-batch", "10000", "most transactions in one ScoreStream message")
+        .option("max-concurrent-requests", "",
+                "Score and Explain calls worked on at once, the rest queued (default: the CPUs "
+                "this process may run on); 0: no admission control, calls are scored on gRPC's "
+                "threads as they arrive and an overload queues them without bound")
+        .option("max-queue-wait-ms", "20",
+                "a call the calls queued ahead would keep waiting longer than this is refused "
+                "at once with RESOURCE_EXHAUSTED, and one that waited longer anyway is refused "
+                "when its turn comes (0: no time bound)")
+        .option("max-queued-requests", "1000",
+                "calls waiting for a worker, at most; more are refused at once")
         .option("card-capacity", "1000000", "most cards whose history is kept")
         .option("card-idle-ttl", "604800",
                 "seconds after which an idle card is forgotten (in Redis: its key's TTL)")
@@ -210,6 +233,14 @@ int main(int argc, char** argv) {
         config.serviceLimits.maxBatch = static_cast<int>(cli.integer("max-batch", 1, 1'000'000));
         config.serviceLimits.requireToken = cli.enabled("require-token-for-scoring");
         config.serviceLimits.watchRate = cli.number("watch-rate", 0.01, 10'000);
+        config.admission.workers =
+            cli.get("max-concurrent-requests").empty()
+                ? availableCpus()
+                : static_cast<int>(cli.integer("max-concurrent-requests", 0, 4096));
+        config.admission.maxWait = std::chrono::microseconds(
+            std::llround(cli.number("max-queue-wait-ms", 0, 600'000) * 1000));
+        config.admission.maxQueued =
+            static_cast<std::size_t>(cli.integer("max-queued-requests", 1, 10'000'000));
         config.replica = cli.get("replica-name");
         config.registryPoll =
             std::chrono::milliseconds(cli.integer("registry-poll-ms", 10, 600'000));
