@@ -34,6 +34,11 @@ QString errorPercent() {
                           R"(clamp_min(sum(rate(fraud_scorer_requests_total[$window])), 1e-9))");
 }
 
+QString shedPercent() {
+    return QStringLiteral(R"(100 * sum(rate(fraud_scorer_rejected_total[$window])) / )"
+                          R"(clamp_min(sum(rate(fraud_scorer_requests_total[$window])), 1e-9))");
+}
+
 QString errorsByCode() {
     return QStringLiteral(
         R"(sum by (code) (rate(fraud_scorer_requests_total{code!="OK"}[$window])))");

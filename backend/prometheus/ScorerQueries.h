@@ -20,6 +20,8 @@ QString scoresPerSecond(const QString& by = {});
 QString scoreLatencyQuantile(double q, const QString& by = {});
 // Percent of requests that failed.
 QString errorPercent();
+// Scoring calls refused by admission control (RESOURCE_EXHAUSTED), as a percentage of all.
+QString shedPercent();
 // Failed requests per second by status code.
 QString errorsByCode();
 // Percent of made decisions that declined.

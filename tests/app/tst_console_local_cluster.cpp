@@ -68,6 +68,12 @@ private slots:
         auto* scores = tileTitled(showOverview(*window_), "Scores");
         QVERIFY(scores);
         QTRY_VERIFY_WITH_TIMEOUT(scores->valueText().toDouble() > 0, 60'000);
+        // A healthy cluster sheds nothing, and says so (a value, not "no data").
+        auto* shed = tileTitled(showOverview(*window_), "Shed (overload)");
+        QVERIFY(shed);
+        QTRY_VERIFY_WITH_TIMEOUT(shed->hasValue(), 60'000);
+        QCOMPARE(shed->valueText().toDouble(), 0.0);
+        QCOMPARE(shed->level(), StatTile::Level::Good);
         QTRY_COMPARE_WITH_TIMEOUT(
             tileTitled(showOverview(*window_), "Replicas up / desired")->valueText(),
             QString("2 / 2"), 60'000);

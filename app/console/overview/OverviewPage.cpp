@@ -24,6 +24,9 @@ OverviewPage::OverviewPage(ConsoleSession& session, QWidget* parent)
     latency_ = new StatTile("p99 latency (Score)", "ms", this);
     auto* errors = new StatTile("Error rate", "%", this);
     auto* declines = new StatTile("Decline rate", "%", this);
+    // Calls refused for overload: any at all means a replica is at capacity.
+    auto* shed = new StatTile("Shed (overload)", "%", this);
+    shed->setThresholds(StatTile::Thresholds{0.01, 1.0, true});
     replicas_ = new StatTile("Replicas up / desired", "", this);
     drift_ = new StatTile("Drift (max PSI, stable)", "", this);
     auto* capacity = new StatTile("Capacity", "scores/s per core", this);
@@ -34,6 +37,7 @@ OverviewPage::OverviewPage(ConsoleSession& session, QWidget* parent)
     panels_.addTile(latency_, q::scoreLatencyQuantile(0.99), 1000.0);
     panels_.addTile(errors, q::errorPercent());
     panels_.addTile(declines, q::declinePercent());
+    panels_.addTile(shed, q::shedPercent());
     panels_.addTile(replicas_, q::replicasUp(), 1,
                     [this](StatTile* tile, std::optional<double> up, const auto&) {
                         const int n = up ? static_cast<int>(std::lround(*up)) : 0;
@@ -97,7 +101,7 @@ OverviewPage::OverviewPage(ConsoleSession& session, QWidget* parent)
     panels_.addChartQuery(decisions, q::decisionsPerSecondBy("decision"), "decision");
 
     auto* tiles = new QHBoxLayout;
-    for (auto* t : {scores_, latency_, errors, declines, replicas_, drift_, capacity})
+    for (auto* t : {scores_, latency_, errors, shed, declines, replicas_, drift_, capacity})
         tiles->addWidget(t);
     auto* charts = new QGridLayout;
     charts->addWidget(throughput, 0, 0);

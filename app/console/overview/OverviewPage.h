@@ -14,7 +14,8 @@ namespace fraudops {
 class StatTile;
 class TimeSeriesChart;
 
-// For SREs: tiles (scores/s, p99 against the SLO, error rate, decline rate, replicas up /
+// For SREs: tiles (scores/s, p99 against the SLO, error rate, calls shed for overload,
+// decline rate, replicas up /
 // desired, drift, capacity) and charts (throughput by variant, latency percentiles with the
 // SLO line, errors by status code, decisions by outcome), all from Prometheus.
 class OverviewPage : public ConsolePage {
