@@ -106,8 +106,8 @@ class OverloadTest : public QObject {
         pinTo(loadCpu_);
         LoadgenRun run(mode + QStringList{"--target", target, "--explain", "--duration",
                                           QString::number(seconds), "--warmup", "1", "--cards",
-                                          "500", "--card-prefix", "overload", "--deadline-ms",
-                                          "1000", "--health-check-ms", "0"});
+                                          "500", "--max-cards", "500", "--card-prefix", "overload",
+                                          "--deadline-ms", "1000", "--health-check-ms", "0"});
         pinTo(allCpus_);
         QString error;
         auto report = run.finish(&error);
