@@ -1,0 +1,398 @@
+// The soak: the local cluster (its scorers, Prometheus with the project's rules, demo traffic)
+// and the console with every page shown in turn, for a long time, with a rollout every six
+// minutes (a canary at 10 %, aborted three minutes later) and a replica restarted every five.
+// Each minute it records, per scorer slot, RSS, open descriptors and threads (/proc); the
+// cluster's Score p99 and throughput (Prometheus, as the Overview reads them); the console's
+// own RSS and its longest event-loop stall (a 10 ms timer's lateness). Everything must stay
+// flat: the summary compares the minutes after warm-up with the last ones, and the PNG draws
+// every series over the whole run.
+//
+// Usage: bench_soak --bin-dir DIR --registry DIR --minutes N --out DIR [--rules FILE]
+// (bench/bench_soak.sh runs it on the test registry for 30 minutes).
+#include <QApplication>
+#include <QChart>
+#include <QChartView>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QFile>
+#include <QGridLayout>
+#include <QLineSeries>
+#include <QPainter>
+#include <QProcess>
+#include <QSettings>
+#include <QTemporaryDir>
+#include <QTextStream>
+#include <QTimer>
+#include <QValueAxis>
+#include <QWidget>
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "cluster/LocalCluster.h"
+#include "prometheus/ScorerQueries.h"
+#include "registry/ModelRegistry.h"
+#include "shell/ConsoleWindow.h"
+
+namespace {
+
+struct ProcessFigures {
+    double rssMb = 0;
+    int fds = 0;
+    int threads = 0;
+};
+
+ProcessFigures figuresOf(qint64 pid) {
+    ProcessFigures f;
+    const std::string base = "/proc/" + std::to_string(pid);
+    std::ifstream status(base + "/status");
+    for (std::string line; std::getline(status, line);) {
+        if (line.rfind("VmRSS:", 0) == 0)
+            f.rssMb = std::stod(line.substr(6)) / 1024;
+        if (line.rfind("Threads:", 0) == 0)
+            f.threads = std::stoi(line.substr(8));
+    }
+    f.fds = static_cast<int>(QDir(QString::fromStdString(base + "/fd"))
+                                 .entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::System)
+                                 .size());
+    return f;
+}
+
+// One minute's row.
+struct Sample {
+    double minute = 0;
+    std::map<int, ProcessFigures> scorers;  // by slot
+    double p99Ms = -1, scoresPerSecond = -1;
+    ProcessFigures console;
+    double longestStallMs = 0;
+    QString events;
+};
+
+QLineSeries* line(QChart* chart, const QString& name) {
+    auto* s = new QLineSeries;
+    s->setName(name);
+    chart->addSeries(s);
+    return s;
+}
+
+QChartView* chartOf(const QString& title,
+                    const std::vector<std::pair<QString, std::vector<QPointF>>>& series) {
+    auto* chart = new QChart;
+    chart->setTitle(title);
+    double top = 0;
+    for (const auto& [name, points] : series) {
+        auto* s = line(chart, name);
+        for (const auto& p : points) {
+            s->append(p);
+            top = std::max(top, p.y());
+        }
+    }
+    auto* x = new QValueAxis;
+    x->setTitleText("minute");
+    x->setLabelFormat("%d");
+    auto* y = new QValueAxis;
+    y->setRange(0, top > 0 ? top * 1.25 : 1);
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignLeft);
+    for (auto* s : chart->series()) {
+        s->attachAxis(x);
+        s->attachAxis(y);
+    }
+    chart->legend()->setAlignment(Qt::AlignBottom);
+    auto* view = new QChartView(chart);
+    view->setRenderHint(QPainter::Antialiasing);
+    return view;
+}
+
+// Mean of a series over minutes [from, to).
+template <typename Get>
+double meanOver(const std::vector<Sample>& rows, double from, double to, Get get) {
+    double sum = 0;
+    int n = 0;
+    for (const auto& r : rows) {
+        if (r.minute >= from && r.minute < to) {
+            const double v = get(r);
+            if (v >= 0) {
+                sum += v;
+                ++n;
+            }
+        }
+    }
+    return n ? sum / n : -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    QTemporaryDir settings;
+    QSettings::setDefaultFormat(QSettings::IniFormat);
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settings.path());
+    QString binDir, registry, out = ".", rules;
+    double minutes = 30;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const QString flag = argv[i];
+        if (flag == "--bin-dir")
+            binDir = argv[i + 1];
+        else if (flag == "--registry")
+            registry = argv[i + 1];
+        else if (flag == "--minutes")
+            minutes = QString(argv[i + 1]).toDouble();
+        else if (flag == "--out")
+            out = argv[i + 1];
+        else if (flag == "--rules")
+            rules = argv[i + 1];
+    }
+    if (binDir.isEmpty() || registry.isEmpty()) {
+        std::fprintf(stderr,
+                     "usage: bench_soak --bin-dir DIR --registry DIR --minutes N --out DIR\n");
+        return 2;
+    }
+    QDir().mkpath(out);
+    QTemporaryDir dir;
+    QProcess::execute("cp", {"-r", registry, dir.filePath("registry")});
+    fraudops::LocalCluster::Config config;
+    config.binDir = binDir;
+    config.registry = dir.filePath("registry");
+    config.workDir = dir.filePath("work");
+    config.rulesFile = rules;
+    config.loadRate = 200;
+    config.historyHours = 1;
+    fraudops::LocalCluster cluster(config);
+    cluster.start();
+    fraudops::ConsoleWindow window(fraudops::ProfileStore::local(), &cluster);
+    window.resize(1400, 900);
+    window.show();
+
+    // What the sampler thread reads: the scorers' pids and Prometheus's address, copied on
+    // every change of the cluster; the longest stall since the last sample; the events.
+    std::mutex mutex;
+    std::map<int, qint64> scorerPids;
+    QString prometheusUrl, events;
+    std::atomic<double> longestStall = 0;
+    QObject::connect(&cluster, &fraudops::LocalCluster::changed, [&](const auto& state) {
+        std::lock_guard lock(mutex);
+        scorerPids.clear();
+        for (const auto& r : state.replicas) {
+            if (r.pid > 0)
+                scorerPids[r.slot] = r.pid;
+        }
+        prometheusUrl = state.prometheusUrl;
+    });
+    const auto note = [&](const QString& event) {
+        std::lock_guard lock(mutex);
+        events += (events.isEmpty() ? "" : "; ") + event;
+        std::printf("%s\n", qPrintable(event));
+        std::fflush(stdout);
+    };
+
+    // The event loop's lateness: a 10 ms timer, and the longest gap between its ticks.
+    QElapsedTimer gap;
+    gap.start();
+    QTimer ticker;
+    QObject::connect(&ticker, &QTimer::timeout, [&] {
+        const double late = double(gap.nsecsElapsed()) / 1e6;
+        gap.restart();
+        double seen = longestStall.load();
+        while (late > seen && !longestStall.compare_exchange_weak(seen, late)) {
+        }
+    });
+    ticker.start(10);
+
+    // Every page in turn, 15 s each, all through the run.
+    const QStringList pages = window.pageTitles();
+    int pageIndex = 0;
+    QTimer pageTurner;
+    QObject::connect(&pageTurner, &QTimer::timeout,
+                     [&] { window.showPage(pages[pageIndex++ % pages.size()]); });
+    pageTurner.start(15'000);
+
+    // Faults and changes: a replica restarted every 5 minutes, a canary every 6 (aborted 3
+    // minutes later), through the registry as fraudctl would.
+    int restarts = 0;
+    QTimer restarter;
+    QObject::connect(&restarter, &QTimer::timeout, [&] {
+        const int slot = restarts++ % std::max(1, config.replicas);
+        cluster.restartReplica(slot);
+        note(QString("restart local-%1").arg(slot));
+    });
+    restarter.start(5 * 60'000);
+    const auto rollout = [&](bool start) {
+        try {
+            fraud::ModelRegistry r(config.registry.toStdString());
+            const auto current = r.readRollout();
+            if (!current)
+                return;
+            r.commit(current->generation, start ? "set-canary" : "abort-canary", "soak",
+                     start ? "soak: canary" : "soak: abort", [&](fraud::RolloutState& s) {
+                         s.canary = start ? "v2" : "";
+                         s.canaryWeightBp = start ? 1000 : 0;
+                     });
+            note(start ? "canary v2 at 10 %" : "abort v2");
+        } catch (const std::exception& e) {
+            note(QString("rollout failed: ") + e.what());
+        }
+    };
+    QTimer rollouts;
+    QObject::connect(&rollouts, &QTimer::timeout, [&] {
+        rollout(true);
+        QTimer::singleShot(3 * 60'000, [&] { rollout(false); });
+    });
+    rollouts.start(6 * 60'000);
+
+    // The sampler: once a minute, off the GUI thread (Prometheus's answers block).
+    std::vector<Sample> rows;
+    QElapsedTimer clock;
+    clock.start();
+    std::jthread sampler([&](std::stop_token stop) {
+        int next = 1;
+        while (!stop.stop_requested()) {
+            if (clock.elapsed() < next * 60'000) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(200));
+                continue;
+            }
+            Sample s;
+            s.minute = next++;
+            std::map<int, qint64> pids;
+            QString url;
+            {
+                std::lock_guard lock(mutex);
+                pids = scorerPids;
+                url = prometheusUrl;
+                s.events = events;
+                events.clear();
+            }
+            for (const auto& [slot, pid] : pids)
+                s.scorers[slot] = figuresOf(pid);
+            s.console = figuresOf(QCoreApplication::applicationPid());
+            s.longestStallMs = longestStall.exchange(0);
+            if (!url.isEmpty()) {
+                const auto f = fraudops::readScorerFigures(
+                    {url, {}, std::chrono::seconds(10)}, "fraud-scorer", std::chrono::seconds(60));
+                s.p99Ms = f.p99Ms.value_or(-1);
+                s.scoresPerSecond = f.scoresPerSecond.value_or(-1);
+            }
+            std::printf(
+                "minute %3.0f: p99 %.2f ms, %.0f scores/s, console RSS %.0f MB, stall %.0f ms",
+                s.minute, s.p99Ms, s.scoresPerSecond, s.console.rssMb, s.longestStallMs);
+            for (const auto& [slot, f] : s.scorers)
+                std::printf(" | local-%d RSS %.0f MB, %d fds, %d threads", slot, f.rssMb, f.fds,
+                            f.threads);
+            std::printf("\n");
+            std::fflush(stdout);
+            {
+                std::lock_guard lock(mutex);
+                rows.push_back(std::move(s));
+            }
+            if (next > minutes)
+                QMetaObject::invokeMethod(&app, &QApplication::quit, Qt::QueuedConnection);
+        }
+    });
+    app.exec();
+    sampler.request_stop();
+    sampler.join();
+    ticker.stop();
+
+    // The CSV, every row.
+    QFile csv(QDir(out).filePath("soak.csv"));
+    if (csv.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        QTextStream t(&csv);
+        t << "minute,slot,rss_mb,fds,threads,p99_ms,scores_per_s,console_rss_mb,console_fds,"
+             "console_threads,longest_stall_ms,events\n";
+        for (const auto& r : rows) {
+            for (const auto& [slot, f] : r.scorers) {
+                t << r.minute << ',' << slot << ',' << f.rssMb << ',' << f.fds << ',' << f.threads
+                  << ',' << r.p99Ms << ',' << r.scoresPerSecond << ',' << r.console.rssMb << ','
+                  << r.console.fds << ',' << r.console.threads << ',' << r.longestStallMs << ",\""
+                  << r.events << "\"\n";
+            }
+        }
+    }
+
+    // The picture: six charts over the whole run.
+    std::map<int, std::vector<QPointF>> rss, fds, threads;
+    std::vector<QPointF> p99, rate, consoleRss, stall, consoleThreads;
+    for (const auto& r : rows) {
+        for (const auto& [slot, f] : r.scorers) {
+            rss[slot].push_back({r.minute, f.rssMb});
+            fds[slot].push_back({r.minute, double(f.fds)});
+            threads[slot].push_back({r.minute, double(f.threads)});
+        }
+        if (r.p99Ms >= 0)
+            p99.push_back({r.minute, r.p99Ms});
+        if (r.scoresPerSecond >= 0)
+            rate.push_back({r.minute, r.scoresPerSecond});
+        consoleRss.push_back({r.minute, r.console.rssMb});
+        consoleThreads.push_back({r.minute, double(r.console.threads)});
+        stall.push_back({r.minute, r.longestStallMs});
+    }
+    const auto bySlot = [](const std::map<int, std::vector<QPointF>>& m, const QString& what) {
+        std::vector<std::pair<QString, std::vector<QPointF>>> v;
+        for (const auto& [slot, points] : m)
+            v.push_back({QString("local-%1 %2").arg(slot).arg(what), points});
+        return v;
+    };
+    QWidget canvas;
+    auto* grid = new QGridLayout(&canvas);
+    grid->addWidget(chartOf("Scorer RSS (MB)", bySlot(rss, "RSS")), 0, 0);
+    auto descriptors = bySlot(fds, "fds");
+    for (auto& t : bySlot(threads, "threads"))
+        descriptors.push_back(t);
+    grid->addWidget(chartOf("Scorer descriptors and threads", descriptors), 0, 1);
+    grid->addWidget(chartOf("Scores a second (cluster)", {{"scores/s", rate}}), 1, 0);
+    grid->addWidget(chartOf("Score p99 (ms, cluster, 1 m window)", {{"p99", p99}}), 1, 1);
+    grid->addWidget(
+        chartOf("Console RSS (MB) and threads", {{"RSS", consoleRss}, {"threads", consoleThreads}}),
+        2, 0);
+    grid->addWidget(
+        chartOf("Console: longest event-loop stall each minute (ms)", {{"stall", stall}}), 2, 1);
+    canvas.resize(1400, 1200);
+    canvas.show();
+    QCoreApplication::processEvents();
+    canvas.grab().save(QDir(out).filePath("soak.png"));
+
+    // The summary: minutes 5-10 (after warm-up) against the last five.
+    const double end = rows.empty() ? 0 : rows.back().minute + 1;
+    const double early0 = 5, early1 = 10, late0 = std::max(early1, end - 5);
+    std::printf("\n| series | minutes %.0f-%.0f | last 5 minutes | ratio |\n|---|---:|---:|---:|\n",
+                early0, early1 - 1);
+    const auto row = [&](const char* name, auto get) {
+        const double a = meanOver(rows, early0, early1, get), b = meanOver(rows, late0, end, get);
+        std::printf("| %s | %.1f | %.1f | %.2f |\n", name, a, b, a > 0 ? b / a : 0.0);
+    };
+    const auto scorerSum = [](auto member) {
+        return [member](const Sample& s) {
+            double sum = 0;
+            for (const auto& [slot, f] : s.scorers)
+                sum += double(f.*member);
+            return sum;
+        };
+    };
+    row("scorers' RSS, MB (all replicas)", scorerSum(&ProcessFigures::rssMb));
+    row("scorers' open descriptors", scorerSum(&ProcessFigures::fds));
+    row("scorers' threads", scorerSum(&ProcessFigures::threads));
+    row("Score p99, ms", [](const Sample& s) { return s.p99Ms; });
+    row("scores a second", [](const Sample& s) { return s.scoresPerSecond; });
+    row("console RSS, MB", [](const Sample& s) { return s.console.rssMb; });
+    row("console threads", [](const Sample& s) { return double(s.console.threads); });
+    double worst = 0;
+    for (const auto& r : rows)
+        worst = std::max(worst, r.longestStallMs);
+    std::printf("| console's longest event-loop stall, whole run | | %.0f ms | target < 100 ms |\n",
+                worst);
+    std::printf("\n(%zu minutes; %d restarts; rows and events in %s)\n", rows.size(), restarts,
+                qPrintable(QDir(out).filePath("soak.csv")));
+    QEventLoop stopping;
+    QObject::connect(&cluster, &fraudops::LocalCluster::stopped, &stopping, &QEventLoop::quit);
+    QTimer::singleShot(30'000, &stopping, &QEventLoop::quit);
+    cluster.stop();
+    stopping.exec();
+    return 0;
+}
