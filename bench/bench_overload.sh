@@ -6,6 +6,8 @@
 # offer five times one scorer core's capacity. Capacity and the unloaded p99 are measured
 # first; every load is a multiple of that capacity, so the figures compare across machines.
 #   bash bench/bench_overload.sh [SECONDS per point, default 8] [BUILD dir, default build]
+# NICENESS=0 runs the admission-controlled scorer without --worker-niceness (default 10: the
+# scorer has its CPU to itself, as in a pod).
 # Needs two CPUs and the Release build (scripts/run.sh or scripts/test.sh builds it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,8 +65,10 @@ echo
 
 for mode in admission none; do
   if [ "$mode" = admission ]; then
-    start_scorer admission --max-concurrent-requests 1 --max-queue-wait-ms "$p99"
-    echo "with admission control (--max-concurrent-requests 1 --max-queue-wait-ms $p99):"
+    start_scorer admission --max-concurrent-requests 1 --max-queue-wait-ms "$p99" \
+      --worker-niceness "${NICENESS:-10}"
+    echo "with admission control (--max-concurrent-requests 1 --max-queue-wait-ms $p99" \
+      "--worker-niceness ${NICENESS:-10}):"
   else
     start_scorer none --max-concurrent-requests 0
     echo "baseline, no admission control (--max-concurrent-requests 0):"

@@ -180,8 +180,9 @@ private slots:
 
         // A call may wait in the queue as long as an unloaded call takes at p99.
         const double bound = unloaded.okP99;
+        // The scorer has its CPU to itself, as in a pod: its workers yield to gRPC's threads.
         auto scorer = startPinned({"--max-concurrent-requests", "1", "--max-queue-wait-ms",
-                                   QString::number(bound, 'f', 2)});
+                                   QString::number(bound, 'f', 2), "--worker-niceness", "10"});
         QVERIFY(scorer);
         const auto pid = scorer->child().pid();
         openLoop(scorer->grpcAddress(), capacity / 2, 2);  // the cards' history, before RSS
@@ -223,8 +224,7 @@ private slots:
         QVERIFY2(rejected >= refusedSeen, qPrintable(QString::number(rejected)));
         QCOMPARE(
             metricSum(metrics.body, "fraud_scorer_requests_total", {"code=\"RESOURCE_EXHAUSTED\""}),
-            rejected + metricSum(metrics.body, "fraud_scorer_rejected_total",
-                                 {"reason=\"queue_timeout\""}));
+            rejected);
         scorer.reset();
 
         // Without admission control the same 2x queues without bound: nearly every call runs

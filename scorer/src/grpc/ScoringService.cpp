@@ -211,15 +211,8 @@ grpc::ServerUnaryReactor* ScoringService::admit(RpcMethod method,
         return reactor;
     }
     // The request, response and context live until Finish, whichever thread calls it.
-    const auto verdict = admission_->submit([=, this, &prior](bool expired) {
-        if (expired) {
-            metrics_.countRejected(ScorerMetrics::Rejection::QueueTimeout);
-            metrics_.countRequests(method, grpc::StatusCode::RESOURCE_EXHAUSTED, 1, mode);
-            reactor->Finish({grpc::StatusCode::RESOURCE_EXHAUSTED,
-                             "overloaded: this call waited past --max-queue-wait-ms (" +
-                                 milliseconds(admission_->options().maxWait) +
-                                 " ms) for a worker; retry later, or add replicas"});
-        } else if (context->IsCancelled()) {
+    const auto verdict = admission_->submit([=, this, &prior] {
+        if (context->IsCancelled()) {
             // Its deadline passed, or the client left, while it waited: no work for nobody.
             metrics_.countRequests(method, grpc::StatusCode::CANCELLED, 1, mode);
             reactor->Finish(grpc::Status::CANCELLED);
@@ -228,7 +221,7 @@ grpc::ServerUnaryReactor* ScoringService::admit(RpcMethod method,
         }
     });
     if (verdict.refusal != AdmissionQueue::Refusal::None) {
-        metrics_.countRejected(ScorerMetrics::Rejection::Overload);
+        metrics_.countRejected();
         metrics_.countRequests(method, grpc::StatusCode::RESOURCE_EXHAUSTED, 1, mode);
         const auto& options = admission_->options();
         reactor->Finish(

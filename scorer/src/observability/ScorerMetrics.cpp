@@ -165,17 +165,14 @@ ScorerMetrics::ScorerMetrics(prometheus::Registry& registry)
                       .Help("1 when this replica serves the registry's newest generation.")
                       .Register(registry)
                       .Add({});
-    auto& rejected = prometheus::BuildCounter()
-                         .Name("fraud_scorer_rejected_total")
-                         .Help(
-                             "Scoring calls refused by admission control "
-                             "(RESOURCE_EXHAUSTED), by reason: overload (at once) or "
-                             "queue_timeout (after waiting past --max-queue-wait-ms).")
-                         .Register(registry);
-    rejected_[static_cast<std::size_t>(Rejection::Overload)] =
-        &rejected.Add({{"reason", "overload"}});
-    rejected_[static_cast<std::size_t>(Rejection::QueueTimeout)] =
-        &rejected.Add({{"reason", "queue_timeout"}});
+    // A reason label from the start, so that other reasons (memory, say) can join it.
+    rejected_ = &prometheus::BuildCounter()
+                     .Name("fraud_scorer_rejected_total")
+                     .Help(
+                         "Scoring calls refused at once by admission control "
+                         "(RESOURCE_EXHAUSTED), by reason.")
+                     .Register(registry)
+                     .Add({{"reason", "overload"}});
     queued_ = &prometheus::BuildGauge()
                    .Name("fraud_scorer_queued_requests")
                    .Help("Scoring calls admitted and waiting for a worker.")

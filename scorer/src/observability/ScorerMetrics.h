@@ -92,12 +92,9 @@ public:
     void setGenerationSeen(double g) { generationSeen_->Set(g); }
     void setConverged(bool yes) { converged_->Set(yes ? 1 : 0); }
     void countLoadFailure(const std::string& version);
-    // Scoring calls refused by admission control: "overload" at once (the queue would keep
-    // them waiting too long, or is full), "queue_timeout" after waiting past the bound anyway.
-    enum class Rejection { Overload, QueueTimeout };
-    void countRejected(Rejection reason) {
-        rejected_[static_cast<std::size_t>(reason)]->Increment();
-    }
+    // Scoring calls refused at once by admission control (the queue would keep them waiting
+    // too long, or is full).
+    void countRejected() { rejected_->Increment(); }
     void setQueued(double calls) { queued_->Set(calls); }
     prometheus::Counter& watchDropped() { return *watchDropped_; }
     prometheus::Gauge& watchers() { return *watchers_; }
@@ -140,7 +137,7 @@ private:
     prometheus::Gauge* generation_ = nullptr;
     prometheus::Gauge* generationSeen_ = nullptr;
     prometheus::Gauge* converged_ = nullptr;
-    std::array<prometheus::Counter*, 2> rejected_{};
+    prometheus::Counter* rejected_ = nullptr;
     prometheus::Gauge* queued_ = nullptr;
     prometheus::Counter* watchDropped_ = nullptr;
     prometheus::Gauge* watchers_ = nullptr;

@@ -15,10 +15,9 @@ AdmissionQueue::AdmissionQueue(Options options) : options_(options) {
     workers_.reserve(static_cast<std::size_t>(options_.workers));
     for (int i = 0; i < options_.workers; ++i) {
         workers_.emplace_back([this, i] {
-            // Named for top -H and perf; and below gRPC's threads in priority, so that taking
-            // in and refusing calls (tens of microseconds each) is never held up behind scoring
-            // (milliseconds for an explanation): on a saturated CPU the queue-wait bound then
-            // holds for the time a call really waited, not only for its time in this queue.
+            // Named for top -H and perf. With a niceness, below gRPC's threads in priority, so
+            // that taking in and refusing calls (tens of microseconds each) is not held up
+            // behind scoring (milliseconds for an explanation) on a saturated CPU.
             const std::string name = "score-worker-" + std::to_string(i);
             pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
             if (options_.workerNiceness > 0) {
@@ -54,7 +53,7 @@ AdmissionQueue::Verdict AdmissionQueue::submit(Job job) {
         else if (options_.maxWait.count() > 0 && verdict.predictedWait > options_.maxWait)
             verdict.refusal = Refusal::WaitTooLong;
         else
-            queue_.push_back({std::move(job), Clock::now()});
+            queue_.push_back(std::move(job));
     }
     if (verdict.refusal == Refusal::None)
         wake_.notify_one();
@@ -72,22 +71,18 @@ void AdmissionQueue::work() {
         wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
         if (queue_.empty())
             return;  // stopping, and nothing left
-        Item item = std::move(queue_.front());
+        Job job = std::move(queue_.front());
         queue_.pop_front();
         lock.unlock();
         const auto start = Clock::now();
-        const bool expired =
-            options_.maxWait.count() > 0 && start - item.enqueued > options_.maxWait;
-        item.job(expired);
-        if (!expired) {
-            // A moving average over about 16 calls: follows a change of traffic mix within
-            // milliseconds, and one slow call moves it by a sixteenth.
-            const auto took =
-                std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
-            const auto average = serviceNanos_.load(std::memory_order_relaxed);
-            serviceNanos_.store(average == 0 ? took : average + (took - average) / 16,
-                                std::memory_order_relaxed);
-        }
+        job();
+        // A moving average over about 16 calls: follows a change of traffic mix within
+        // milliseconds, and one slow call moves it by a sixteenth.
+        const auto took =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
+        const auto average = serviceNanos_.load(std::memory_order_relaxed);
+        serviceNanos_.store(average == 0 ? took : average + (took - average) / 16,
+                            std::memory_order_relaxed);
         lock.lock();
     }
 }

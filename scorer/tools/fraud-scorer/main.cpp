@@ -185,10 +185,13 @@ int main(int argc, char** argv) {
                 "threads as they arrive and an overload queues them without bound")
         .option("max-queue-wait-ms", "20",
                 "a call the calls queued ahead would keep waiting longer than this is refused "
-                "at once with RESOURCE_EXHAUSTED, and one that waited longer anyway is refused "
-                "when its turn comes (0: no time bound)")
+                "at once with RESOURCE_EXHAUSTED (0: no time bound)")
         .option("max-queued-requests", "1000",
                 "calls waiting for a worker, at most; more are refused at once")
+        .option("worker-niceness", "0",
+                "run the scoring workers this much nicer than gRPC's threads, so that taking "
+                "in and refusing calls goes first on a saturated CPU; for a host the scorer "
+                "has to itself (other processes would go first too)")
         .option("card-capacity", "1000000", "most cards whose history is kept")
         .option("card-idle-ttl", "604800",
                 "seconds after which an idle card is forgotten (in Redis: its key's TTL)")
@@ -241,6 +244,7 @@ int main(int argc, char** argv) {
             std::llround(cli.number("max-queue-wait-ms", 0, 600'000) * 1000));
         config.admission.maxQueued =
             static_cast<std::size_t>(cli.integer("max-queued-requests", 1, 10'000'000));
+        config.admission.workerNiceness = static_cast<int>(cli.integer("worker-niceness", 0, 19));
         config.replica = cli.get("replica-name");
         config.registryPoll =
             std::chrono::milliseconds(cli.integer("registry-poll-ms", 10, 600'000));
