@@ -85,17 +85,20 @@ QChartView* chartOf(const QString& title,
                     const std::vector<std::pair<QString, std::vector<QPointF>>>& series) {
     auto* chart = new QChart;
     chart->setTitle(title);
-    double top = 0;
+    double top = 0, last = 1;
     for (const auto& [name, points] : series) {
         auto* s = line(chart, name);
         for (const auto& p : points) {
             s->append(p);
             top = std::max(top, p.y());
+            last = std::max(last, p.x());
         }
     }
     auto* x = new QValueAxis;
     x->setTitleText("minute");
-    x->setLabelFormat("%d");
+    x->setRange(0, last);
+    x->applyNiceNumbers();
+    x->setLabelFormat("%.0f");
     auto* y = new QValueAxis;
     y->setRange(0, top > 0 ? top * 1.25 : 1);
     chart->addAxis(x, Qt::AlignBottom);
