@@ -3,12 +3,16 @@
 // minutes (a canary at 10 %, aborted three minutes later) and a replica restarted every five.
 // Each minute it records, per scorer slot, RSS, open descriptors and threads (/proc); the
 // cluster's Score p99 and throughput (Prometheus, as the Overview reads them); the console's
-// own RSS and its longest event-loop stall (a 10 ms timer's lateness). Everything must stay
-// flat: the summary compares the minutes after warm-up with the last ones, and the PNG draws
-// every series over the whole run.
+// own RSS, its heap in use (malloc's own count, to tell a leak from memory malloc keeps) and its
+// longest event-loop stall (a 10 ms timer's lateness, with the page shown when it happened); the
+// cards the scorers remember (their memory grows with them, up to --card-capacity). Everything
+// must stay flat: the summary compares the minutes after warm-up with the last ones, and the PNG
+// draws every series over the whole run.
 //
 // Usage: bench_soak --bin-dir DIR --registry DIR --minutes N --out DIR [--rules FILE]
 // (bench/bench_soak.sh runs it on the test registry for 30 minutes).
+#include <malloc.h>
+
 #include <QApplication>
 #include <QChart>
 #include <QChartView>
@@ -36,6 +40,8 @@
 #include <vector>
 
 #include "cluster/LocalCluster.h"
+#include "features/CardHistoryStore.h"
+#include "prometheus/PrometheusHttp.h"
 #include "prometheus/ScorerQueries.h"
 #include "registry/ModelRegistry.h"
 #include "shell/ConsoleWindow.h"
@@ -69,8 +75,11 @@ struct Sample {
     double minute = 0;
     std::map<int, ProcessFigures> scorers;  // by slot
     double p99Ms = -1, scoresPerSecond = -1;
+    double cards = -1;  // remembered by all scorers together
     ProcessFigures console;
+    double consoleHeapMb = 0;  // malloc's bytes in use, every arena
     double longestStallMs = 0;
+    QString stallWhere;  // the page shown, and how long after it was turned to
     QString events;
 };
 
@@ -179,7 +188,6 @@ int main(int argc, char** argv) {
     std::mutex mutex;
     std::map<int, qint64> scorerPids;
     QString prometheusUrl, events;
-    std::atomic<double> longestStall = 0;
     QObject::connect(&cluster, &fraudops::LocalCluster::changed, [&](const auto& state) {
         std::lock_guard lock(mutex);
         scorerPids.clear();
@@ -196,26 +204,39 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
     };
 
-    // The event loop's lateness: a 10 ms timer, and the longest gap between its ticks.
+    // Every page in turn, 15 s each, all through the run.
+    const QStringList pages = window.pageTitles();
+    int pageIndex = 0;
+    QString pageShown = "Overview";
+    QElapsedTimer sinceTurn;
+    sinceTurn.start();
+    QTimer pageTurner;
+    QObject::connect(&pageTurner, &QTimer::timeout, [&] {
+        pageShown = pages[pageIndex++ % pages.size()];
+        sinceTurn.restart();
+        window.showPage(pageShown);
+    });
+    pageTurner.start(15'000);
+
+    // The event loop's lateness: a 10 ms timer, the longest gap between its ticks since the
+    // last sample, and where the console was when it happened.
+    double longestStall = 0;
+    QString stallWhere;
     QElapsedTimer gap;
     gap.start();
     QTimer ticker;
     QObject::connect(&ticker, &QTimer::timeout, [&] {
         const double late = double(gap.nsecsElapsed()) / 1e6;
         gap.restart();
-        double seen = longestStall.load();
-        while (late > seen && !longestStall.compare_exchange_weak(seen, late)) {
+        std::lock_guard lock(mutex);
+        if (late > longestStall) {
+            longestStall = late;
+            stallWhere = QString("%1, %2 s after turning to it")
+                             .arg(pageShown)
+                             .arg(double(sinceTurn.elapsed() - late) / 1000, 0, 'f', 1);
         }
     });
     ticker.start(10);
-
-    // Every page in turn, 15 s each, all through the run.
-    const QStringList pages = window.pageTitles();
-    int pageIndex = 0;
-    QTimer pageTurner;
-    QObject::connect(&pageTurner, &QTimer::timeout,
-                     [&] { window.showPage(pages[pageIndex++ % pages.size()]); });
-    pageTurner.start(15'000);
 
     // Faults and changes: a replica restarted every 5 minutes, a canary every 6 (aborted 3
     // minutes later), through the registry as fraudctl would.
@@ -227,6 +248,9 @@ int main(int argc, char** argv) {
         note(QString("restart local-%1").arg(slot));
     });
     restarter.start(5 * 60'000);
+    // Registry writes fsync: on a thread of their own, as fraudctl's would be in its process, so
+    // the stall figure is the console's alone.
+    std::vector<std::jthread> writers;
     const auto rollout = [&](bool start) {
         try {
             fraud::ModelRegistry r(config.registry.toStdString());
@@ -245,8 +269,8 @@ int main(int argc, char** argv) {
     };
     QTimer rollouts;
     QObject::connect(&rollouts, &QTimer::timeout, [&] {
-        rollout(true);
-        QTimer::singleShot(3 * 60'000, [&] { rollout(false); });
+        writers.emplace_back([&] { rollout(true); });
+        QTimer::singleShot(3 * 60'000, [&] { writers.emplace_back([&] { rollout(false); }); });
     });
     rollouts.start(6 * 60'000);
 
@@ -275,16 +299,28 @@ int main(int argc, char** argv) {
             for (const auto& [slot, pid] : pids)
                 s.scorers[slot] = figuresOf(pid);
             s.console = figuresOf(QCoreApplication::applicationPid());
-            s.longestStallMs = longestStall.exchange(0);
+            const auto heap = mallinfo2();
+            s.consoleHeapMb = double(heap.uordblks + heap.hblkhd) / (1024 * 1024);
+            {
+                std::lock_guard lock(mutex);
+                s.longestStallMs = std::exchange(longestStall, 0);
+                s.stallWhere = std::exchange(stallWhere, {});
+            }
             if (!url.isEmpty()) {
-                const auto f = fraudops::readScorerFigures(
-                    {url, {}, std::chrono::seconds(10)}, "fraud-scorer", std::chrono::seconds(60));
+                const fraudops::PrometheusEndpoint prometheus{url, {}, std::chrono::seconds(10)};
+                const auto f = fraudops::readScorerFigures(prometheus, "fraud-scorer",
+                                                           std::chrono::seconds(60));
                 s.p99Ms = f.p99Ms.value_or(-1);
                 s.scoresPerSecond = f.scoresPerSecond.value_or(-1);
+                s.cards = fraudops::firstValue(fraudops::prometheusQuery(
+                                                   prometheus, "sum(fraud_scorer_cards_tracked)"))
+                              .value_or(-1);
             }
             std::printf(
-                "minute %3.0f: p99 %.2f ms, %.0f scores/s, console RSS %.0f MB, stall %.0f ms",
-                s.minute, s.p99Ms, s.scoresPerSecond, s.console.rssMb, s.longestStallMs);
+                "minute %3.0f: p99 %.2f ms, %.0f scores/s, %.0f cards, console RSS %.0f MB (heap "
+                "%.0f MB), stall %.0f ms (%s)",
+                s.minute, s.p99Ms, s.scoresPerSecond, s.cards, s.console.rssMb, s.consoleHeapMb,
+                s.longestStallMs, qPrintable(s.stallWhere));
             for (const auto& [slot, f] : s.scorers)
                 std::printf(" | local-%d RSS %.0f MB, %d fds, %d threads", slot, f.rssMb, f.fds,
                             f.threads);
@@ -307,21 +343,23 @@ int main(int argc, char** argv) {
     QFile csv(QDir(out).filePath("soak.csv"));
     if (csv.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
         QTextStream t(&csv);
-        t << "minute,slot,rss_mb,fds,threads,p99_ms,scores_per_s,console_rss_mb,console_fds,"
-             "console_threads,longest_stall_ms,events\n";
+        t << "minute,slot,rss_mb,fds,threads,p99_ms,scores_per_s,cards,console_rss_mb,"
+             "console_heap_mb,console_fds,console_threads,longest_stall_ms,stall_where,events\n";
         for (const auto& r : rows) {
             for (const auto& [slot, f] : r.scorers) {
                 t << r.minute << ',' << slot << ',' << f.rssMb << ',' << f.fds << ',' << f.threads
-                  << ',' << r.p99Ms << ',' << r.scoresPerSecond << ',' << r.console.rssMb << ','
-                  << r.console.fds << ',' << r.console.threads << ',' << r.longestStallMs << ",\""
-                  << r.events << "\"\n";
+                  << ',' << r.p99Ms << ',' << r.scoresPerSecond << ',' << r.cards << ','
+                  << r.console.rssMb << ',' << r.consoleHeapMb << ',' << r.console.fds << ','
+                  << r.console.threads << ',' << r.longestStallMs << ",\"" << r.stallWhere
+                  << "\",\"" << r.events << "\"\n";
             }
         }
     }
 
     // The picture: six charts over the whole run.
     std::map<int, std::vector<QPointF>> rss, fds, threads;
-    std::vector<QPointF> p99, rate, consoleRss, stall, consoleThreads;
+    std::vector<QPointF> p99, rate, consoleRss, consoleHeap, stall, consoleThreads, history;
+    const double cardMb = double(fraud::CardHistoryStore::bytesPerCard()) / (1024 * 1024);
     for (const auto& r : rows) {
         for (const auto& [slot, f] : r.scorers) {
             rss[slot].push_back({r.minute, f.rssMb});
@@ -332,7 +370,10 @@ int main(int argc, char** argv) {
             p99.push_back({r.minute, r.p99Ms});
         if (r.scoresPerSecond >= 0)
             rate.push_back({r.minute, r.scoresPerSecond});
+        if (r.cards >= 0 && !r.scorers.empty())
+            history.push_back({r.minute, r.cards * cardMb / double(r.scorers.size())});
         consoleRss.push_back({r.minute, r.console.rssMb});
+        consoleHeap.push_back({r.minute, r.consoleHeapMb});
         consoleThreads.push_back({r.minute, double(r.console.threads)});
         stall.push_back({r.minute, r.longestStallMs});
     }
@@ -344,7 +385,9 @@ int main(int argc, char** argv) {
     };
     QWidget canvas;
     auto* grid = new QGridLayout(&canvas);
-    grid->addWidget(chartOf("Scorer RSS (MB)", bySlot(rss, "RSS")), 0, 0);
+    auto memory = bySlot(rss, "RSS");
+    memory.push_back({"card history, each (cards x bytes per card / replicas)", history});
+    grid->addWidget(chartOf("Scorer RSS (MB)", memory), 0, 0);
     auto descriptors = bySlot(fds, "fds");
     for (auto& t : bySlot(threads, "threads"))
         descriptors.push_back(t);
@@ -352,7 +395,8 @@ int main(int argc, char** argv) {
     grid->addWidget(chartOf("Scores a second (cluster)", {{"scores/s", rate}}), 1, 0);
     grid->addWidget(chartOf("Score p99 (ms, cluster, 1 m window)", {{"p99", p99}}), 1, 1);
     grid->addWidget(
-        chartOf("Console RSS (MB) and threads", {{"RSS", consoleRss}, {"threads", consoleThreads}}),
+        chartOf("Console RSS and heap in use (MB), threads",
+                {{"RSS", consoleRss}, {"heap in use", consoleHeap}, {"threads", consoleThreads}}),
         2, 0);
     grid->addWidget(
         chartOf("Console: longest event-loop stall each minute (ms)", {{"stall", stall}}), 2, 1);
@@ -383,13 +427,22 @@ int main(int argc, char** argv) {
     row("scorers' threads", scorerSum(&ProcessFigures::threads));
     row("Score p99, ms", [](const Sample& s) { return s.p99Ms; });
     row("scores a second", [](const Sample& s) { return s.scoresPerSecond; });
+    row("cards remembered (all replicas)", [](const Sample& s) { return s.cards; });
+    row("their card history, MB (cards x bytes per card)",
+        [cardMb](const Sample& s) { return s.cards >= 0 ? s.cards * cardMb : -1; });
     row("console RSS, MB", [](const Sample& s) { return s.console.rssMb; });
+    row("console heap in use, MB", [](const Sample& s) { return s.consoleHeapMb; });
     row("console threads", [](const Sample& s) { return double(s.console.threads); });
     double worst = 0;
     for (const auto& r : rows)
         worst = std::max(worst, r.longestStallMs);
     std::printf("| console's longest event-loop stall, whole run | | %.0f ms | target < 100 ms |\n",
                 worst);
+    for (const auto& r : rows) {
+        if (r.longestStallMs > 100)
+            std::printf("stall of %.0f ms in minute %.0f: %s\n", r.longestStallMs, r.minute,
+                        qPrintable(r.stallWhere));
+    }
     std::printf("\n(%zu minutes; %d restarts; rows and events in %s)\n", rows.size(), restarts,
                 qPrintable(QDir(out).filePath("soak.csv")));
     QEventLoop stopping;

@@ -126,12 +126,11 @@ if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   "${console[@]}"
 else
   echo "== no display: the console runs offscreen on a local cluster and pictures its pages"
-  mkdir -p "$work/screenshots"
+  step "picturing the console's pages"
+  QT_QPA_PLATFORM=offscreen "${console[@]}" --screenshot-settle "${FRAUDOPS_SCREENSHOT_SETTLE:-30}" \
+    --screenshot-dir "$work/screenshots" 2> "$work/console.log" \
+    || { tail -n 20 "$work/console.log" >&2; false; }
   for page in Overview Cluster Decisions Drift Release Alerts; do
-    step "picturing the console's $page page"
-    QT_QPA_PLATFORM=offscreen "${console[@]}" --page "$page" \
-      --screenshot-settle "${FRAUDOPS_SCREENSHOT_SETTLE:-30}" \
-      --screenshot "$work/screenshots/$page.png" 2> "$work/console-$page.log"
     echo "   $work/screenshots/$page.png"
   done
 fi

@@ -2,7 +2,6 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
-#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QStandardPaths>
 #include <QTimer>
@@ -11,6 +10,7 @@
 #include "cluster/LocalCluster.h"
 #include "profiles/ConnectionProfile.h"
 #include "shell/ConsoleWindow.h"
+#include "shell/PagePictures.h"
 
 namespace {
 
@@ -55,6 +55,9 @@ int main(int argc, char** argv) {
     const QCommandLineOption localOpt("local", "start the embedded local cluster");
     const QCommandLineOption screenshotOpt(
         "screenshot", "wait until --page has data, write it as a PNG, exit", "FILE");
+    const QCommandLineOption screenshotDirOpt(
+        "screenshot-dir",
+        "picture every page in turn, as DIR/<page>.png, each once it has data, then exit", "DIR");
     const QCommandLineOption pageOpt("page", "page to show (any case)", "NAME", "Overview");
     const QCommandLineOption registryOpt(
         "registry", "the local cluster's registry (trained if empty)", "DIR",
@@ -78,11 +81,12 @@ int main(int argc, char** argv) {
         "the local cluster's tokens file (its scorers accept changes only with one; the "
         "console's own token comes from $FRAUDOPS_TOKEN or the keychain)",
         "FILE");
-    const QCommandLineOption settleOpt(
-        "screenshot-settle", "once the page has data, seconds to let it accumulate", "S", "0");
+    const QCommandLineOption settleOpt("screenshot-settle",
+                                       "once the first page has data, seconds to let it accumulate",
+                                       "S", "0");
     for (const auto& o :
-         {profileOpt, localOpt, screenshotOpt, pageOpt, registryOpt, workOpt, replicasOpt,
-          sharedHistoryOpt, rateOpt, timeoutOpt, settleOpt, rangeOpt, tokensOpt})
+         {profileOpt, localOpt, screenshotOpt, screenshotDirOpt, pageOpt, registryOpt, workOpt,
+          replicasOpt, sharedHistoryOpt, rateOpt, timeoutOpt, settleOpt, rangeOpt, tokensOpt})
         cli.addOption(o);
     cli.process(app);
 
@@ -100,7 +104,8 @@ int main(int argc, char** argv) {
     }
 
     std::unique_ptr<fraudops::LocalCluster> local;
-    if (cli.isSet(localOpt) || (profile->isLocal() && cli.isSet(screenshotOpt))) {
+    const bool pictures = cli.isSet(screenshotOpt) || cli.isSet(screenshotDirOpt);
+    if (cli.isSet(localOpt) || (profile->isLocal() && pictures)) {
         fraudops::LocalCluster::Config config;
         config.binDir = findBinDir();
         config.rulesFile = findRulesFile();
@@ -127,50 +132,27 @@ int main(int argc, char** argv) {
     window.show();
 
     int exitCode = 0;
-    // Used by the timers below while app.exec() runs: they live as long as main.
-    const QString file = cli.value(screenshotOpt);
-    fraudops::ConsolePage* page = window.page(cli.value(pageOpt));
-    const qint64 limit = cli.value(timeoutOpt).toLongLong() * 1000;
-    const int settleMs = cli.value(settleOpt).toInt() * 1000;
-    QElapsedTimer waited;
-    waited.start();
-    if (cli.isSet(screenshotOpt)) {
-        auto* poll = new QTimer(&app);
-        QObject::connect(poll, &QTimer::timeout, &app, [&, poll] {
-            if (page->content().complete) {
-                poll->stop();
-                // After the settle time, one more refresh so every panel shows the same
-                // moment, then the picture, if the page still shows everything (a picture's
-                // colours alone pass on empty axes).
-                QTimer::singleShot(settleMs, &app, [&] { window.refreshNow(); });
-                QTimer::singleShot(settleMs + 2000, &app, [&] {
-                    const auto content = page->content();
-                    std::fprintf(stderr, "fraudops-console: %s shows %s\n",
-                                 qPrintable(page->title()), qPrintable(content.summary));
-                    if (!content.complete) {
-                        std::fprintf(stderr, "fraudops-console: %s lost data before the picture\n",
-                                     qPrintable(page->title()));
-                        exitCode = 1;
-                        app.quit();
-                        return;
-                    }
-                    const bool saved = window.grab().save(file, "PNG");
-                    std::fprintf(stderr, "fraudops-console: %s %s\n",
-                                 saved ? "wrote" : "could not write", qPrintable(file));
-                    exitCode = saved ? 0 : 1;
-                    app.quit();
-                });
-            } else if (waited.elapsed() > limit) {
-                poll->stop();
-                std::fprintf(
-                    stderr, "fraudops-console: %s had no data after %lld s (it shows %s)\n",
-                    qPrintable(page->title()), limit / 1000, qPrintable(page->content().summary));
-                exitCode = 1;
-                app.quit();
-            }
-        });
-        poll->start(500);
+    std::vector<std::pair<QString, QString>> shots;
+    if (cli.isSet(screenshotDirOpt)) {
+        const QDir dir(cli.value(screenshotDirOpt));
+        if (!QDir().mkpath(dir.path())) {
+            std::fprintf(stderr, "fraudops-console: cannot create %s\n", qPrintable(dir.path()));
+            return 2;
+        }
+        for (const QString& title : window.pageTitles())
+            shots.emplace_back(title, dir.filePath(title + ".png"));
+    } else if (cli.isSet(screenshotOpt)) {
+        shots.emplace_back(window.currentPage()->title(), cli.value(screenshotOpt));
     }
+    fraudops::PagePictures pictured(window, std::move(shots),
+                                    {std::chrono::seconds(cli.value(timeoutOpt).toLongLong()),
+                                     std::chrono::seconds(cli.value(settleOpt).toLongLong())});
+    QObject::connect(&pictured, &fraudops::PagePictures::finished, &app, [&](int failed) {
+        exitCode = failed > 0 ? 1 : 0;
+        app.quit();
+    });
+    if (pictures)
+        pictured.start();
     const int rc = app.exec();
     if (local) {
         // Stop the children cleanly; PR_SET_PDEATHSIG covers the case where we cannot.

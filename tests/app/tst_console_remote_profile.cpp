@@ -33,6 +33,7 @@
 #include "overview/OverviewPage.h"
 #include "profiles/ProfileDialog.h"
 #include "scoring/ScoringClient.h"
+#include "shell/ConnectionStatus.h"
 #include "shell/ConsoleWindow.h"
 #include "tiles/StatTile.h"
 
@@ -164,6 +165,8 @@ private slots:
             30'000);
         QVERIFY2(showCluster(*window_)->model().rows().front().note.contains("token"),
                  qPrintable(showCluster(*window_)->model().rows().front().note));
+        QTRY_COMPARE_WITH_TIMEOUT(window_->connectionStatus().scorersText(),
+                                  QString("Scorers: 0 of 2 up, 2 refuse the token"), 30'000);
     }
 
     void withTheKeychainTokenTheyAreUp() {

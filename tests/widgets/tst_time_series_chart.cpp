@@ -143,6 +143,7 @@ private slots:
         chart.setSeriesVisible("a", true);
         for (QLineSeries* line : linesDrawingPoints(chart))
             QVERIFY(line->isVisible());
+        QTRY_COMPARE(visibleLegendEntries(chart), 2);  // the pieces shown again stay unlisted
     }
 
     void removedSeriesTakeTheirPieces() {
@@ -201,6 +202,11 @@ private slots:
         chart.setTimeRange(QDateTime::fromMSecsSinceEpoch(50'000),
                            QDateTime::fromMSecsSinceEpoch(200'000));
         QCOMPARE(chart.drawnAnnotationLabels(), QStringList({"promoted", "rolled back"}));
+        // A line shown again keeps out of the legend (QtCharts shows a series' entry with it).
+        QTRY_COMPARE(visibleLegendEntries(chart), 1);
+        chart.setSeriesVisible("stable", false);
+        chart.setSeriesVisible("stable", true);
+        QTRY_COMPARE(visibleLegendEntries(chart), 1);
         // Replaced whole; none left.
         chart.setAnnotations({});
         QVERIFY(chart.drawnAnnotationLabels().isEmpty());

@@ -38,8 +38,7 @@ TimeSeriesChart::TimeSeriesChart(const QString& title, const QString& unit, QWid
     chart_->addSeries(anchor);
     anchor->attachAxis(time_);
     anchor->attachAxis(value_);
-    for (QLegendMarker* marker : chart_->legend()->markers(anchor))
-        marker->setVisible(false);
+    unlist(anchor);
     view_->setRenderHint(QPainter::Antialiasing);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -74,8 +73,7 @@ void TimeSeriesChart::setAnnotations(std::vector<ChartAnnotation> annotations) {
         pen.setStyle(Qt::DotLine);
         pen.setWidthF(1.5);
         line->setPen(pen);
-        for (QLegendMarker* marker : chart_->legend()->markers(line))
-            marker->setVisible(false);
+        unlist(line);
         auto* label = new QGraphicsSimpleTextItem(a.label, chart_);
         label->setBrush(a.colour);
         label->setZValue(10);
@@ -91,6 +89,7 @@ void TimeSeriesChart::placeAnnotations() {
         auto& d = drawnAnnotations_[i];
         const bool inside = a.timeMs >= from_ && a.timeMs <= to_ && to_ > from_;
         d.line->setVisible(inside);
+        unlist(d.line);
         d.label->setVisible(inside);
         if (!inside)
             continue;
@@ -134,9 +133,14 @@ QLineSeries* TimeSeriesChart::addSegment(const QLineSeries* primary) {
     line->attachAxis(value_);
     line->setPen(primary->pen());
     line->setVisible(primary->isVisible());
-    for (QLegendMarker* marker : chart_->legend()->markers(line))
-        marker->setVisible(false);
+    unlist(line);
     return line;
+}
+
+void TimeSeriesChart::unlist(QAbstractSeries* series) {
+    // Again after every setVisible: QtCharts shows a series' legend entry with the series.
+    for (QLegendMarker* marker : chart_->legend()->markers(series))
+        marker->setVisible(false);
 }
 
 void TimeSeriesChart::setSeries(const QString& name, std::vector<QPointF> points) {
@@ -240,8 +244,11 @@ void TimeSeriesChart::setSeriesVisible(const QString& name, bool visible) {
     if (it == series_.end())
         return;
     it->second.visible = visible;
-    for (QLineSeries* line : it->second.lines)
+    for (QLineSeries* line : it->second.lines) {
         line->setVisible(visible);
+        if (line != it->second.lines.front())
+            unlist(line);
+    }
     // QtCharts hides the legend entry with the series: keep it, greyed, to click again.
     for (QLegendMarker* marker : chart_->legend()->markers(it->second.lines.front())) {
         marker->setVisible(true);

@@ -74,6 +74,8 @@ private:
     int plotWidth() const;
     QLineSeries* addLine(const QString& name);
     QLineSeries* addSegment(const QLineSeries* primary);
+    // Keeps a series out of the legend: the axis anchor, annotation lines, pieces after gaps.
+    void unlist(QAbstractSeries* series);
     void placeAnnotations();
 
     QChart* chart_;

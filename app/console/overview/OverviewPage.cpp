@@ -13,6 +13,7 @@
 #include "prometheus/ScorerQueries.h"
 #include "shell/ConsoleSession.h"
 #include "tiles/StatTile.h"
+#include "tiles/TileGrid.h"
 
 namespace fraudops {
 
@@ -100,9 +101,9 @@ OverviewPage::OverviewPage(ConsoleSession& session, QWidget* parent)
     panels_.addChartQuery(errorChart, q::errorsByCode(), "code", {}, 1, true);
     panels_.addChartQuery(decisions, q::decisionsPerSecondBy("decision"), "decision");
 
-    auto* tiles = new QHBoxLayout;
+    auto* tiles = new TileGrid(this);
     for (auto* t : {scores_, latency_, errors, shed, declines, replicas_, drift_, capacity})
-        tiles->addWidget(t);
+        tiles->addTile(t);
     auto* charts = new QGridLayout;
     charts->addWidget(throughput, 0, 0);
     charts->addWidget(latencyChart_, 0, 1);
@@ -110,7 +111,7 @@ OverviewPage::OverviewPage(ConsoleSession& session, QWidget* parent)
     charts->addWidget(decisions, 1, 1);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addLayout(tiles);
+    layout->addWidget(tiles);
     layout->addLayout(charts, 1);
 
     setLatencySlo(session.profile().latencySloMs);

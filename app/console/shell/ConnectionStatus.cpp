@@ -33,15 +33,21 @@ ConnectionStatus::ConnectionStatus(ConsoleSession& session, QWidget* parent)
             prometheus_->setText(ok ? QStringLiteral("Prometheus: up") : "Prometheus: " + error);
             prometheus_->setStyleSheet(ok ? kGood : kBad);
         });
-    connect(
-        &session.scorers(), &ReplicaStatusPoller::roundFinished, this,
-        [this](const std::vector<ReplicaStatusReading>& readings) {
-            const auto up = std::count_if(readings.begin(), readings.end(), [](const auto& r) {
-                return r.health == ReplicaHealth::Up;
+    connect(&session.scorers(), &ReplicaStatusPoller::roundFinished, this,
+            [this](const std::vector<ReplicaStatusReading>& readings) {
+                const auto count = [&](ReplicaHealth h) {
+                    return std::count_if(readings.begin(), readings.end(),
+                                         [h](const auto& r) { return r.health == h; });
+                };
+                const auto up = count(ReplicaHealth::Up), refused = count(ReplicaHealth::Refused);
+                const auto all = static_cast<long>(readings.size());
+                QString text = QStringLiteral("Scorers: %1 of %2 up").arg(up).arg(all);
+                // Answering but refusing this token is not down: the fix is a token, not a page.
+                if (refused > 0)
+                    text += QStringLiteral(", %1 refuse the token").arg(refused);
+                scorers_->setText(text);
+                scorers_->setStyleSheet(up == all ? kGood : up + refused == all ? kWarning : kBad);
             });
-            scorers_->setText(QStringLiteral("Scorers: %1 of %2 up").arg(up).arg(readings.size()));
-            scorers_->setStyleSheet(up == static_cast<long>(readings.size()) ? kGood : kBad);
-        });
     connect(&session, &ConsoleSession::profileChanged, this, [this] {
         token_->setText("Token: looking up…");
         token_->setStyleSheet({});
