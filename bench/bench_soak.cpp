@@ -78,6 +78,7 @@ struct Sample {
     double cards = -1;  // remembered by all scorers together
     ProcessFigures console;
     double consoleHeapMb = 0;  // malloc's bytes in use, every arena
+    double consoleHeldMb = 0;  // what malloc holds from the system: in use plus free chunks
     double longestStallMs = 0;
     QString stallWhere;  // the page shown, and how long after it was turned to
     QString events;
@@ -301,6 +302,7 @@ int main(int argc, char** argv) {
             s.console = figuresOf(QCoreApplication::applicationPid());
             const auto heap = mallinfo2();
             s.consoleHeapMb = double(heap.uordblks + heap.hblkhd) / (1024 * 1024);
+            s.consoleHeldMb = double(heap.arena + heap.hblkhd) / (1024 * 1024);
             {
                 std::lock_guard lock(mutex);
                 s.longestStallMs = std::exchange(longestStall, 0);
@@ -318,9 +320,9 @@ int main(int argc, char** argv) {
             }
             std::printf(
                 "minute %3.0f: p99 %.2f ms, %.0f scores/s, %.0f cards, console RSS %.0f MB (heap "
-                "%.0f MB), stall %.0f ms (%s)",
+                "%.0f MB in use, %.0f MB held), %d threads, stall %.0f ms (%s)",
                 s.minute, s.p99Ms, s.scoresPerSecond, s.cards, s.console.rssMb, s.consoleHeapMb,
-                s.longestStallMs, qPrintable(s.stallWhere));
+                s.consoleHeldMb, s.console.threads, s.longestStallMs, qPrintable(s.stallWhere));
             for (const auto& [slot, f] : s.scorers)
                 std::printf(" | local-%d RSS %.0f MB, %d fds, %d threads", slot, f.rssMb, f.fds,
                             f.threads);
@@ -344,21 +346,23 @@ int main(int argc, char** argv) {
     if (csv.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
         QTextStream t(&csv);
         t << "minute,slot,rss_mb,fds,threads,p99_ms,scores_per_s,cards,console_rss_mb,"
-             "console_heap_mb,console_fds,console_threads,longest_stall_ms,stall_where,events\n";
+             "console_heap_mb,console_held_mb,console_fds,console_threads,longest_stall_ms,stall_"
+             "where,events\n";
         for (const auto& r : rows) {
             for (const auto& [slot, f] : r.scorers) {
                 t << r.minute << ',' << slot << ',' << f.rssMb << ',' << f.fds << ',' << f.threads
                   << ',' << r.p99Ms << ',' << r.scoresPerSecond << ',' << r.cards << ','
-                  << r.console.rssMb << ',' << r.consoleHeapMb << ',' << r.console.fds << ','
-                  << r.console.threads << ',' << r.longestStallMs << ",\"" << r.stallWhere
-                  << "\",\"" << r.events << "\"\n";
+                  << r.console.rssMb << ',' << r.consoleHeapMb << ',' << r.consoleHeldMb << ','
+                  << r.console.fds << ',' << r.console.threads << ',' << r.longestStallMs << ",\""
+                  << r.stallWhere << "\",\"" << r.events << "\"\n";
             }
         }
     }
 
     // The picture: six charts over the whole run.
     std::map<int, std::vector<QPointF>> rss, fds, threads;
-    std::vector<QPointF> p99, rate, consoleRss, consoleHeap, stall, consoleThreads, history;
+    std::vector<QPointF> p99, rate, consoleRss, consoleHeap, consoleHeld, stall, consoleThreads,
+        history;
     const double cardMb = double(fraud::CardHistoryStore::bytesPerCard()) / (1024 * 1024);
     for (const auto& r : rows) {
         for (const auto& [slot, f] : r.scorers) {
@@ -374,6 +378,7 @@ int main(int argc, char** argv) {
             history.push_back({r.minute, r.cards * cardMb / double(r.scorers.size())});
         consoleRss.push_back({r.minute, r.console.rssMb});
         consoleHeap.push_back({r.minute, r.consoleHeapMb});
+        consoleHeld.push_back({r.minute, r.consoleHeldMb});
         consoleThreads.push_back({r.minute, double(r.console.threads)});
         stall.push_back({r.minute, r.longestStallMs});
     }
@@ -395,8 +400,10 @@ int main(int argc, char** argv) {
     grid->addWidget(chartOf("Scores a second (cluster)", {{"scores/s", rate}}), 1, 0);
     grid->addWidget(chartOf("Score p99 (ms, cluster, 1 m window)", {{"p99", p99}}), 1, 1);
     grid->addWidget(
-        chartOf("Console RSS and heap in use (MB), threads",
-                {{"RSS", consoleRss}, {"heap in use", consoleHeap}, {"threads", consoleThreads}}),
+        chartOf("Console RSS and malloc heap (MB), threads", {{"RSS", consoleRss},
+                                                              {"malloc: held", consoleHeld},
+                                                              {"malloc: in use", consoleHeap},
+                                                              {"threads", consoleThreads}}),
         2, 0);
     grid->addWidget(
         chartOf("Console: longest event-loop stall each minute (ms)", {{"stall", stall}}), 2, 1);
@@ -432,6 +439,7 @@ int main(int argc, char** argv) {
         [cardMb](const Sample& s) { return s.cards >= 0 ? s.cards * cardMb : -1; });
     row("console RSS, MB", [](const Sample& s) { return s.console.rssMb; });
     row("console heap in use, MB", [](const Sample& s) { return s.consoleHeapMb; });
+    row("console heap held by malloc, MB", [](const Sample& s) { return s.consoleHeldMb; });
     row("console threads", [](const Sample& s) { return double(s.console.threads); });
     double worst = 0;
     for (const auto& r : rows)

@@ -7,6 +7,7 @@
 
 #include "ConsolePage.h"
 #include "ConsoleSession.h"
+#include "HeapTrimmer.h"
 #include "TimeRange.h"
 
 class QComboBox;
@@ -89,6 +90,8 @@ private:
     QLabel* updated_;
     ConnectionStatus* status_;
     QTimer timer_;
+    // A console left open for days gives freed memory back once a minute.
+    HeapTrimmer heapTrimmer_{std::chrono::minutes(1)};
     bool loadingSettings_ = false;
 };
 
