@@ -97,8 +97,10 @@ void PrometheusPanels::refresh(const TimeWindow& window) {
     const QDateTime start = window.start;
     const auto span = window.span();
     const bool live = window.live;
+    std::set<TimeSeriesChart*> ranged;  // a chart of several queries is redrawn once
     for (const ChartQuery& q : charts_) {
-        q.chart->setTimeRange(start.toLocalTime(), end.toLocalTime());
+        if (ranged.insert(q.chart).second)
+            q.chart->setTimeRange(start.toLocalTime(), end.toLocalTime());
         const auto step = chooseStep(span, q.chart->width(), std::chrono::seconds(1));
         // A missing sample breaks the line; rate() windows bridge single missed scrapes.
         q.chart->setMaximumGap(1.5 * static_cast<double>(step.count()) * 1000.0);
