@@ -7,8 +7,8 @@
 
 #include "ConsolePage.h"
 #include "ConsoleSession.h"
-#include "HeapTrimmer.h"
 #include "TimeRange.h"
+#include "async/HeapTrimmer.h"
 
 class QComboBox;
 class QLabel;

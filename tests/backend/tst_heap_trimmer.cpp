@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-#include "shell/HeapTrimmer.h"
+#include "async/HeapTrimmer.h"
 
 using namespace fraudops;
 

@@ -1,4 +1,4 @@
-#include "HeapTrimmer.h"
+#include "async/HeapTrimmer.h"
 
 #include <malloc.h>
 
