@@ -43,7 +43,10 @@ int TileGrid::columnsFor(int width) const {
 }
 
 void TileGrid::arrange() {
-    const int columns = columnsFor(width());
+    // Until it is shown, one row: laid out at its initial (tiny) width it would be a column of
+    // tiles, and a window sized to that at start would be taller than the screen.
+    const int columns =
+        isVisible() ? columnsFor(width()) : std::max(1, static_cast<int>(tiles_.size()));
     if (columns == columns_)
         return;
     columns_ = columns;
@@ -57,6 +60,11 @@ void TileGrid::arrange() {
     }
     for (int c = 0; c < columns; ++c)
         grid_->setColumnStretch(c, 1);
+}
+
+void TileGrid::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    arrange();
 }
 
 void TileGrid::resizeEvent(QResizeEvent* event) {
