@@ -1,12 +1,16 @@
 // The Decisions page on a real local cluster with live demo traffic, offscreen: the feed
 // fills from both replicas; every explanation sums to its margin, and the detail view says
 // so; a filter holds for decisions that arrive later (the scorers filter too); pausing stops
-// updates while the cluster goes on scoring; the kept rows stay within the bound. Its models
-// run under QAbstractItemModelTester throughout.
+// updates while the cluster goes on scoring; the kept rows stay within the bound, and the
+// decision being read stays when its row is trimmed. Its models run under
+// QAbstractItemModelTester throughout.
 #include <QAbstractItemModelTester>
+#include <QItemSelectionModel>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <set>
@@ -187,6 +191,51 @@ private slots:
         const std::string mark = newest();
         QTRY_VERIFY_WITH_TIMEOUT(arrivedSince(mark) >= 20 || arrivedSince(mark) < 0, 60'000);
         QCOMPARE(model().rowCount(), 100);
+    }
+
+    // The decision an analyst reads stays when its row is trimmed off the end of a busy feed;
+    // the selection goes with the row instead of moving to its neighbour (and to the next one
+    // at every batch, the detail jumping and drawn again each time).
+    void theDetailStaysWhenItsRowLeaves() {
+        page()->setCapacity(100);
+        page()->selectRow(0);
+        auto& detail = page()->detail();
+        const auto chosen = detail.decision();
+        QVERIFY(chosen);
+        QVERIFY(!detail.leftTable());
+        const std::string id = chosen->transaction().transaction_id();
+        // Whatever the selection model reports on the way, it is the chosen row or none.
+        QStringList selectedOnTheWay;
+        auto* selection = page()->table().selectionModel();
+        const auto watch =
+            connect(selection, &QItemSelectionModel::selectionChanged, this, [&, selection] {
+                const auto rows = selection->selectedRows();
+                const auto d =
+                    rows.isEmpty()
+                        ? nullptr
+                        : model().decisionAt(page()->filter().mapToSource(rows[0]).row());
+                selectedOnTheWay << (d ? QString::fromStdString(d->transaction().transaction_id())
+                                       : QString());
+            });
+        QTRY_VERIFY_WITH_TIMEOUT(arrivedSince(id) < 0, 60'000);
+        const std::string mark = newest();  // more batches after it left
+        QTRY_VERIFY_WITH_TIMEOUT(arrivedSince(mark) >= 20 || arrivedSince(mark) < 0, 60'000);
+        disconnect(watch);
+        QCOMPARE(detail.decision(), chosen);
+        QVERIFY(detail.leftTable());
+        QVERIFY(!selectedOnTheWay.isEmpty());
+        QCOMPARE(selectedOnTheWay.last(), QString());  // cleared, not moved
+        selectedOnTheWay.removeAll(QString());
+        selectedOnTheWay.removeAll(QString::fromStdString(id));
+        QVERIFY2(selectedOnTheWay.isEmpty(), qPrintable(selectedOnTheWay.join(", ")));
+        QVERIFY(selection->selectedRows().isEmpty());
+        const auto* heading = detail.findChild<QLabel*>("decisionHeading");
+        QVERIFY2(heading->text().contains("No longer in the table: only the newest 100"),
+                 qPrintable(heading->text()));
+        page()->selectRow(0);  // choosing another shows it
+        QVERIFY(detail.decision() != chosen);
+        QVERIFY(!detail.leftTable());
+        QVERIFY(!heading->text().contains("No longer in the table"));
     }
 
     // What-if from a live decision re-scores it unchanged first, and reproduces its live score

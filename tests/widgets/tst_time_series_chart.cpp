@@ -8,6 +8,8 @@
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
+#include <QSignalSpy>
+#include <QValueAxis>
 #include <QtTest>
 
 #include "charts/TimeSeriesChart.h"
@@ -157,6 +159,33 @@ private slots:
         QCOMPARE(linesDrawingPoints(chart).size(), 1);
         QCOMPARE(chart.lastX("b"), 100'000.0);
         QCOMPARE(chart.lastX("a"), 0.0);
+    }
+
+    void theValueAxisMovesOnlyWhenItsScaleDoes() {
+        // Every range change lays out each line on the axis again: a refresh that brings the
+        // same scale must leave the axis alone.
+        TimeSeriesChart chart("t", "u");
+        showHundredSeconds(chart, 0);
+        auto* axis = qobject_cast<QValueAxis*>(chart.chart()->axes(Qt::Vertical).first());
+        QVERIFY(axis);
+        chart.setSeries("a", samples(0, 100'000, 1000));  // values 1..7
+        chart.setSeries("b", samples(0, 100'000, 1000));
+        QCOMPARE(axis->min(), 0.0);
+        QCOMPARE(axis->max(), 8.0);
+        QSignalSpy moved(axis, &QValueAxis::rangeChanged);
+        for (int refresh = 0; refresh < 5; ++refresh) {
+            chart.setSeries("a", samples(0, 100'000, 1000));
+            chart.setSeries("b", samples(0, 100'000, 1000));
+        }
+        QCOMPARE(moved.count(), 0);
+        auto higher = samples(0, 100'000, 1000);
+        higher.back().setY(40);
+        chart.setSeries("b", higher);
+        QCOMPARE(moved.count(), 1);
+        QCOMPARE(axis->max(), 50.0);
+        chart.setSeriesVisible("b", false);  // the axis fits what is shown
+        QCOMPARE(moved.count(), 2);
+        QCOMPARE(axis->max(), 8.0);
     }
 
     void overlaysAreExplicit() {

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "charts/NiceScale.h"
 #include "charts/SeriesDecimation.h"
 
 namespace fraudops {
@@ -29,9 +30,10 @@ TimeSeriesChart::TimeSeriesChart(const QString& title, const QString& unit, QWid
     time_->setTickCount(6);
     value_->setTitleText(unit);
     value_->setLabelFormat("%.3g");
-    value_->setRange(0, 1);
     chart_->addAxis(time_, Qt::AlignBottom);
     chart_->addAxis(value_, Qt::AlignLeft);
+    valueScale_.ticks = 0;  // differs from any scale: the first rescale sets the axis
+    rescaleValueAxis();
     // QtCharts draws no labels on an axis that had no series when its range was set: an
     // empty, unlisted series keeps the time axis labelled before the first data arrives.
     auto* anchor = new QLineSeries;
@@ -171,8 +173,12 @@ void TimeSeriesChart::keepOnly(const QStringList& names) {
 }
 
 void TimeSeriesChart::setTimeRange(const QDateTime& from, const QDateTime& to) {
-    from_ = static_cast<double>(from.toMSecsSinceEpoch());
-    to_ = static_cast<double>(to.toMSecsSinceEpoch());
+    const auto fromMs = static_cast<double>(from.toMSecsSinceEpoch());
+    const auto toMs = static_cast<double>(to.toMSecsSinceEpoch());
+    if (fromMs == from_ && toMs == to_)
+        return;  // a fixed range refreshed: every line would be laid out again for nothing
+    from_ = fromMs;
+    to_ = toMs;
     time_->setRange(from, to);
     // QDateTimeAxis puts its ticks at even divisions of the range, not on round minutes:
     // seconds in the labels keep them true for short ranges.
@@ -331,15 +337,22 @@ void TimeSeriesChart::rescaleValueAxis() {
         lo = std::min(lo, t.second);
         hi = std::max(hi, t.second);
     }
-    if (!std::isfinite(lo)) {
-        value_->setRange(0, 1);
+    NiceScale scale;
+    if (std::isfinite(lo)) {
+        lo = std::min(lo, 0.0);  // rates and latencies read best from zero
+        if (hi <= lo)
+            hi = lo + 1;
+        scale = NiceScale::covering(lo, hi + (hi - lo) * 0.08);
+    } else
+        scale = NiceScale::covering(0, 1);
+    // A refresh mostly brings the same scale; setting it anyway would lay out every line on
+    // the axis again (QtCharts strokes each line's whole path for its shape), once per series
+    // set: the bulk of a refresh's time on a page of charts.
+    if (scale == valueScale_)
         return;
-    }
-    lo = std::min(lo, 0.0);  // rates and latencies read best from zero
-    if (hi <= lo)
-        hi = lo + 1;
-    value_->setRange(lo, hi + (hi - lo) * 0.08);
-    value_->applyNiceNumbers();
+    valueScale_ = scale;
+    value_->setTickCount(scale.ticks);
+    value_->setRange(scale.min, scale.max);
 }
 
 void TimeSeriesChart::resizeEvent(QResizeEvent* event) {

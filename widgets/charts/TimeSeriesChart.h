@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "charts/ChartAnnotation.h"
+#include "charts/NiceScale.h"
 
 class QChart;
 class QDateTimeAxis;
@@ -82,6 +83,7 @@ private:
     QChartView* view_;
     QDateTimeAxis* time_;
     QValueAxis* value_;
+    NiceScale valueScale_;  // what value_ shows
     QLabel* overlayLabel_;
     Overlay overlay_ = Overlay::Loading;
     std::map<QString, Entry> series_;

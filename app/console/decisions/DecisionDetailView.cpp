@@ -90,8 +90,21 @@ DecisionDetailView::DecisionDetailView(QWidget* parent)
     clear();
 }
 
+void DecisionDetailView::markLeftTable(std::size_t kept) {
+    if (!decision_ || leftTable_)
+        return;
+    leftTable_ = true;
+    heading_->setText(headingText_ +
+                      QStringLiteral("<br><span style='color:#616161'>No longer in the table: "
+                                     "only the newest %L1 decisions are kept. Pause the feed "
+                                     "to keep the rows shown.</span>")
+                          .arg(kept));
+}
+
 void DecisionDetailView::clear() {
     decision_.reset();
+    leftTable_ = false;
+    drawnWithModel_ = false;
     heading_->setText(QStringLiteral("Select a decision to see why it was made."));
     transaction_->clear();
     waterfall_->setData({});
@@ -108,19 +121,22 @@ void DecisionDetailView::setDecision(std::shared_ptr<const fraud::v1::LiveDecisi
         return;
     }
     decision_ = std::move(decision);
+    leftTable_ = false;
+    drawnWithModel_ = model != nullptr;
     const auto& r = decision_->result();
-    heading_->setText(QStringLiteral("<b>%1</b> · score %2 · %3 %4 · replica %5 · generation %6")
-                          .arg(DecisionTableModel::decisionName(r.decision()).toUpper(),
-                               QString::number(r.score(), 'f', 4),
-                               DecisionTableModel::variantName(r.variant()),
-                               QString::fromStdString(r.model_version()).toHtmlEscaped(),
-                               QString::fromStdString(decision_->replica()).toHtmlEscaped())
-                          .arg(decision_->generation()) +
-                      (r.card_history_missing()
-                           ? QStringLiteral("<br><span style='color:#b35900'>Scored without the "
-                                            "card's history (its store did not answer): the "
-                                            "velocity features were missing.</span>")
-                           : QString()));
+    headingText_ =
+        (QStringLiteral("<b>%1</b> · score %2 · %3 %4 · replica %5 · generation %6")
+             .arg(DecisionTableModel::decisionName(r.decision()).toUpper(),
+                  QString::number(r.score(), 'f', 4), DecisionTableModel::variantName(r.variant()),
+                  QString::fromStdString(r.model_version()).toHtmlEscaped(),
+                  QString::fromStdString(decision_->replica()).toHtmlEscaped())
+             .arg(decision_->generation()) +
+         (r.card_history_missing()
+              ? QStringLiteral("<br><span style='color:#b35900'>Scored without the "
+                               "card's history (its store did not answer): the "
+                               "velocity features were missing.</span>")
+              : QString()));
+    heading_->setText(headingText_);
     transaction_->setHtml(transactionHtml(*decision_));
     copy_->setEnabled(true);
     whatIf_->setEnabled(true);

@@ -26,6 +26,12 @@ public:
     void setDecision(std::shared_ptr<const fraud::v1::LiveDecision> decision,
                      const ModelSummary* model);
     void clear();
+    // The decision shown is no longer in the table (only the newest `kept` are): said in the
+    // heading; the detail stays until another is chosen.
+    void markLeftTable(std::size_t kept);
+    bool leftTable() const { return leftTable_; }
+    // Whether the deciding version's summary was known when it was drawn.
+    bool drawnWithModel() const { return drawnWithModel_; }
     std::shared_ptr<const fraud::v1::LiveDecision> decision() const { return decision_; }
     // The decision in the proto3 JSON mapping, as `fraudctl` and gRPC tools read it.
     QString json() const;
@@ -38,6 +44,9 @@ signals:
 
 private:
     std::shared_ptr<const fraud::v1::LiveDecision> decision_;
+    QString headingText_;  // without the note of markLeftTable
+    bool leftTable_ = false;
+    bool drawnWithModel_ = false;
     QLabel* heading_;
     QTextBrowser* transaction_;
     WaterfallChart* waterfall_;

@@ -163,6 +163,7 @@ void DecisionTableModel::add(std::vector<fraud::v1::LiveDecision>&& batch) {
 void DecisionTableModel::trim() {
     if (rows_.size() <= capacity_)
         return;
+    emit aboutToTrim(static_cast<int>(capacity_));
     beginRemoveRows({}, static_cast<int>(capacity_), static_cast<int>(rows_.size()) - 1);
     rows_.resize(capacity_);
     endRemoveRows();

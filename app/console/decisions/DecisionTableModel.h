@@ -52,6 +52,11 @@ public:
     static QString variantName(fraud::v1::Variant variant);
     static QString channelName(fraud::v1::Channel channel);
 
+signals:
+    // Rows from `first` on are about to go (only the newest `capacity` are kept); sent before
+    // the views learn of it, so the page can act on its selection first.
+    void aboutToTrim(int first);
+
 private:
     void trim();
 

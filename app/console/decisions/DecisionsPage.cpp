@@ -109,6 +109,19 @@ DecisionsPage::DecisionsPage(ConsoleSession& session, QWidget* parent)
     });
     connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &DecisionsPage::showDetail);
+    // A selected row trimmed off the end: a single-selection view would select its neighbour,
+    // then that one's at the next batch, and so on, the detail jumping to another decision
+    // (and drawn again) with every batch of a busy feed. The analyst keeps reading the one
+    // chosen; the selection goes with its row.
+    connect(&model_, &DecisionTableModel::aboutToTrim, this, [this](int first) {
+        const auto selected = table_->selectionModel()->selectedRows();
+        if (selected.isEmpty() || filter_.mapToSource(selected.first()).row() < first)
+            return;
+        keepDetail_ = true;
+        table_->selectionModel()->clear();
+        keepDetail_ = false;
+        detail_->markLeftTable(model_.capacity());
+    });
 
     auto* filters = new QHBoxLayout;
     filters->addWidget(pause_);
@@ -306,10 +319,15 @@ void DecisionsPage::selectRow(int proxyRow) {
 void DecisionsPage::showDetail() {
     const auto selected = table_->selectionModel()->selectedRows();
     if (selected.isEmpty()) {
-        detail_->clear();
+        if (!keepDetail_)
+            detail_->clear();
         return;
     }
     const auto decision = model_.decisionAt(filter_.mapToSource(selected.first()).row());
+    // The selection model reports the same selection again as rows arrive above it: the
+    // decision shown is not drawn again for that.
+    if (decision && decision == detail_->decision())
+        return;
     detail_->setDecision(
         decision, decision
                       ? modelSummary(QString::fromStdString(decision->result().model_version()))
@@ -327,7 +345,20 @@ const ModelSummary* DecisionsPage::modelSummary(const QString& version) const {
 
 void DecisionsPage::onModels() {
     test_->setStableModel(modelSummary(session().models().stableVersion()));
-    showDetail();
+    // A version's manifest never changes, and the catalog is read again every second while
+    // the Drift page is shown: the detail is drawn again only if its version has just become
+    // known (thresholds and baselines to mark).
+    const auto shown = detail_->decision();
+    if (!shown || detail_->drawnWithModel())
+        return;
+    const ModelSummary* model =
+        modelSummary(QString::fromStdString(shown->result().model_version()));
+    if (!model)
+        return;
+    const bool left = detail_->leftTable();
+    detail_->setDecision(shown, model);
+    if (left)
+        detail_->markLeftTable(model_.capacity());
 }
 
 void DecisionsPage::onPrometheusClient() {

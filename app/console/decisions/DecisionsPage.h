@@ -99,6 +99,7 @@ private:
     std::unique_ptr<DecisionStream> stream_;
     bool paused_ = false;
     bool selectedOnce_ = false;  // the first rows selected one, so the detail is never blank
+    bool keepDetail_ = false;    // the selection goes with its row, the detail stays
     quint64 receivedTotal_ = 0;
     QElapsedTimer clock_;
     std::deque<std::pair<qint64, std::size_t>> arrivals_;  // (ms on clock_, count), last 10 s
