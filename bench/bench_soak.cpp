@@ -4,10 +4,10 @@
 // Each minute it records, per scorer slot, RSS, open descriptors and threads (/proc); the
 // cluster's Score p99 and throughput (Prometheus, as the Overview reads them); the console's
 // own RSS, its heap in use (malloc's own count, to tell a leak from memory malloc keeps) and its
-// longest event-loop stall (a 10 ms timer's lateness, with the page shown when it happened); the
-// cards the scorers remember (their memory grows with them, up to --card-capacity). Everything
-// must stay flat: the summary compares the minutes after warm-up with the last ones, and the PNG
-// draws every series over the whole run.
+// longest event-loop stall (a 10 ms timer's lateness, with the page shown when it happened and
+// the event deliveries that filled it); the cards the scorers remember (their memory grows with
+// them, up to --card-capacity). Everything must stay flat: the summary compares the minutes
+// after warm-up with the last ones, and the PNG draws every series over the whole run.
 //
 // Usage: bench_soak --bin-dir DIR --registry DIR --minutes N --out DIR [--rules FILE]
 // (bench/bench_soak.sh runs it on the test registry for 30 minutes).
@@ -39,6 +39,7 @@
 #include <thread>
 #include <vector>
 
+#include "TimedApplication.h"
 #include "cluster/LocalCluster.h"
 #include "features/CardHistoryStore.h"
 #include "prometheus/PrometheusHttp.h"
@@ -144,7 +145,7 @@ double meanOver(const std::vector<Sample>& rows, double from, double to, Get get
 
 int main(int argc, char** argv) {
     qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
+    TimedApplication app(argc, argv);
     QTemporaryDir settings;
     QSettings::setDefaultFormat(QSettings::IniFormat);
     QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settings.path());
@@ -232,9 +233,11 @@ int main(int argc, char** argv) {
         std::lock_guard lock(mutex);
         if (late > longestStall) {
             longestStall = late;
-            stallWhere = QString("%1, %2 s after turning to it")
+            const qint64 now = app.now();
+            stallWhere = QString("%1, %2 s after turning to it: %3")
                              .arg(pageShown)
-                             .arg(double(sinceTurn.elapsed() - late) / 1000, 0, 'f', 1);
+                             .arg(double(sinceTurn.elapsed() - late) / 1000, 0, 'f', 1)
+                             .arg(app.explain(now - qint64(late * 1e6), now));
         }
     });
     ticker.start(10);
