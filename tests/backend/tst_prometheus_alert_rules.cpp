@@ -185,7 +185,11 @@ private slots:
             client, [](const AlertRules&) { return true; }, 20'000);
         frozen->child().signal(SIGCONT);
         QVERIFY(asked.rules);
-        QCOMPARE(asked.rules->error->kind, PrometheusError::Kind::Timeout);
+        QVERIFY(asked.rules->error);
+        // Once (of hundreds of runs, under a loaded CI-like machine) this came back Refused:
+        // the message says what curl saw, for the next time.
+        QVERIFY2(asked.rules->error->kind == PrometheusError::Kind::Timeout,
+                 qPrintable(asked.rules->error->message));
         QVERIFY2(asked.ticks >= 20, qPrintable(QString::number(asked.ticks)));
     }
 
