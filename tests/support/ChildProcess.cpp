@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <QDeadlineTimer>
+#include <QFile>
 
 namespace fraudops::test {
 
@@ -55,6 +56,17 @@ bool ChildProcess::waitForExit(std::chrono::milliseconds timeout) {
 void ChildProcess::signal(int sig) {
     if (process_.state() != QProcess::NotRunning)
         ::kill(static_cast<pid_t>(process_.processId()), sig);
+}
+
+char ChildProcess::kernelState() const {
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(process_.processId()));
+    if (process_.state() == QProcess::NotRunning || !stat.open(QIODevice::ReadOnly))
+        return '?';
+    // "PID (COMM) S ...": the command may hold spaces and parentheses; the state follows the
+    // last ')'.
+    const QByteArray line = stat.readAll();
+    const auto close = line.lastIndexOf(')');
+    return close >= 0 && close + 2 < line.size() ? line.at(close + 2) : '?';
 }
 
 void ChildProcess::stop() {

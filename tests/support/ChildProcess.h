@@ -27,6 +27,9 @@ public:
     void signal(int sig);
     void stop();
     qint64 pid() const { return process_.processId(); }
+    // The state letter of /proc/PID/stat: 'T' once a SIGSTOP has taken effect, 'Z' or '?'
+    // (no such process) once it has died.
+    char kernelState() const;
     QProcess& process() { return process_; }
     QByteArray standardError();
 
