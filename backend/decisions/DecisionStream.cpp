@@ -94,12 +94,14 @@ void DecisionStream::run(Worker& worker, std::stop_token stop) {
             }
         }
         // Connected first, so that "connected" means it (the stream itself says nothing
-        // until the first decision). Waited for in slices, so that stop() never waits long.
+        // until the first decision). Waited for in slices, since a wait cannot be cancelled:
+        // stop(), on the console's thread when a replica restarts, joins this thread, and a
+        // slice of 100 ms could hold the console that long.
         const auto giveUp = std::chrono::steady_clock::now() + backoff;
         bool connected = false;
         while (!connected && !stop.stop_requested() && std::chrono::steady_clock::now() < giveUp)
             connected = channel->WaitForConnected(std::chrono::system_clock::now() +
-                                                  std::chrono::milliseconds(100));
+                                                  std::chrono::milliseconds(20));
         if (stop.stop_requested())
             return;
         if (!connected) {

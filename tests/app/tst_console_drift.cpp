@@ -124,6 +124,23 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(page->psiChart()->drawnPointCount("amount") > 0, 60'000);
         QVERIFY(page->featureDetail()->titleText().startsWith("amount"));
         QTRY_VERIFY_WITH_TIMEOUT(page->content().complete, 30'000);
+        // The PSI is computed on a worker; selections that overtake one another end with the
+        // last one's features charted, and nothing of those before.
+        page->selectFeatures({"amount", "card_amount_sum_24h"});
+        page->selectFeatures({"amount_to_card_mean"});
+        const auto chartsOnlyTheLast = [&] {
+            const auto names = page->psiChart()->seriesNames();
+            if (names.isEmpty())
+                return false;
+            for (const auto& name : names) {
+                if (!name.startsWith("amount_to_card_mean") ||
+                    page->psiChart()->drawnPointCount(name) == 0)
+                    return false;
+            }
+            return true;
+        };
+        QTRY_VERIFY2_WITH_TIMEOUT(chartsOnlyTheLast(),
+                                  qPrintable(page->psiChart()->seriesNames().join(", ")), 30'000);
     }
 
     void theDriftKnobTurnsItRed() {

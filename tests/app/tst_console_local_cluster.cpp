@@ -16,6 +16,8 @@
 #include "cluster/ClusterPage.h"
 #include "cluster/LocalCluster.h"
 #include "overview/OverviewPage.h"
+#include "scoring/AsyncScoringClient.h"
+#include "shell/ConsoleSession.h"
 #include "shell/ConsoleWindow.h"
 #include "tiles/StatTile.h"
 
@@ -82,9 +84,22 @@ private slots:
     void aKilledReplicaIsRestartedAndShown() {
         QTRY_VERIFY_WITH_TIMEOUT(showsData(*window_, "Cluster"), 60'000);
         const auto pid = cluster_->state().replicas.at(0).pid;
+        const auto oldAddress = cluster_->state().replicas.at(0).address.toStdString();
+        const auto otherAddress = cluster_->state().replicas.at(1).address.toStdString();
+        auto& session = window_->session();
+        auto* other = session.scoringAt(otherAddress);
+        QVERIFY(other && session.scoringAt(oldAddress));
         ::kill(static_cast<pid_t>(pid), SIGKILL);
         QTRY_VERIFY_WITH_TIMEOUT(row("local-0") && row("local-0")->restarts == 1, 60'000);
         QTRY_COMPARE_WITH_TIMEOUT(row("local-0")->health, ReplicaHealth::Up, 60'000);
+        // Back on a new port: the session has a client for it, and kept the other replica's
+        // (remaking it would have waited, on the GUI thread, for its calls in flight).
+        const auto newAddress = cluster_->state().replicas.at(0).address.toStdString();
+        QTRY_VERIFY_WITH_TIMEOUT(session.scoringAt(newAddress), 30'000);
+        if (newAddress != oldAddress)
+            QVERIFY(!session.scoringAt(oldAddress));
+        QCOMPARE(session.scoringAt(newAddress)->endpoint().address, newAddress);
+        QCOMPARE(session.scoringAt(otherAddress), other);
     }
 
     void scalingToThreeBringsTraffic() {

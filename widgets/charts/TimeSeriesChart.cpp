@@ -32,7 +32,6 @@ TimeSeriesChart::TimeSeriesChart(const QString& title, const QString& unit, QWid
     value_->setLabelFormat("%.3g");
     chart_->addAxis(time_, Qt::AlignBottom);
     chart_->addAxis(value_, Qt::AlignLeft);
-    valueScale_.ticks = 0;  // differs from any scale: the first rescale sets the axis
     rescaleValueAxis();
     // QtCharts draws no labels on an axis that had no series when its range was set: an
     // empty, unlisted series keeps the time axis labelled before the first data arrives.

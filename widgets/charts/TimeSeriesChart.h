@@ -5,6 +5,7 @@
 #include <QLabel>
 #include <QWidget>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "charts/ChartAnnotation.h"
@@ -83,7 +84,7 @@ private:
     QChartView* view_;
     QDateTimeAxis* time_;
     QValueAxis* value_;
-    NiceScale valueScale_;  // what value_ shows
+    std::optional<NiceScale> valueScale_;  // what value_ shows; none until the first rescale
     QLabel* overlayLabel_;
     Overlay overlay_ = Overlay::Loading;
     std::map<QString, Entry> series_;

@@ -43,7 +43,8 @@ DriftPage::DriftPage(ConsoleSession& session, QWidget* parent)
       detail_(new FeatureDriftDetail(true, this)),
       psiChart_(new TimeSeriesChart(QStringLiteral("PSI over time, selected features"),
                                     QStringLiteral("PSI"), this)),
-      analysis_(this, 1) {
+      analysis_(this, 1),
+      psiWork_(this, 1) {
     summary_->setObjectName("driftSummary");
     summary_->setWordWrap(true);
     summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -152,7 +153,13 @@ void DriftPage::onModels() {
     canaryVersion_ = models.canaryVersion();
     if (changed || reports_ == 0)
         analyse();
-    drawPsiOverTime();
+    // The catalog answers every second; a version's manifest never changes, so the PSI is
+    // computed again only when a version comes or goes.
+    QStringList versions;
+    for (const auto& [version, summary] : models.models())
+        versions << version;
+    if (versions != psiModelVersions_)
+        drawPsiOverTime();
 }
 
 void DriftPage::onPrometheusClient() {
@@ -176,8 +183,7 @@ void DriftPage::onPrometheus(PrometheusClient::RequestId id, const PrometheusRes
     if (isRange) {
         rangeId_.reset();
         if (result.ok()) {
-            steps_ = driftCountsOverTime(result);
-            stepsKnown_ = true;
+            newRange_ = result;
             drawPsiOverTime();
         } else {
             psiChart_->setOverlay(TimeSeriesChart::Overlay::Error, result.error->message);
@@ -306,7 +312,7 @@ void DriftPage::showSelection() {
 
 void DriftPage::drawPsiOverTime() {
     psiChart_->setTimeRange(window_.start, window_.end);
-    if (!stepsKnown_) {
+    if (!steps_ && !newRange_) {
         psiChart_->setOverlay(TimeSeriesChart::Overlay::Loading);
         return;
     }
@@ -317,22 +323,51 @@ void DriftPage::drawPsiOverTime() {
                               QStringLiteral("Select features to chart their PSI"));
         return;
     }
-    QStringList names;
-    std::size_t points = 0;
-    for (auto& series :
-         psiOverTime(steps_, session().models().models(), selected, kMinimumPsiValues)) {
-        names << series.name;
-        points += series.points.size();
-        psiChart_->setSeries(series.name, std::move(series.points));
+    if (psiComputing_) {
+        psiAgain_ = true;  // with what is current once this one is back
+        return;
     }
-    psiChart_->keepOnly(names);
-    if (points == 0)
-        psiChart_->setOverlay(TimeSeriesChart::Overlay::NoData,
-                              QStringLiteral("No step of the range has %1 values of these "
-                                             "features yet")
-                                  .arg(kMinimumPsiValues));
-    else
-        psiChart_->setOverlay(TimeSeriesChart::Overlay::None);
+    psiComputing_ = true;
+    const auto& models = session().models().models();
+    psiModelVersions_.clear();
+    for (const auto& [version, summary] : models)
+        psiModelVersions_ << version;
+    auto range = std::exchange(newRange_, std::nullopt);
+    psiWork_.run(
+        [range = std::move(range), steps = steps_, models, selected]() {
+            PsiOverTime out;
+            out.steps =
+                range ? std::make_shared<const PsiSteps>(driftCountsOverTime(*range)) : steps;
+            out.features = selected;
+            out.series = psiOverTime(*out.steps, models, selected, kMinimumPsiValues);
+            return out;
+        },
+        [this](PsiOverTime computed) { onPsiOverTime(std::move(computed)); });
+}
+
+void DriftPage::onPsiOverTime(PsiOverTime computed) {
+    psiComputing_ = false;
+    steps_ = std::move(computed.steps);
+    // Series for a selection the analyst has since left are not drawn, not even for a moment.
+    if (computed.features == selectedFeatures()) {
+        QStringList names;
+        std::size_t points = 0;
+        for (auto& series : computed.series) {
+            names << series.name;
+            points += series.points.size();
+            psiChart_->setSeries(series.name, std::move(series.points));
+        }
+        psiChart_->keepOnly(names);
+        if (points == 0)
+            psiChart_->setOverlay(TimeSeriesChart::Overlay::NoData,
+                                  QStringLiteral("No step of the range has %1 values of these "
+                                                 "features yet")
+                                      .arg(kMinimumPsiValues));
+        else
+            psiChart_->setOverlay(TimeSeriesChart::Overlay::None);
+    }
+    if (std::exchange(psiAgain_, false) || newRange_)
+        drawPsiOverTime();
 }
 
 void DriftPage::updateSummary() {

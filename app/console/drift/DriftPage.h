@@ -3,6 +3,7 @@
 #include <QPointer>
 #include <QSortFilterProxyModel>
 #include <map>
+#include <memory>
 #include <optional>
 
 #include "async/OffThreadCalls.h"
@@ -16,6 +17,16 @@ class QLabel;
 class QTableView;
 
 namespace fraudops {
+
+using PsiSteps = std::map<qint64, DriftCounts>;
+
+// What the PSI-over-time worker hands back: the steps it computed from (new when it turned a
+// range answer into counts), and the series for the features selected when it was asked.
+struct PsiOverTime {
+    std::shared_ptr<const PsiSteps> steps;
+    QStringList features;
+    std::vector<PsiSeries> series;
+};
 
 class FeatureDriftDetail;
 class TimeSeriesChart;
@@ -60,15 +71,21 @@ private:
     void analyse();
     void onReport(DriftReport report);
     void showSelection();
+    // PSI over time is computed on a worker (a range's counts, and a PSI per step, feature and
+    // version: tens of milliseconds at a refresh each second) and drawn when it comes back.
     void drawPsiOverTime();
+    void onPsiOverTime(PsiOverTime computed);
     void updateSummary();
     void fail(const QString& why);
 
     QPointer<PrometheusClient> prometheus_;
     std::optional<PrometheusClient::RequestId> binsId_, missingId_, rangeId_;
     std::optional<PrometheusResult> bins_, missing_;
-    std::map<qint64, DriftCounts> steps_;
-    bool stepsKnown_ = false;
+    std::shared_ptr<const PsiSteps> steps_;     // null until a range query has answered
+    std::optional<PrometheusResult> newRange_;  // a range answer not yet turned into steps
+    bool psiComputing_ = false;
+    bool psiAgain_ = false;
+    QStringList psiModelVersions_;           // the catalog's versions at the last PSI
     QString stableVersion_, canaryVersion_;  // those of the last analysis's models
     TimeWindow window_;
     bool analysing_ = false;
@@ -84,7 +101,10 @@ private:
     QTableView* table_;
     FeatureDriftDetail* detail_;
     TimeSeriesChart* psiChart_;
-    OffThreadCalls analysis_;  // last: waits for a running analysis that uses nothing else
+    // Last: each waits for a running computation, which uses nothing else of the page. Two,
+    // so the chart is not held behind a bootstrap.
+    OffThreadCalls analysis_;
+    OffThreadCalls psiWork_;
 };
 
 }  // namespace fraudops

@@ -71,6 +71,8 @@ public:
     // The Scoring API of the replica that has `cardId`'s history: the one its live traffic
     // goes to (the consistent-hash ring fraud-loadgen uses). Null until a replica is known.
     AsyncScoringClient* scoringFor(const std::string& cardId) const;
+    // The Scoring API client of the replica at `address`; null if none is.
+    AsyncScoringClient* scoringAt(const std::string& address) const;
     // What a page's Prometheus query found, for the status bar: up, or why not.
     void notePrometheusAnswer(bool ok, const QString& error);
 
