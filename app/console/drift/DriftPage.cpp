@@ -32,6 +32,13 @@ constexpr std::chrono::seconds kMinimumPsiWindow{60};
 // sampling noise alone stays well inside the stable band).
 constexpr double kMinimumPsiValues = 500;
 
+QStringList versionsIn(const std::map<QString, ModelSummary>& models) {
+    QStringList versions;
+    for (const auto& [version, summary] : models)
+        versions << version;
+    return versions;
+}
+
 }  // namespace
 
 DriftPage::DriftPage(ConsoleSession& session, QWidget* parent)
@@ -155,10 +162,7 @@ void DriftPage::onModels() {
         analyse();
     // The catalog answers every second; a version's manifest never changes, so the PSI is
     // computed again only when a version comes or goes.
-    QStringList versions;
-    for (const auto& [version, summary] : models.models())
-        versions << version;
-    if (versions != psiModelVersions_)
+    if (versionsIn(models.models()) != psiModelVersions_)
         drawPsiOverTime();
 }
 
@@ -329,9 +333,7 @@ void DriftPage::drawPsiOverTime() {
     }
     psiComputing_ = true;
     const auto& models = session().models().models();
-    psiModelVersions_.clear();
-    for (const auto& [version, summary] : models)
-        psiModelVersions_ << version;
+    psiModelVersions_ = versionsIn(models);
     auto range = std::exchange(newRange_, std::nullopt);
     psiWork_.run(
         [range = std::move(range), steps = steps_, models, selected]() {
