@@ -85,6 +85,18 @@ struct Sample {
     QString events;
 };
 
+// The calling thread's time on a CPU and runnable waiting for one, from the kernel's
+// schedstat (ns each).
+struct ThreadSchedule {
+    qint64 onCpuNs = 0, waitingNs = 0;
+};
+ThreadSchedule guiThreadSchedule() {
+    ThreadSchedule t;
+    std::ifstream in("/proc/thread-self/schedstat");
+    in >> t.onCpuNs >> t.waitingNs;
+    return t;
+}
+
 QLineSeries* line(QChart* chart, const QString& name) {
     auto* s = new QLineSeries;
     s->setName(name);
@@ -221,22 +233,34 @@ int main(int argc, char** argv) {
     pageTurner.start(15'000);
 
     // The event loop's lateness: a 10 ms timer, the longest gap between its ticks since the
-    // last sample, and where the console was when it happened.
+    // last sample, and where the console was when it happened. The GUI thread's schedstat
+    // splits a gap into its time on a CPU (the console's work), its time runnable but waiting
+    // for one (the cluster's processes on the same cores), and the rest (blocked, or the
+    // hypervisor's steal).
     double longestStall = 0;
     QString stallWhere;
     QElapsedTimer gap;
     gap.start();
+    ThreadSchedule lastSchedule = guiThreadSchedule();
     QTimer ticker;
     QObject::connect(&ticker, &QTimer::timeout, [&] {
         const double late = double(gap.nsecsElapsed()) / 1e6;
         gap.restart();
+        const ThreadSchedule schedule = guiThreadSchedule();
+        const double onCpuMs = double(schedule.onCpuNs - lastSchedule.onCpuNs) / 1e6;
+        const double waitingMs = double(schedule.waitingNs - lastSchedule.waitingNs) / 1e6;
+        lastSchedule = schedule;
         std::lock_guard lock(mutex);
         if (late > longestStall) {
             longestStall = late;
             const qint64 now = app.now();
-            stallWhere = QString("%1, %2 s after turning to it: %3")
+            stallWhere = QString(
+                             "%1, %2 s after turning to it; %3 ms on CPU, %4 waiting for "
+                             "one: %5")
                              .arg(pageShown)
                              .arg(double(sinceTurn.elapsed() - late) / 1000, 0, 'f', 1)
+                             .arg(onCpuMs, 0, 'f', 0)
+                             .arg(waitingMs, 0, 'f', 0)
                              .arg(app.explain(now - qint64(late * 1e6), now));
         }
     });

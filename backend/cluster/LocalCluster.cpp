@@ -37,7 +37,7 @@ struct LocalCluster::Child {
 LocalCluster::LocalCluster(Config config, QObject* parent)
     : QObject(parent),
       config_(std::move(config)),
-      supervisor_(new ProcessSupervisor(config_.workDir, this)),
+      supervisor_(new ProcessSupervisor(config_.workDir, config_.niceness, this)),
       prometheus_(new LocalPrometheus(*supervisor_,
                                       {config_.prometheusBinary, config_.workDir, config_.rulesFile,
                                        config_.scrapeInterval, config_.ruleEvaluationInterval},

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <QDir>
 #include <QTimer>
@@ -18,8 +19,8 @@ std::chrono::milliseconds RestartBackoff::afterRun(std::chrono::milliseconds ran
     return wait;
 }
 
-ProcessSupervisor::ProcessSupervisor(QString logDir, QObject* parent)
-    : QObject(parent), logDir_(std::move(logDir)) {}
+ProcessSupervisor::ProcessSupervisor(QString logDir, int niceness, QObject* parent)
+    : QObject(parent), logDir_(std::move(logDir)), niceness_(niceness) {}
 
 ProcessSupervisor::~ProcessSupervisor() {
     // Children die with us anyway (PR_SET_PDEATHSIG); this is the clean way.
@@ -49,7 +50,13 @@ QProcess* ProcessSupervisor::spawn(const QString& program, const QStringList& ar
         p->setStandardErrorFile(logPath(logName), QIODevice::Append);
     }
     // The child is killed when the thread that started it ends, even by SIGKILL.
-    p->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+    // Plain system calls only: the child runs this between fork and exec.
+    p->setChildProcessModifier([niceness = niceness_] {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (niceness > 0) {
+            [[maybe_unused]] const int now = ::nice(niceness);  // a failure leaves it as is
+        }
+    });
     connect(p, &QProcess::errorOccurred, this, [this, program](QProcess::ProcessError e) {
         if (e == QProcess::FailedToStart)
             emit failedToStart(program);

@@ -26,13 +26,14 @@ private:
 };
 
 // Starts the local cluster's child processes and ends them: every child gets
-// PR_SET_PDEATHSIG (none outlives the console, even if it is killed) and a log file in
-// `logDir`; stopAll() ends them cleanly (SIGTERM, then SIGKILL after a grace period). All
-// asynchronous: nothing here blocks the thread it lives on, except the destructor.
+// PR_SET_PDEATHSIG (none outlives the console, even if it is killed), runs `niceness` nicer
+// than the process that starts it, and has a log file in `logDir`; stopAll() ends them cleanly
+// (SIGTERM, then SIGKILL after a grace period). All asynchronous: nothing here blocks the
+// thread it lives on, except the destructor.
 class ProcessSupervisor : public QObject {
     Q_OBJECT
 public:
-    explicit ProcessSupervisor(QString logDir, QObject* parent = nullptr);
+    explicit ProcessSupervisor(QString logDir, int niceness = 0, QObject* parent = nullptr);
     ~ProcessSupervisor() override;
 
     // A started child, owned by the supervisor until it is deleted (deleteLater when done).
@@ -50,6 +51,7 @@ signals:
 
 private:
     QString logDir_;
+    int niceness_ = 0;
 };
 
 }  // namespace fraudops

@@ -1,9 +1,9 @@
 // LocalCluster with real processes: it trains an empty registry, starts two replicas, a real
-// Prometheus on file_sd targets and demo traffic; keeps the desired count when a replica is
-// SIGKILLed (counting the restart); scales up (the new replica gets traffic and appears in
-// Prometheus) and down; keeps card history in a supervised Redis shared by the replicas, or in
-// each replica with its snapshot kept across restarts; and leaves no process behind when
-// stopped.
+// Prometheus on file_sd targets and demo traffic, all nicer than itself; keeps the desired
+// count when a replica is SIGKILLed (counting the restart); scales up (the new replica gets
+// traffic and appears in Prometheus) and down; keeps card history in a supervised Redis shared
+// by the replicas, or in each replica with its snapshot kept across restarts; and leaves no
+// process behind when stopped.
 #include <signal.h>
 
 #include <QJsonArray>
@@ -44,6 +44,16 @@ double scoredBy(const LocalReplica& r) {
             total += m.captured(1).toDouble();
     }
     return total;
+}
+
+// A process's nice value, from /proc/<pid>/stat (field 19, counted after the command's ')').
+int niceOf(qint64 pid) {
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return -100;
+    const QByteArray text = stat.readAll();
+    const auto fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+    return fields.size() > 16 ? fields[16].toInt() : -100;
 }
 
 // How many scorer targets Prometheus reports up.
@@ -121,6 +131,16 @@ private slots:
         const QByteArray said = promtool.readAllStandardOutput() + promtool.readAllStandardError();
         QVERIFY2(promtool.exitCode() == 0, said.constData());
         QVERIFY2(said.contains("SUCCESS: 1 rule files found"), said.constData());
+    }
+
+    void childrenRunNicerThanTheConsole() {
+        // The console's window goes first on the cores it shares with its cluster.
+        const int expected = std::min(19, niceOf(QCoreApplication::applicationPid()) + 10);
+        QCOMPARE(cluster_->config().niceness, 10);
+        QCOMPARE(niceOf(replica(0)->pid), expected);
+        QCOMPARE(niceOf(replica(1)->pid), expected);
+        QCOMPARE(niceOf(state().prometheusPid), expected);
+        QCOMPARE(niceOf(state().loadPid), expected);
     }
 
     void aKilledReplicaIsRestartedAndCounted() {
