@@ -12,6 +12,7 @@
 // Usage: bench_soak --bin-dir DIR --registry DIR --minutes N --out DIR [--rules FILE]
 // (bench/bench_soak.sh runs it on the test registry for 30 minutes).
 #include <malloc.h>
+#include <unistd.h>
 
 #include <QApplication>
 #include <QChart>
@@ -95,6 +96,17 @@ ThreadSchedule guiThreadSchedule() {
     std::ifstream in("/proc/thread-self/schedstat");
     in >> t.onCpuNs >> t.waitingNs;
     return t;
+}
+
+// Milliseconds the hypervisor has kept the machine's CPUs from it (all CPUs together), from
+// the steal column of /proc/stat. The GUI thread's schedstat counts that time neither as on a
+// CPU nor as waiting for one.
+double stolenMs() {
+    std::ifstream in("/proc/stat");
+    std::string cpu;
+    double user, nice, system, idle, iowait, irq, softirq, steal = 0;
+    in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
+    return steal * 1000.0 / double(sysconf(_SC_CLK_TCK));
 }
 
 QLineSeries* line(QChart* chart, const QString& name) {
@@ -242,6 +254,7 @@ int main(int argc, char** argv) {
     QElapsedTimer gap;
     gap.start();
     ThreadSchedule lastSchedule = guiThreadSchedule();
+    double lastStolen = stolenMs();
     QTimer ticker;
     QObject::connect(&ticker, &QTimer::timeout, [&] {
         const double late = double(gap.nsecsElapsed()) / 1e6;
@@ -250,17 +263,20 @@ int main(int argc, char** argv) {
         const double onCpuMs = double(schedule.onCpuNs - lastSchedule.onCpuNs) / 1e6;
         const double waitingMs = double(schedule.waitingNs - lastSchedule.waitingNs) / 1e6;
         lastSchedule = schedule;
+        const double stolen = stolenMs();
+        const double stolenNowMs = stolen - std::exchange(lastStolen, stolen);
         std::lock_guard lock(mutex);
         if (late > longestStall) {
             longestStall = late;
             const qint64 now = app.now();
             stallWhere = QString(
                              "%1, %2 s after turning to it; %3 ms on CPU, %4 waiting for "
-                             "one: %5")
+                             "one, %5 stolen from the machine's CPUs: %6")
                              .arg(pageShown)
                              .arg(double(sinceTurn.elapsed() - late) / 1000, 0, 'f', 1)
                              .arg(onCpuMs, 0, 'f', 0)
                              .arg(waitingMs, 0, 'f', 0)
+                             .arg(stolenNowMs, 0, 'f', 0)
                              .arg(app.explain(now - qint64(late * 1e6), now));
         }
     });

@@ -143,6 +143,9 @@ void StatTile::setSparkline(std::vector<double> values) {
 }
 
 void StatTile::applyLevel() {
+    if (styled_ == level_)
+        return;
+    styled_ = level_;
     static const QColor kColours[] = {QColor(117, 117, 117), QColor(46, 125, 50),
                                       QColor(239, 108, 0), QColor(198, 40, 40)};
     const QColor c = kColours[static_cast<int>(level_)];

@@ -48,6 +48,10 @@ private:
     std::optional<double> current_;
     QString text_;
     Level level_ = Level::Unknown;
+    // The level whose colours the style sheets hold: setting a style sheet re-polishes the
+    // tile and its labels and lays them out again, so it is done only when the level changes,
+    // not at every value (eight tiles, every second).
+    std::optional<Level> styled_;
 };
 
 }  // namespace fraudops
