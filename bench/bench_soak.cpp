@@ -82,6 +82,9 @@ struct Sample {
     double consoleHeapMb = 0;  // malloc's bytes in use, every arena
     double consoleHeldMb = 0;  // what malloc holds from the system: in use plus free chunks
     double longestStallMs = 0;
+    // Of that stall, the GUI thread's time on a CPU and waiting for one: the stall less what
+    // the hypervisor took from the machine meanwhile (measured beside it, in stallWhere).
+    double longestStallOwnMs = 0;
     QString stallWhere;  // the page shown, and how long after it was turned to
     QString events;
 };
@@ -249,7 +252,7 @@ int main(int argc, char** argv) {
     // splits a gap into its time on a CPU (the console's work), its time runnable but waiting
     // for one (the cluster's processes on the same cores), and the rest (blocked, or the
     // hypervisor's steal).
-    double longestStall = 0;
+    double longestStall = 0, longestStallOwn = 0;
     QString stallWhere;
     QElapsedTimer gap;
     gap.start();
@@ -268,6 +271,7 @@ int main(int argc, char** argv) {
         std::lock_guard lock(mutex);
         if (late > longestStall) {
             longestStall = late;
+            longestStallOwn = onCpuMs + waitingMs;
             const qint64 now = app.now();
             stallWhere = QString(
                              "%1, %2 s after turning to it; %3 ms on CPU, %4 waiting for "
@@ -349,6 +353,7 @@ int main(int argc, char** argv) {
             {
                 std::lock_guard lock(mutex);
                 s.longestStallMs = std::exchange(longestStall, 0);
+                s.longestStallOwnMs = std::exchange(longestStallOwn, 0);
                 s.stallWhere = std::exchange(stallWhere, {});
             }
             if (!url.isEmpty()) {
@@ -484,11 +489,19 @@ int main(int argc, char** argv) {
     row("console heap in use, MB", [](const Sample& s) { return s.consoleHeapMb; });
     row("console heap held by malloc, MB", [](const Sample& s) { return s.consoleHeldMb; });
     row("console threads", [](const Sample& s) { return double(s.console.threads); });
-    double worst = 0;
-    for (const auto& r : rows)
+    double worst = 0, worstOwn = 0;
+    for (const auto& r : rows) {
         worst = std::max(worst, r.longestStallMs);
+        worstOwn = std::max(worstOwn, r.longestStallOwnMs);
+    }
     std::printf("| console's longest event-loop stall, whole run | | %.0f ms | target < 100 ms |\n",
                 worst);
+    // On a shared virtual machine the hypervisor's steal lengthens stalls the console cannot
+    // shorten; what the console's thread spent on a CPU or queued for one is its own part.
+    std::printf(
+        "| of each minute's longest stall, the most the GUI thread spent on a CPU or "
+        "waiting for one | | %.0f ms | |\n",
+        worstOwn);
     for (const auto& r : rows) {
         if (r.longestStallMs > 100)
             std::printf("stall of %.0f ms in minute %.0f: %s\n", r.longestStallMs, r.minute,
