@@ -322,11 +322,22 @@ private slots:
         const auto containerReport =
             closedLoop(QStringLiteral("127.0.0.1:%1").arg(scorer2Port_), 5, "container");
         const auto measured = [](const QJsonObject& r) { return r["measured"].toObject(); };
-        for (const auto& r : {nativeReport, containerReport})
-            QVERIFY2(measured(r)["codes"].toObject().keys() == QStringList{"OK"},
-                     qPrintable(QJsonDocument(r).toJson()));
-        const double nativeRate = measured(nativeReport)["throughput_per_second"].toDouble();
-        const double containerRate = measured(containerReport)["throughput_per_second"].toDouble();
+        // 16 calls in flight on two workers keep admission control's queue full: when the VM
+        // stalls (the hypervisor's steal), the predicted wait passes --max-queue-wait-ms and a
+        // few calls are refused, as designed. Refusals beyond 1 %, or any other failure, fail.
+        for (const auto& r : {nativeReport, containerReport}) {
+            const auto codes = measured(r)["codes"].toObject();
+            const QString said =
+                QString::fromUtf8(QJsonDocument(codes).toJson(QJsonDocument::Compact));
+            const double ok = codes["OK"].toDouble();
+            const double refused = codes["RESOURCE_EXHAUSTED"].toDouble();
+            QVERIFY2(ok > 0, qPrintable(said));
+            QVERIFY2(double(codes.size()) == 1 + (refused > 0), qPrintable(said));
+            QVERIFY2(refused <= 0.01 * (ok + refused), qPrintable(said));
+        }
+        // Calls answered, refusals left out: a refusal costs a fraction of a Score.
+        const double nativeRate = measured(nativeReport)["goodput_per_second"].toDouble();
+        const double containerRate = measured(containerReport)["goodput_per_second"].toDouble();
         QVERIFY(nativeRate > 0 && containerRate > 0);
         qInfo(
             "closed loop, 16 in flight, 5 s: native %.0f/s (p99 %.2f ms), container %.0f/s "
