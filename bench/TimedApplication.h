@@ -10,8 +10,8 @@
 // so that a benchmark seeing a stall can say what filled it: "fraudops::DecisionsPage
 // MetaCall x12 61 ms, QWidgetWindow UpdateRequest 38 ms". A queued signal is a MetaCall to the
 // receiving object; painting is an UpdateRequest to the window. Each delivery's time on the CPU
-// is kept beside its wall time ("61 ms, 22 on CPU"): on a machine whose cores are shared with
-// a cluster, the rest is time the thread waited for a core, not work it did.
+// is kept beside its wall time ("61 ms, 22 on CPU"): the rest is time the thread waited for a
+// core (shared with a cluster) or the hypervisor held its CPU, not work it did.
 class TimedApplication : public QApplication {
 public:
     TimedApplication(int& argc, char** argv);
@@ -23,10 +23,10 @@ public:
     // costliest first; at most `entries`.
     QString explain(qint64 from, qint64 to, int entries = 4) const;
 
+private:
     // The calling thread's CPU time, ns.
     static qint64 threadCpuNs();
 
-private:
     struct Delivery {
         qint64 endNs;
         double ms;
